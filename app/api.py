@@ -1,0 +1,17 @@
+"""Every domain router of the versioned API (each carries the /v1 prefix itself)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from app.offers.router import router as offers_router
+from app.organizations.router import router as organizations_router
+from app.partners.router import router as partners_router
+from app.requests.router import router as requests_router
+
+DOMAIN_ROUTERS = (partners_router, organizations_router, offers_router, requests_router)
+
+
+def include_api(app: FastAPI) -> None:
+    for router in DOMAIN_ROUTERS:
+        app.include_router(router)

@@ -1,0 +1,187 @@
+"""``Idempotency-Key`` on every POST, and the route class that makes it atomic.
+
+The key is claimed by inserting a row inside the request's own transaction
+before the endpoint runs; the successful response is written into that row just
+before the commit. So the object and the stored response commit together, and a
+concurrent duplicate either waits on the row (PostgreSQL unique index, SQLite
+write lock) and then replays, or finds the finished row. Errors roll the claim
+back with everything else, so a failed call can be retried with the same key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request, Response
+from fastapi.params import Depends as DependsParam
+from fastapi.routing import APIRoute
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.db import SessionDep, utcnow
+from app.core.errors import Conflict, InvalidInput
+from app.core.security import AnyAuth
+from app.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+_STORED_HEADERS = ("content-type", "etag", "location")
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    scope: str
+    key: str
+
+
+class IdempotentReplay(Exception):
+    """Raised to short-circuit a request whose key already has a stored response."""
+
+    def __init__(self, record: IdempotencyRecord) -> None:
+        super().__init__(record.key)
+        self.record = record
+
+
+def _fingerprint(request: Request, body: bytes) -> str:
+    try:
+        canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+    except ValueError:
+        canonical = body
+    digest = hashlib.sha256()
+    for part in (request.method.encode(), request.url.path.encode(), request.url.query.encode()):
+        digest.update(part + b"\x00")
+    digest.update(canonical)
+    return digest.hexdigest()
+
+
+async def _find(session: AsyncSession, scope: str, key: str) -> IdempotencyRecord | None:
+    statement = (
+        select(IdempotencyRecord)
+        .where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+def _replay_or_reject(record: IdempotencyRecord, fingerprint: str) -> None:
+    if record.fingerprint != fingerprint:
+        raise InvalidInput.at(
+            HEADER, "this key was already used with a different request; use a new key"
+        )
+    if record.status_code is None:
+        raise Conflict("A request with this Idempotency-Key is still in progress.")
+    raise IdempotentReplay(record)
+
+
+async def claim_idempotency_key(
+    request: Request,
+    session: SessionDep,
+    principal: AnyAuth,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias=HEADER,
+            min_length=1,
+            max_length=255,
+            description="Makes the POST safe to retry: a replay returns the first response.",
+        ),
+    ] = None,
+) -> None:
+    if idempotency_key is None:
+        return
+    fingerprint = _fingerprint(request, await request.body())
+    ttl = timedelta(hours=request.app.state.settings.idempotency_ttl_hours)
+    existing = await _find(session, principal.key_id, idempotency_key)
+    if existing is not None and existing.created_at < utcnow() - ttl:
+        await session.delete(existing)
+        await session.flush()
+        existing = None
+    if existing is not None:
+        _replay_or_reject(existing, fingerprint)
+    try:
+        async with session.begin_nested():
+            session.add(
+                IdempotencyRecord(
+                    scope=principal.key_id, key=idempotency_key, fingerprint=fingerprint
+                )
+            )
+    except IntegrityError:
+        # A concurrent request with the same key committed first: replay its answer.
+        winner = await _find(session, principal.key_id, idempotency_key)
+        if winner is None:
+            raise Conflict(
+                "A concurrent request with this Idempotency-Key failed; retry."
+            ) from None
+        _replay_or_reject(winner, fingerprint)
+    request.state.idempotency_claim = Claim(scope=principal.key_id, key=idempotency_key)
+
+
+async def _store_response(request: Request, response: Response) -> None:
+    claim: Claim | None = getattr(request.state, "idempotency_claim", None)
+    if claim is None or not 200 <= response.status_code < 300:
+        return
+    session: AsyncSession = request.state.session
+    record = await session.get(IdempotencyRecord, (claim.scope, claim.key))
+    if record is None:  # pragma: no cover - the claim row is in this very transaction
+        return
+    record.status_code = response.status_code
+    record.response_body = bytes(response.body)
+    record.response_headers = {
+        name: value for name, value in response.headers.items() if name in _STORED_HEADERS
+    }
+    await session.flush()
+
+
+def replay_response(record: IdempotencyRecord) -> Response:
+    headers = dict(record.response_headers or {})
+    headers[REPLAYED_HEADER] = "true"
+    media_type = headers.pop("content-type", None)
+    return Response(
+        content=record.response_body or b"",
+        status_code=record.status_code or 200,
+        headers=headers,
+        media_type=media_type,
+    )
+
+
+class CapmatchRoute(APIRoute):
+    """Adds the idempotency claim to every POST and stores its response before commit."""
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        methods: set[str] | list[str] | None = None,
+        dependencies: Sequence[DependsParam] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        deps = list(dependencies or [])
+        if methods and "POST" in {m.upper() for m in methods}:
+            deps.append(Depends(claim_idempotency_key))
+        super().__init__(path, endpoint, methods=methods, dependencies=deps, **kwargs)
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            # Runs inside FastAPI's function-scoped exit stack: the session
+            # dependency commits after this returns and before the response is sent.
+            response = await handler(request)
+            await _store_response(request, response)
+            return response
+
+        return handle
+
+
+async def purge_expired(session: AsyncSession, *, older_than: datetime) -> int:
+    result = await session.execute(
+        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < older_than)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

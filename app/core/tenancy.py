@@ -1,0 +1,35 @@
+"""Who may see and who may change an offer or a request.
+
+The rule (API.md): a key sees its own objects, the ``network`` objects of its own
+partner's organisations and every partner's ``shared`` objects; it changes only
+its own. Drafts are private to their owner. Enforced in SQL so a list or a count
+can never leak an object the caller may not see.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, false, or_, true
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.core.security import Principal
+
+
+def owned_clause(model: Any, principal: Principal) -> ColumnElement[bool]:
+    if principal.kind == "partner":
+        return model.partner_id == principal.partner_id  # type: ignore[no-any-return]
+    if principal.kind == "organization":
+        return model.organization_id == principal.organization_id  # type: ignore[no-any-return]
+    return false()
+
+
+def visible_clause(model: Any, principal: Principal) -> ColumnElement[bool]:
+    if principal.is_admin:
+        return true()
+    published = model.status != "draft"
+    shared = and_(model.visibility == "shared", published)
+    if principal.kind == "partner":
+        return or_(model.partner_id == principal.partner_id, shared)
+    same_network = and_(model.partner_id == principal.partner_id, published)
+    return or_(model.organization_id == principal.organization_id, same_network, shared)

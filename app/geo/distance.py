@@ -1,0 +1,46 @@
+"""Great-circle distance, the one place capmatch measures how far apart two points are."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.sql.elements import ColumnElement
+
+EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    d_phi = phi2 - phi1
+    d_lambda = math.radians(lon2 - lon1)
+    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float, float, float]:
+    """(min_lat, max_lat, min_lon, max_lon) enclosing the circle; an index-friendly pre-filter."""
+    d_lat = math.degrees(radius_km / EARTH_RADIUS_KM)
+    cos_lat = math.cos(math.radians(lat))
+    if cos_lat < 1e-6 or d_lat >= 90:
+        return max(-90.0, lat - d_lat), min(90.0, lat + d_lat), -180.0, 180.0
+    d_lon = math.degrees(radius_km / (EARTH_RADIUS_KM * cos_lat))
+    if d_lon >= 180 or lon - d_lon < -180 or lon + d_lon > 180:
+        return max(-90.0, lat - d_lat), min(90.0, lat + d_lat), -180.0, 180.0
+    return lat - d_lat, lat + d_lat, lon - d_lon, lon + d_lon
+
+
+def distance_km_sql(
+    dialect_name: str, lat_col: Any, lon_col: Any, lat: float, lon: float
+) -> ColumnElement[float]:
+    """SQL expression for the haversine distance from (lat, lon) to the row's columns."""
+    if dialect_name == "sqlite":
+        # A Python function registered on every SQLite connection (app.core.db).
+        return func.capmatch_distance_km(lat_col, lon_col, lat, lon)
+    phi1 = func.radians(lat_col)
+    phi2 = math.radians(lat)
+    a = func.power(func.sin((phi2 - phi1) / 2), 2) + func.cos(phi1) * math.cos(phi2) * func.power(
+        func.sin((math.radians(lon) - func.radians(lon_col)) / 2), 2
+    )
+    return 2 * EARTH_RADIUS_KM * func.asin(func.least(1.0, func.sqrt(a)))

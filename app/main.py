@@ -1,0 +1,147 @@
+"""Application factory. Nothing connects or reads settings at import time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from importlib.resources import files
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+
+from app import __version__
+from app.api import include_api
+from app.core.config import Settings
+from app.core.db import Database, create_database, utcnow
+from app.core.errors import FieldError, Problem, install_error_handlers
+from app.core.idempotency import IdempotentReplay, purge_expired, replay_response
+from app.core.logging import configure_logging
+from app.core.middleware import Metrics, install_middleware
+from app.ops.router import router as ops_router
+
+logger = logging.getLogger("capmatch")
+DOCS_ASSETS = "/docs-assets"
+SWEEP_INTERVAL_S = 3600.0
+
+DESCRIPTION = """\
+capmatch matches free production capacity (offers) with buyers' needs (requests)
+across cluster portals. Authenticate with `Authorization: Bearer <key>`: the
+operator's admin key, a partner key (`cmp_...`) or an organisation key (`cmo_...`).
+Errors are `application/problem+json` (RFC 9457). Every POST accepts an
+`Idempotency-Key`; PATCH honours `If-Match`.
+"""
+
+
+async def _sweep_idempotency_keys(app: FastAPI) -> None:
+    settings: Settings = app.state.settings
+    while True:
+        await asyncio.sleep(SWEEP_INTERVAL_S)
+        try:
+            async with app.state.database.sessionmaker() as session, session.begin():
+                cutoff = utcnow() - timedelta(hours=settings.idempotency_ttl_hours)
+                await purge_expired(session, older_than=cutoff)
+        except Exception:
+            logger.exception("idempotency sweep failed; will retry")
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    owns_database = getattr(app.state, "database", None) is None
+    if owns_database:
+        app.state.database = create_database(app.state.settings)
+    sweeper = asyncio.create_task(_sweep_idempotency_keys(app))
+    try:
+        yield
+    finally:
+        sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeper
+        if owns_database:
+            await app.state.database.engine.dispose()
+
+
+async def _handle_replay(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, IdempotentReplay)
+    return replay_response(exc.record)
+
+
+def _install_docs(app: FastAPI) -> None:
+    """Swagger UI from packaged assets, so /docs works without internet access."""
+    assets = files("fastapi_offline") / "static"
+    app.mount(DOCS_ASSETS, StaticFiles(directory=str(assets)), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="capmatch API",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png",
+        )
+
+
+def _openapi_factory(app: FastAPI) -> Any:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for model in (FieldError, Problem):
+                model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                model_schema.pop("$defs", None)
+                components[model.__name__] = model_schema
+            schema["components"]["securitySchemes"] = {
+                "ApiKey": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "Admin key, partner key (cmp_...) or organisation key (cmo_...)",
+                }
+            }
+            schema["security"] = [{"ApiKey": []}]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    return openapi
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    settings = settings or Settings()
+    if settings.environment != "test":
+        configure_logging(settings.log_level)
+    app = FastAPI(
+        title="capmatch",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.state.metrics = Metrics()
+    install_error_handlers(app)
+    app.add_exception_handler(IdempotentReplay, _handle_replay)
+    install_middleware(app, metrics=app.state.metrics, max_body_bytes=settings.max_body_bytes)
+    app.include_router(ops_router)
+    include_api(app)
+    _install_docs(app)
+    app.openapi = _openapi_factory(app)  # type: ignore[method-assign]
+    return app
+
+
+def app() -> FastAPI:
+    """Factory for ``uvicorn --factory app.main:app``."""
+    return create_app()

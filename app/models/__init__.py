@@ -1,0 +1,18 @@
+"""ORM tables, one module per table. Importing this package registers them all."""
+
+from app.models.api_key import ApiKey
+from app.models.idempotency import IdempotencyRecord
+from app.models.offer import Offer
+from app.models.organization import Organization, OrganizationCertification
+from app.models.partner import Partner
+from app.models.request import CapacityRequest
+
+__all__ = [
+    "ApiKey",
+    "CapacityRequest",
+    "IdempotencyRecord",
+    "Offer",
+    "Organization",
+    "OrganizationCertification",
+    "Partner",
+]

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.db import Base
+from app.models.mixins import IdColumn, Timestamps, Versioned
+
+
+class Organization(Timestamps, Versioned, Base):
+    """A member company of a partner: manufacturer, buyer or both."""
+
+    __tablename__ = "organizations"
+
+    id: Mapped[str] = mapped_column(IdColumn, primary_key=True)
+    partner_id: Mapped[str] = mapped_column(
+        IdColumn, ForeignKey("partners.id", ondelete="RESTRICT"), nullable=False
+    )
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    website: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    region: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    street: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    postal_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    city: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    country: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    contact_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    contact_email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    contact_phone: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    verified: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
+
+    certifications: Mapped[list[OrganizationCertification]] = relationship(
+        back_populates="organization",
+        lazy="raise",
+        cascade="all, delete-orphan",
+        order_by="OrganizationCertification.code",
+    )
+
+    __table_args__ = (
+        Index("ix_organizations_partner_id_id", "partner_id", "id"),
+        Index("ix_organizations_region", "region"),
+        Index("ix_organizations_lat_lon", "lat", "lon"),
+    )
+
+
+class OrganizationCertification(Base):
+    """A certification an organisation holds (admin may mark it verified)."""
+
+    __tablename__ = "organization_certifications"
+
+    organization_id: Mapped[str] = mapped_column(
+        IdColumn, ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    certificate_number: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    verified: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    organization: Mapped[Organization] = relationship(back_populates="certifications", lazy="raise")
+
+    __table_args__ = (Index("ix_organization_certifications_code", "code"),)

@@ -1,0 +1,136 @@
+"""Offers of free production capacity."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Response, status
+
+from app.core.dates import today
+from app.core.db import SessionDep
+from app.core.errors import problem_responses
+from app.core.http import IfMatch, set_etag
+from app.core.listing import MarketFilters
+from app.core.pagination import Page, PageDep
+from app.core.query import (
+    CertificationQuery,
+    OrganizationQuery,
+    ProductQuery,
+    RegionQuery,
+    SkillQuery,
+    TextQuery,
+)
+from app.core.routing import domain_router
+from app.core.security import AnyAuth, MemberAuth
+from app.geo.filters import NearDep
+from app.models import Offer
+from app.offers import service
+from app.offers.schemas import OfferCreate, OfferOut, OfferStatus, OfferUpdate, Visibility
+
+router = domain_router("/offers", tags=["offers"])
+
+
+async def visible_offer(session: SessionDep, principal: AnyAuth, offer_id: str) -> Offer:
+    return await service.get_visible_offer(session, principal=principal, offer_id=offer_id)
+
+
+async def owned_offer(session: SessionDep, principal: MemberAuth, offer_id: str) -> Offer:
+    return await service.get_owned_offer(session, principal=principal, offer_id=offer_id)
+
+
+VisibleOffer = Annotated[Offer, Depends(visible_offer)]
+OwnedOffer = Annotated[Offer, Depends(owned_offer)]
+
+
+def _out(response: Response, offer: Offer) -> OfferOut:
+    set_etag(response, offer.version)
+    return OfferOut.of(offer, on=today())
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=OfferOut,
+    responses=problem_responses(401, 403, 404, 409, 413, 422, 503),
+)
+async def create_offer(
+    data: OfferCreate, session: SessionDep, principal: MemberAuth, response: Response
+) -> OfferOut:
+    """Offer free capacity for one of your organisations."""
+    offer = await service.create_offer(session, principal=principal, data=data)
+    return _out(response, offer)
+
+
+@router.get("", response_model=Page[OfferOut], responses=problem_responses(401, 422, 503))
+async def list_offers(
+    session: SessionDep,
+    principal: AnyAuth,
+    page: PageDep,
+    near: NearDep,
+    status: Annotated[list[OfferStatus] | None, Query(description="Repeat for several")] = None,
+    skill: SkillQuery = None,
+    product: ProductQuery = None,
+    certification: CertificationQuery = None,
+    region: RegionQuery = None,
+    organization_id: OrganizationQuery = None,
+    visibility: Annotated[Visibility | None, Query()] = None,
+    q: TextQuery = None,
+) -> Page[OfferOut]:
+    """List the offers this key may see, newest first."""
+    filters = MarketFilters(
+        statuses=tuple(status or ()),
+        skill=skill,
+        product=product,
+        certification=certification,
+        region=region,
+        organization_id=organization_id,
+        visibility=visibility,
+        q=q,
+        near=near,
+    )
+    result = await service.list_offers(session, principal=principal, filters=filters, page=page)
+    on = today()
+    return Page[OfferOut](
+        data=[OfferOut.of(offer, on=on) for offer in result.items],
+        has_more=result.has_more,
+        next_cursor=result.next_cursor,
+    )
+
+
+@router.get("/{offer_id}", response_model=OfferOut, responses=problem_responses(401, 404, 503))
+async def get_offer(offer: VisibleOffer, response: Response) -> OfferOut:
+    """Read one offer."""
+    return _out(response, offer)
+
+
+@router.patch(
+    "/{offer_id}",
+    response_model=OfferOut,
+    responses=problem_responses(401, 403, 404, 409, 412, 413, 422, 503),
+)
+async def update_offer(
+    data: OfferUpdate,
+    offer: OwnedOffer,
+    session: SessionDep,
+    principal: MemberAuth,
+    response: Response,
+    if_match: IfMatch = None,
+) -> OfferOut:
+    """Change an offer you own (send If-Match to guard against lost updates)."""
+    updated = await service.update_offer(
+        session, principal=principal, offer=offer, data=data, if_match=if_match
+    )
+    return _out(response, updated)
+
+
+@router.delete(
+    "/{offer_id}",
+    response_model=OfferOut,
+    responses=problem_responses(401, 403, 404, 412, 503),
+)
+async def close_offer(
+    offer: OwnedOffer, session: SessionDep, response: Response, if_match: IfMatch = None
+) -> OfferOut:
+    """Close an offer (soft delete: it reads `closed`, its history stays)."""
+    closed = await service.close_offer(session, offer=offer, if_match=if_match)
+    return _out(response, closed)

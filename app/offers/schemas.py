@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from app.core.schemas import OutModel, StrictModel
+from app.geo.schemas import Location
+from app.models import Offer
+from app.offers.rules import effective_status, total_quantity
+from app.taxonomy.codes import CodeListField
+
+Visibility = Literal["network", "shared"]
+OfferInputStatus = Literal["draft", "active", "paused"]
+OfferStatus = Literal["draft", "active", "paused", "closed", "expired"]
+Unit = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$"),
+    Field(examples=["pieces"], description="Unit of quantity: pieces, kg, m, m2, l, hours, ..."),
+]
+Quantity = Annotated[int, Field(gt=0, le=1_000_000_000)]
+
+
+class Capacity(StrictModel):
+    unit: Unit = "pieces"
+    per_week: Quantity = Field(description="Units per week the line can produce")
+    total: Quantity | None = Field(
+        default=None, description="Total units offered; default: per_week over the window"
+    )
+
+
+class OfferCreate(StrictModel):
+    organization_id: str | None = Field(
+        default=None, description="Required with a partner key; implied by an organisation key"
+    )
+    title: str = Field(min_length=1, max_length=200, examples=["Free sewing line, 2 shifts"])
+    description: str | None = Field(default=None, max_length=5000)
+    skills: CodeListField = Field(default_factory=list, examples=[["textile.sewing"]])
+    products: CodeListField = Field(default_factory=list, examples=[["mask.surgical"]])
+    certifications: CodeListField = Field(
+        default_factory=list, description="Must be held by the organisation"
+    )
+    capacity: Capacity
+    min_order_quantity: Quantity = 1
+    lead_time_days: int = Field(default=0, ge=0, le=365)
+    available_from: date | None = Field(default=None, description="Default: today")
+    available_until: date
+    location: Location | None = Field(default=None, description="Default: the organisation's")
+    service_radius_km: float | None = Field(
+        default=None, gt=0, le=20_000, description="How far the maker delivers; null: anywhere"
+    )
+    visibility: Visibility = "shared"
+    status: OfferInputStatus = "active"
+
+
+class OfferUpdate(StrictModel):
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=5000)
+    skills: CodeListField | None = None
+    products: CodeListField | None = None
+    certifications: CodeListField | None = None
+    capacity: Capacity | None = None
+    min_order_quantity: Quantity | None = None
+    lead_time_days: int | None = Field(default=None, ge=0, le=365)
+    available_from: date | None = None
+    available_until: date | None = None
+    location: Location | None = None
+    service_radius_km: float | None = Field(default=None, gt=0, le=20_000)
+    visibility: Visibility | None = None
+    status: OfferInputStatus | None = None
+
+
+class CapacityOut(OutModel):
+    unit: str
+    per_week: int
+    total: int | None
+
+
+class OfferOut(OutModel):
+    id: str
+    partner_id: str
+    organization_id: str
+    title: str
+    description: str | None
+    skills: list[str]
+    products: list[str]
+    certifications: list[str]
+    capacity: CapacityOut
+    min_order_quantity: int
+    lead_time_days: int
+    available_from: date
+    available_until: date
+    location: Location
+    region: str | None
+    service_radius_km: float | None
+    visibility: Visibility
+    status: OfferStatus
+    total_quantity: int = Field(description="Units offered over the whole window")
+    reserved_quantity: int
+    remaining_quantity: int
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+
+    @classmethod
+    def of(cls, offer: Offer, *, on: date) -> OfferOut:
+        total = total_quantity(offer)
+        return cls(
+            id=offer.id,
+            partner_id=offer.partner_id,
+            organization_id=offer.organization_id,
+            title=offer.title,
+            description=offer.description,
+            skills=offer.skills,
+            products=offer.products,
+            certifications=offer.certifications,
+            capacity=CapacityOut(
+                unit=offer.capacity_unit,
+                per_week=offer.capacity_per_week,
+                total=offer.capacity_total,
+            ),
+            min_order_quantity=offer.min_order_quantity,
+            lead_time_days=offer.lead_time_days,
+            available_from=offer.available_from,
+            available_until=offer.available_until,
+            location=Location(lat=offer.lat, lon=offer.lon),
+            region=offer.region,
+            service_radius_km=offer.service_radius_km,
+            visibility=offer.visibility,
+            status=effective_status(offer.status, offer.available_until, on=on),
+            total_quantity=total,
+            reserved_quantity=offer.reserved_quantity,
+            remaining_quantity=max(0, total - offer.reserved_quantity),
+            created_at=offer.created_at,
+            updated_at=offer.updated_at,
+            closed_at=offer.closed_at,
+        )

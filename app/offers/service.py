@@ -1,0 +1,193 @@
+"""Offers of free capacity: who may post them, what they may claim, how they change."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.dates import today
+from app.core.db import utcnow
+from app.core.errors import Conflict, FieldError, InvalidInput, NotFound
+from app.core.http import check_if_match
+from app.core.ids import new_id
+from app.core.listing import MarketFilters
+from app.core.pagination import PageParams, Window, window
+from app.core.schemas import patch_changes
+from app.core.security import Principal
+from app.models import Offer, Organization
+from app.offers.repository import OfferRepository
+from app.offers.schemas import OfferCreate, OfferUpdate
+from app.organizations.service import acting_organization
+from app.taxonomy.codes import search_terms
+
+NULLABLE_ON_PATCH = frozenset({"description", "service_radius_km"})
+MAKER_KINDS = ("manufacturer", "both")
+
+
+class OfferNotFound(NotFound):
+    pass
+
+
+class OfferClosed(Conflict):
+    title = "Offer is closed"
+
+
+def _check_certifications_held(
+    organization: Organization, certifications: list[str], *, on: date
+) -> None:
+    held = {c.code: c.valid_until for c in organization.certifications}
+    errors = []
+    for index, code in enumerate(certifications):
+        if code not in held:
+            errors.append(
+                FieldError(
+                    field=f"certifications[{index}]",
+                    message=f"{code} is not held by organization {organization.id}; "
+                    "add it to the organisation's certifications first",
+                )
+            )
+            continue
+        valid_until = held[code]
+        if valid_until is not None and valid_until < on:
+            errors.append(
+                FieldError(
+                    field=f"certifications[{index}]",
+                    message=f"the organisation's {code} certificate expired on {valid_until}",
+                )
+            )
+    if errors:
+        raise InvalidInput(
+            "the offer claims certifications its organisation does not hold", errors=errors
+        )
+
+
+def _check_offer(offer: Offer, organization: Organization, *, on: date) -> None:
+    """Rules on the complete offer, after a create or a merged PATCH."""
+    if not offer.skills and not offer.products:
+        raise InvalidInput.at("skills", "name at least one skill or product")
+    if offer.available_until < offer.available_from:
+        raise InvalidInput.at("available_until", "must not be before available_from")
+    _check_certifications_held(organization, offer.certifications, on=on)
+    offer.search_codes = search_terms(
+        [
+            ("skill", offer.skills),
+            ("product", offer.products),
+            ("certification", offer.certifications),
+        ]
+    )
+
+
+async def create_offer(session: AsyncSession, *, principal: Principal, data: OfferCreate) -> Offer:
+    on = today()
+    organization = await acting_organization(
+        session, principal=principal, organization_id=data.organization_id
+    )
+    if organization.kind not in MAKER_KINDS:
+        raise InvalidInput.at(
+            "organization_id",
+            f"organization {organization.id} is a buyer; only manufacturers "
+            "(kind manufacturer or both) offer capacity",
+        )
+    available_from = data.available_from or on
+    if data.available_until < on:
+        raise InvalidInput.at("available_until", "lies in the past")
+    location = data.location
+    now = utcnow()
+    offer = Offer(
+        id=new_id("off"),
+        partner_id=organization.partner_id,
+        organization_id=organization.id,
+        title=data.title,
+        description=data.description,
+        skills=data.skills,
+        products=data.products,
+        certifications=data.certifications,
+        capacity_unit=data.capacity.unit,
+        capacity_per_week=data.capacity.per_week,
+        capacity_total=data.capacity.total,
+        min_order_quantity=data.min_order_quantity,
+        lead_time_days=data.lead_time_days,
+        available_from=available_from,
+        available_until=data.available_until,
+        lat=location.lat if location else organization.lat,
+        lon=location.lon if location else organization.lon,
+        region=None if location else organization.region,
+        service_radius_km=data.service_radius_km,
+        visibility=data.visibility,
+        status=data.status,
+        reserved_quantity=0,
+        created_at=now,
+        updated_at=now,
+    )
+    _check_offer(offer, organization, on=on)
+    return await OfferRepository(session).add(offer)
+
+
+async def get_visible_offer(session: AsyncSession, *, principal: Principal, offer_id: str) -> Offer:
+    offer = await OfferRepository(session).get_visible(offer_id, principal)
+    if offer is None:
+        raise OfferNotFound(f"Offer {offer_id} not found.")
+    return offer
+
+
+async def get_owned_offer(session: AsyncSession, *, principal: Principal, offer_id: str) -> Offer:
+    offer = await OfferRepository(session).get_owned_for_update(offer_id, principal)
+    if offer is None:
+        raise OfferNotFound(f"Offer {offer_id} not found.")
+    return offer
+
+
+async def list_offers(
+    session: AsyncSession, *, principal: Principal, filters: MarketFilters, page: PageParams
+) -> Window[Offer]:
+    rows = await OfferRepository(session).list_page(
+        principal=principal, filters=filters, page=page, on=today()
+    )
+    return window(rows, page, lambda offer: offer.id)
+
+
+async def update_offer(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    offer: Offer,
+    data: OfferUpdate,
+    if_match: str | None,
+) -> Offer:
+    check_if_match(if_match, offer.version)
+    if offer.status == "closed":
+        raise OfferClosed(f"Offer {offer.id} is closed; closed offers cannot change.")
+    on = today()
+    changes = patch_changes(data, nullable=NULLABLE_ON_PATCH)
+    if "capacity" in changes:
+        capacity = changes.pop("capacity")
+        offer.capacity_unit = capacity.unit
+        offer.capacity_per_week = capacity.per_week
+        offer.capacity_total = capacity.total
+    if "location" in changes:
+        location = changes.pop("location")
+        offer.lat, offer.lon, offer.region = location.lat, location.lon, None
+    if "available_until" in changes and changes["available_until"] < on:
+        raise InvalidInput.at("available_until", "lies in the past")
+    for field, value in changes.items():
+        setattr(offer, field, value)
+    organization = await acting_organization(
+        session, principal=principal, organization_id=offer.organization_id
+    )
+    _check_offer(offer, organization, on=on)
+    offer.updated_at = utcnow()
+    await session.flush()
+    return offer
+
+
+async def close_offer(session: AsyncSession, *, offer: Offer, if_match: str | None) -> Offer:
+    """Soft delete: the offer reads ``closed`` and leaves the market; its history stays."""
+    check_if_match(if_match, offer.version)
+    if offer.status != "closed":
+        now = utcnow()
+        offer.status = "closed"
+        offer.closed_at = now
+        offer.updated_at = now
+        await session.flush()
+    return offer

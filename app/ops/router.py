@@ -1,0 +1,47 @@
+"""Liveness, readiness and metrics: no auth, not under /v1."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from app.core.db import SQLITE_BEGIN_OPTION
+from app.core.errors import ServiceUnavailable, problem_responses
+
+router = APIRouter(tags=["ops"])
+READINESS_TIMEOUT_S = 2.0
+
+
+class Health(BaseModel):
+    status: str
+
+
+@router.get("/healthz", response_model=Health)
+async def healthz() -> Health:
+    """The process is alive (does not touch the database)."""
+    return Health(status="ok")
+
+
+@router.get("/readyz", response_model=Health, responses=problem_responses(503))
+async def readyz(request: Request) -> Health:
+    """The database answers; 503 otherwise (take the instance out of rotation)."""
+    engine = request.app.state.database.engine
+    try:
+        async with asyncio.timeout(READINESS_TIMEOUT_S):
+            async with engine.connect() as connection:
+                probe = await connection.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
+                await probe.execute(text("SELECT 1"))
+    except Exception as exc:  # any failure to reach the database means "not ready"
+        raise ServiceUnavailable(f"The database is not reachable ({type(exc).__name__}).") from exc
+    return Health(status="ready")
+
+
+@router.get("/metrics", response_class=Response)
+async def metrics(request: Request) -> Response:
+    """Prometheus metrics: requests by route template and status, latency histogram."""
+    registry = request.app.state.metrics.registry
+    return Response(content=generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Select, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.core.filters import code_prefix_match, text_contains
+from app.core.pagination import PageParams, paginate
+from app.geo.filters import Near, near_clause
+from app.models import Organization, OrganizationCertification
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationFilters:
+    partner_id: str | None = None
+    organization_id: str | None = None
+    kind: str | None = None
+    status: str | None = None
+    region: str | None = None
+    certification: str | None = None
+    verified: bool | None = None
+    q: str | None = None
+    near: Near | None = None
+
+
+class OrganizationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @property
+    def dialect(self) -> str:
+        return self.session.get_bind().dialect.name
+
+    def _select(self) -> Select[Organization]:
+        return select(Organization).options(selectinload(Organization.certifications))
+
+    async def get(self, organization_id: str) -> Organization | None:
+        statement = self._select().where(Organization.id == organization_id)
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def get_for_update(self, organization_id: str) -> Organization | None:
+        statement = self._select().where(Organization.id == organization_id).with_for_update()
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def add(self, organization: Organization) -> Organization:
+        self.session.add(organization)
+        await self.session.flush()
+        return organization
+
+    async def list_page(
+        self, filters: OrganizationFilters, page: PageParams
+    ) -> Sequence[Organization]:
+        statement = self._select()
+        if filters.partner_id is not None:
+            statement = statement.where(Organization.partner_id == filters.partner_id)
+        if filters.organization_id is not None:
+            statement = statement.where(Organization.id == filters.organization_id)
+        if filters.kind is not None:
+            statement = statement.where(Organization.kind == filters.kind)
+        if filters.status is not None:
+            statement = statement.where(Organization.status == filters.status)
+        if filters.region is not None:
+            statement = statement.where(Organization.region == filters.region)
+        if filters.verified is not None:
+            statement = statement.where(Organization.verified == filters.verified)
+        if filters.certification is not None:
+            statement = statement.where(
+                exists().where(
+                    OrganizationCertification.organization_id == Organization.id,
+                    code_prefix_match(OrganizationCertification.code, filters.certification),
+                )
+            )
+        if filters.q:
+            statement = statement.where(
+                text_contains(
+                    [Organization.name, Organization.description, Organization.city], filters.q
+                )
+            )
+        if filters.near is not None:
+            statement = statement.where(
+                near_clause(self.dialect, Organization.lat, Organization.lon, filters.near)
+            )
+        result = await self.session.execute(paginate(statement, Organization.id, page))
+        return result.scalars().all()

@@ -1,0 +1,237 @@
+"""Organisations (a partner's member companies) and their API keys."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Response, status
+
+from app.apikeys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
+from app.apikeys.service import issue_key, list_keys, revoke_key
+from app.core.db import SessionDep
+from app.core.errors import problem_responses
+from app.core.http import IfMatch, set_etag
+from app.core.pagination import Page, PageDep, to_page
+from app.core.routing import domain_router
+from app.core.security import AdminAuth, AnyAuth, MemberAuth, PartnerAuth
+from app.geo.filters import NearDep
+from app.models import ApiKey, Organization
+from app.organizations import service
+from app.organizations.repository import OrganizationFilters
+from app.organizations.schemas import (
+    OrganizationCreate,
+    OrganizationKind,
+    OrganizationOut,
+    OrganizationStatus,
+    OrganizationUpdate,
+    Verification,
+)
+from app.taxonomy.codes import Code
+
+router = domain_router("/organizations", tags=["organizations"])
+
+
+async def visible_organization(
+    session: SessionDep, principal: AnyAuth, organization_id: str
+) -> Organization:
+    return await service.get_organization(
+        session, principal=principal, organization_id=organization_id
+    )
+
+
+async def writable_organization(
+    session: SessionDep, principal: MemberAuth, organization_id: str
+) -> Organization:
+    return await service.get_organization(
+        session, principal=principal, organization_id=organization_id, for_write=True
+    )
+
+
+VisibleOrganization = Annotated[Organization, Depends(visible_organization)]
+WritableOrganization = Annotated[Organization, Depends(writable_organization)]
+
+
+def _out(response: Response, organization: Organization) -> OrganizationOut:
+    set_etag(response, organization.version)
+    return OrganizationOut.of(organization)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=OrganizationOut,
+    responses=problem_responses(401, 403, 413, 422, 503),
+)
+async def create_organization(
+    data: OrganizationCreate, session: SessionDep, principal: PartnerAuth, response: Response
+) -> OrganizationOut:
+    """Register a member organisation of the calling partner."""
+    organization = await service.create_organization(session, principal=principal, data=data)
+    return _out(response, organization)
+
+
+@router.get("", response_model=Page[OrganizationOut], responses=problem_responses(401, 422, 503))
+async def list_organizations(
+    session: SessionDep,
+    principal: AnyAuth,
+    page: PageDep,
+    near: NearDep,
+    kind: Annotated[OrganizationKind | None, Query()] = None,
+    status: Annotated[OrganizationStatus | None, Query()] = None,
+    region: Annotated[str | None, Query(max_length=8, description="ISO 3166-2, e.g. DE-BW")] = None,
+    certification: Annotated[Code | None, Query(description="Holds this certification")] = None,
+    verified: Annotated[bool | None, Query()] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Text in name/description")] = None,
+) -> Page[OrganizationOut]:
+    """List the organisations this key may see (a partner: its members), newest first."""
+    filters = OrganizationFilters(
+        kind=kind,
+        status=status,
+        region=region,
+        certification=certification,
+        verified=verified,
+        q=q,
+        near=near,
+    )
+    result = await service.list_organizations(
+        session, principal=principal, filters=filters, page=page
+    )
+    return Page[OrganizationOut](
+        data=[OrganizationOut.of(org) for org in result.items],
+        has_more=result.has_more,
+        next_cursor=result.next_cursor,
+    )
+
+
+@router.get(
+    "/{organization_id}",
+    response_model=OrganizationOut,
+    responses=problem_responses(401, 404, 503),
+)
+async def get_organization(
+    organization: VisibleOrganization, response: Response
+) -> OrganizationOut:
+    """Read one organisation."""
+    return _out(response, organization)
+
+
+@router.patch(
+    "/{organization_id}",
+    response_model=OrganizationOut,
+    responses=problem_responses(401, 403, 404, 409, 412, 413, 422, 503),
+)
+async def update_organization(
+    data: OrganizationUpdate,
+    organization: WritableOrganization,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> OrganizationOut:
+    """Change an organisation; `certifications` replaces the whole list."""
+    updated = await service.update_organization(
+        session, organization=organization, data=data, if_match=if_match
+    )
+    return _out(response, updated)
+
+
+@router.delete(
+    "/{organization_id}",
+    response_model=OrganizationOut,
+    responses=problem_responses(401, 403, 404, 412, 503),
+)
+async def close_organization(
+    organization: WritableOrganization,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> OrganizationOut:
+    """Close an organisation: its open offers close, requests cancel, keys are revoked."""
+    closed = await service.close_organization(session, organization=organization, if_match=if_match)
+    return _out(response, closed)
+
+
+@router.post(
+    "/{organization_id}/verify",
+    response_model=OrganizationOut,
+    responses=problem_responses(401, 403, 404, 413, 422, 503),
+)
+async def verify_organization(
+    data: Verification,
+    organization: VisibleOrganization,
+    session: SessionDep,
+    _admin: AdminAuth,
+    response: Response,
+) -> OrganizationOut:
+    """Mark an organisation as verified by the operator (admin)."""
+    updated = await service.set_verified(session, organization=organization, verified=data.verified)
+    return _out(response, updated)
+
+
+@router.post(
+    "/{organization_id}/certifications/{code}/verify",
+    response_model=OrganizationOut,
+    responses=problem_responses(401, 403, 404, 413, 422, 503),
+)
+async def verify_certification(
+    code: str,
+    data: Verification,
+    organization: VisibleOrganization,
+    session: SessionDep,
+    _admin: AdminAuth,
+    response: Response,
+) -> OrganizationOut:
+    """Mark one of an organisation's certificates as checked by the operator (admin)."""
+    updated = await service.set_certification_verified(
+        session, organization=organization, code=code, verified=data.verified
+    )
+    return _out(response, updated)
+
+
+@router.post(
+    "/{organization_id}/api-keys",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ApiKeyCreated,
+    responses=problem_responses(401, 403, 404, 413, 422, 503),
+)
+async def create_organization_key(
+    organization: WritableOrganization, session: SessionDep, data: ApiKeyCreate | None = None
+) -> ApiKeyCreated:
+    """Issue an organisation key (cmo_...) that acts for this organisation only; shown once."""
+    return await issue_key(
+        session,
+        partner_id=organization.partner_id,
+        organization_id=organization.id,
+        data=data or ApiKeyCreate(),
+    )
+
+
+@router.get(
+    "/{organization_id}/api-keys",
+    response_model=Page[ApiKeyOut],
+    responses=problem_responses(401, 403, 404, 422, 503),
+)
+async def list_organization_keys(
+    organization: WritableOrganization, session: SessionDep, page: PageDep
+) -> Page[ApiKeyOut]:
+    """List an organisation's keys (never the secrets)."""
+    result = await list_keys(
+        session, partner_id=organization.partner_id, organization_id=organization.id, page=page
+    )
+    return to_page(result, ApiKeyOut)
+
+
+@router.delete(
+    "/{organization_id}/api-keys/{key_id}",
+    response_model=ApiKeyOut,
+    responses=problem_responses(401, 403, 404, 503),
+)
+async def revoke_organization_key(
+    organization: WritableOrganization, session: SessionDep, key_id: str
+) -> ApiKey:
+    """Revoke an organisation key; it stops working at once."""
+    return await revoke_key(
+        session,
+        partner_id=organization.partner_id,
+        organization_id=organization.id,
+        key_id=key_id,
+    )

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, EmailStr, Field
+
+from app.core.schemas import OutModel, StrictModel
+from app.geo.schemas import Address, Location
+from app.models import Organization
+from app.taxonomy.codes import MAX_CODES, Code
+
+OrganizationKind = Literal["manufacturer", "buyer", "both"]
+OrganizationStatus = Literal["active", "closed"]
+
+
+class Contact(StrictModel):
+    name: str | None = Field(default=None, max_length=200, examples=["A. Muster"])
+    email: EmailStr | None = Field(default=None, examples=["a@example.org"])
+    phone: str | None = Field(
+        default=None, max_length=50, pattern=r"^[0-9+()/.\- ]{3,50}$", examples=["+49 7121 0"]
+    )
+
+
+class CertificationIn(StrictModel):
+    code: Code = Field(examples=["iso-13485"])
+    valid_until: date | None = Field(default=None, description="Expiry date of the certificate")
+    certificate_number: str | None = Field(default=None, max_length=100)
+
+
+def _unique_codes(values: list[CertificationIn]) -> list[CertificationIn]:
+    seen: set[str] = set()
+    for value in values:
+        if value.code in seen:
+            raise ValueError(f"certification {value.code} is listed twice")
+        seen.add(value.code)
+    return values
+
+
+CertificationList = Annotated[
+    list[CertificationIn], Field(max_length=MAX_CODES), AfterValidator(_unique_codes)
+]
+
+
+class OrganizationCreate(StrictModel):
+    name: str = Field(min_length=1, max_length=200, examples=["Musterweberei GmbH"])
+    kind: OrganizationKind
+    location: Location | None = Field(
+        default=None, description="Coordinates; required unless the address can be resolved"
+    )
+    address: Address | None = None
+    certifications: CertificationList = Field(default_factory=list)
+    contact: Contact | None = None
+    description: str | None = Field(default=None, max_length=5000)
+    website: str | None = Field(default=None, max_length=500, pattern=r"^https?://\S+$")
+
+
+class OrganizationUpdate(StrictModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: OrganizationKind | None = None
+    location: Location | None = None
+    address: Address | None = None
+    certifications: CertificationList | None = Field(
+        default=None, description="Replaces the whole list"
+    )
+    contact: Contact | None = None
+    description: str | None = Field(default=None, max_length=5000)
+    website: str | None = Field(default=None, max_length=500, pattern=r"^https?://\S+$")
+
+
+class Verification(StrictModel):
+    verified: bool
+
+
+class CertificationOut(OutModel):
+    code: str
+    valid_until: date | None
+    certificate_number: str | None
+    verified: bool
+
+
+class OrganizationOut(OutModel):
+    id: str
+    partner_id: str
+    name: str
+    kind: OrganizationKind
+    location: Location | None
+    address: Address | None
+    region: str | None = Field(description="ISO 3166-2 subdivision, e.g. DE-BW")
+    certifications: list[CertificationOut]
+    contact: Contact | None
+    description: str | None
+    website: str | None
+    verified: bool
+    status: OrganizationStatus
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, org: Organization) -> OrganizationOut:
+        location = (
+            Location(lat=org.lat, lon=org.lon)
+            if org.lat is not None and org.lon is not None
+            else None
+        )
+        address = (
+            Address(
+                street=org.street, postal_code=org.postal_code, city=org.city, country=org.country
+            )
+            if org.postal_code is not None and org.country is not None
+            else None
+        )
+        has_contact = any((org.contact_name, org.contact_email, org.contact_phone))
+        contact = (
+            Contact(name=org.contact_name, email=org.contact_email, phone=org.contact_phone)
+            if has_contact
+            else None
+        )
+        return cls(
+            id=org.id,
+            partner_id=org.partner_id,
+            name=org.name,
+            kind=org.kind,
+            location=location,
+            address=address,
+            region=org.region,
+            certifications=[CertificationOut.model_validate(c) for c in org.certifications],
+            contact=contact,
+            description=org.description,
+            website=org.website,
+            verified=org.verified,
+            status=org.status,
+            created_at=org.created_at,
+            updated_at=org.updated_at,
+        )

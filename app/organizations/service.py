@@ -1,0 +1,258 @@
+"""Organisations: the member companies a partner manages, with certifications and contact."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.apikeys.repository import ApiKeyRepository
+from app.core.db import utcnow
+from app.core.errors import Conflict, FieldError, InvalidInput, NotFound
+from app.core.http import check_if_match
+from app.core.ids import new_id
+from app.core.pagination import PageParams, Window, window
+from app.core.schemas import patch_changes
+from app.core.security import Principal
+from app.geo.schemas import Address, Location
+from app.models import Organization, OrganizationCertification
+from app.offers.repository import OfferRepository
+from app.organizations.repository import OrganizationFilters, OrganizationRepository
+from app.organizations.schemas import (
+    CertificationIn,
+    Contact,
+    OrganizationCreate,
+    OrganizationUpdate,
+)
+from app.requests.repository import RequestRepository
+
+NULLABLE_ON_PATCH = frozenset({"address", "contact", "description", "website"})
+
+
+class OrganizationNotFound(NotFound):
+    pass
+
+
+class OrganizationClosed(Conflict):
+    title = "Organisation is closed"
+
+
+def can_see(principal: Principal, organization: Organization) -> bool:
+    if principal.is_admin:
+        return True
+    if principal.kind == "partner":
+        return organization.partner_id == principal.partner_id
+    return organization.id == principal.organization_id
+
+
+def can_act_for(principal: Principal, organization: Organization) -> bool:
+    """Partners act for their members; an organisation key acts for itself only."""
+    return not principal.is_admin and can_see(principal, organization)
+
+
+async def get_organization(
+    session: AsyncSession, *, principal: Principal, organization_id: str, for_write: bool = False
+) -> Organization:
+    repository = OrganizationRepository(session)
+    organization = (
+        await repository.get_for_update(organization_id)
+        if for_write
+        else await repository.get(organization_id)
+    )
+    allowed = can_act_for if for_write else can_see
+    if organization is None or not allowed(principal, organization):
+        raise OrganizationNotFound(f"Organization {organization_id} not found.")
+    return organization
+
+
+async def acting_organization(
+    session: AsyncSession, *, principal: Principal, organization_id: str | None
+) -> Organization:
+    """The organisation an offer or request is posted for: implied by an organisation key."""
+    if principal.kind == "organization" and organization_id is None:
+        organization_id = principal.organization_id
+    if organization_id is None:
+        raise InvalidInput.at("organization_id", "required when acting with a partner key")
+    organization = await OrganizationRepository(session).get(organization_id)
+    if organization is None or not can_act_for(principal, organization):
+        raise OrganizationNotFound(f"Organization {organization_id} not found.")
+    if organization.status == "closed":
+        raise OrganizationClosed(f"Organization {organization_id} is closed.")
+    return organization
+
+
+def resolve_location(location: Location | None, address: Address | None) -> Location:
+    """Coordinates are needed for matching; the gazetteer can supply them from the address."""
+    if location is not None:
+        return location
+    raise InvalidInput.at(
+        "location",
+        "coordinates are required: give location {lat, lon} (postal codes cannot be "
+        "resolved without a loaded gazetteer)",
+    )
+
+
+def _apply_address(organization: Organization, address: Address | None) -> None:
+    organization.street = address.street if address else None
+    organization.postal_code = address.postal_code if address else None
+    organization.city = address.city if address else None
+    organization.country = address.country if address else None
+
+
+def _apply_contact(organization: Organization, contact: Contact | None) -> None:
+    organization.contact_name = contact.name if contact else None
+    organization.contact_email = str(contact.email) if contact and contact.email else None
+    organization.contact_phone = contact.phone if contact else None
+
+
+def _certifications(
+    wanted: list[CertificationIn], current: list[OrganizationCertification]
+) -> list[OrganizationCertification]:
+    """The new list; an unchanged certificate keeps its verification."""
+    by_code = {certification.code: certification for certification in current}
+    result = []
+    for item in wanted:
+        existing = by_code.get(item.code)
+        unchanged = existing is not None and (
+            existing.valid_until == item.valid_until
+            and existing.certificate_number == item.certificate_number
+        )
+        if existing is not None and unchanged:
+            result.append(existing)
+            continue
+        result.append(
+            OrganizationCertification(
+                code=item.code,
+                valid_until=item.valid_until,
+                certificate_number=item.certificate_number,
+                verified=False,
+            )
+        )
+    return result
+
+
+async def create_organization(
+    session: AsyncSession, *, principal: Principal, data: OrganizationCreate
+) -> Organization:
+    assert principal.partner_id is not None
+    location = resolve_location(data.location, data.address)
+    now = utcnow()
+    organization = Organization(
+        id=new_id("org"),
+        partner_id=principal.partner_id,
+        name=data.name,
+        kind=data.kind,
+        description=data.description,
+        website=data.website,
+        lat=location.lat,
+        lon=location.lon,
+        region=None,
+        verified=False,
+        status="active",
+        created_at=now,
+        updated_at=now,
+        certifications=_certifications(data.certifications, []),
+    )
+    _apply_address(organization, data.address)
+    _apply_contact(organization, data.contact)
+    return await OrganizationRepository(session).add(organization)
+
+
+async def list_organizations(
+    session: AsyncSession, *, principal: Principal, filters: OrganizationFilters, page: PageParams
+) -> Window[Organization]:
+    if principal.kind == "partner":
+        filters = replace(filters, partner_id=principal.partner_id)
+    elif principal.kind == "organization":
+        filters = replace(filters, organization_id=principal.organization_id)
+    rows = await OrganizationRepository(session).list_page(filters, page)
+    return window(rows, page, lambda org: org.id)
+
+
+async def _check_removed_certifications(
+    session: AsyncSession, organization: Organization, kept: set[str]
+) -> None:
+    removed = {c.code for c in organization.certifications} - kept
+    if not removed:
+        return
+    in_use = await OfferRepository(session).offers_claiming(organization.id, removed)
+    if in_use:
+        raise InvalidInput(
+            "certifications still claimed by offers",
+            errors=[
+                FieldError(
+                    field="certifications",
+                    message=f"{code} is claimed by open offers {', '.join(ids)}; "
+                    "remove it from those offers first",
+                )
+                for code, ids in sorted(in_use.items())
+            ],
+        )
+
+
+async def update_organization(
+    session: AsyncSession,
+    *,
+    organization: Organization,
+    data: OrganizationUpdate,
+    if_match: str | None,
+) -> Organization:
+    check_if_match(if_match, organization.version)
+    if organization.status == "closed":
+        raise OrganizationClosed(f"Organization {organization.id} is closed.")
+    changes = patch_changes(data, nullable=NULLABLE_ON_PATCH)
+    for field in ("name", "kind", "description", "website"):
+        if field in changes:
+            setattr(organization, field, changes[field])
+    if "location" in changes:
+        organization.lat, organization.lon = changes["location"].lat, changes["location"].lon
+    if "address" in changes:
+        _apply_address(organization, changes["address"])
+    if "contact" in changes:
+        _apply_contact(organization, changes["contact"])
+    if "certifications" in changes:
+        wanted: list[CertificationIn] = changes["certifications"]
+        await _check_removed_certifications(session, organization, {c.code for c in wanted})
+        organization.certifications = _certifications(wanted, organization.certifications)
+    organization.updated_at = utcnow()
+    await session.flush()
+    return organization
+
+
+async def close_organization(
+    session: AsyncSession, *, organization: Organization, if_match: str | None
+) -> Organization:
+    """Soft delete: the organisation, its open offers and requests close, its keys are revoked."""
+    check_if_match(if_match, organization.version)
+    if organization.status == "closed":
+        return organization
+    now = utcnow()
+    organization.status = "closed"
+    organization.updated_at = now
+    await OfferRepository(session).close_all_of_organization(organization.id, now=now)
+    await RequestRepository(session).cancel_all_of_organization(organization.id, now=now)
+    await ApiKeyRepository(session).revoke_all_of_organization(organization.id)
+    await session.flush()
+    return organization
+
+
+async def set_verified(
+    session: AsyncSession, *, organization: Organization, verified: bool
+) -> Organization:
+    if organization.verified != verified:
+        organization.verified = verified
+        organization.updated_at = utcnow()
+        await session.flush()
+    return organization
+
+
+async def set_certification_verified(
+    session: AsyncSession, *, organization: Organization, code: str, verified: bool
+) -> Organization:
+    for certification in organization.certifications:
+        if certification.code == code:
+            certification.verified = verified
+            organization.updated_at = utcnow()
+            await session.flush()
+            return organization
+    raise NotFound(f"Organization {organization.id} holds no certification {code}.")

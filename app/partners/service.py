@@ -1,0 +1,89 @@
+"""Partners (cluster portals): the tenants of capmatch, managed by the operator."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.apikeys.schemas import ApiKeyCreate
+from app.apikeys.service import issue_key
+from app.core.db import utcnow
+from app.core.errors import Conflict, NotFound
+from app.core.http import check_if_match
+from app.core.ids import new_id
+from app.core.pagination import PageParams, Window, window
+from app.core.schemas import patch_changes
+from app.core.security import Principal
+from app.models import Partner
+from app.partners.repository import PartnerRepository
+from app.partners.schemas import PartnerCreate, PartnerCreated, PartnerOut, PartnerUpdate
+
+
+class PartnerNotFound(NotFound):
+    pass
+
+
+class SlugTaken(Conflict):
+    title = "Slug already taken"
+
+
+async def create_partner(session: AsyncSession, *, data: PartnerCreate) -> PartnerCreated:
+    repository = PartnerRepository(session)
+    if await repository.slug_taken(data.slug):
+        raise SlugTaken(f"A partner with slug '{data.slug}' exists already.")
+    now = utcnow()
+    partner = Partner(
+        id=new_id("par"),
+        name=data.name,
+        slug=data.slug,
+        status="active",
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        async with session.begin_nested():
+            await repository.add(partner)
+    except IntegrityError as exc:  # a concurrent create took the slug
+        raise SlugTaken(f"A partner with slug '{data.slug}' exists already.") from exc
+    key = await issue_key(
+        session, partner_id=partner.id, organization_id=None, data=ApiKeyCreate(name="initial")
+    )
+    return PartnerCreated(**PartnerOut.model_validate(partner).model_dump(), api_key=key.api_key)
+
+
+async def get_partner(session: AsyncSession, *, principal: Principal, partner_id: str) -> Partner:
+    """The admin sees every partner; a partner key sees only its own."""
+    if not principal.is_admin and principal.partner_id != partner_id:
+        raise PartnerNotFound(f"Partner {partner_id} not found.")
+    partner = await PartnerRepository(session).get(partner_id)
+    if partner is None:
+        raise PartnerNotFound(f"Partner {partner_id} not found.")
+    return partner
+
+
+async def list_partners(
+    session: AsyncSession, *, page: PageParams, status: str | None
+) -> Window[Partner]:
+    rows = await PartnerRepository(session).list_page(page=page, status=status)
+    return window(rows, page, lambda partner: partner.id)
+
+
+async def update_partner(
+    session: AsyncSession, *, partner: Partner, data: PartnerUpdate, if_match: str | None
+) -> Partner:
+    check_if_match(if_match, partner.version)
+    for field, value in patch_changes(data).items():
+        setattr(partner, field, value)
+    await session.flush()
+    return partner
+
+
+async def deactivate_partner(
+    session: AsyncSession, *, partner: Partner, if_match: str | None
+) -> Partner:
+    """Soft delete: the partner and all its keys stop working; its data stays."""
+    check_if_match(if_match, partner.version)
+    if partner.status != "inactive":
+        partner.status = "inactive"
+        await session.flush()
+    return partner

@@ -1,0 +1,141 @@
+"""Buyers' requests for capacity."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Response, status
+
+from app.core.dates import today
+from app.core.db import SessionDep
+from app.core.errors import problem_responses
+from app.core.http import IfMatch, set_etag
+from app.core.listing import MarketFilters
+from app.core.pagination import Page, PageDep
+from app.core.query import (
+    CertificationQuery,
+    OrganizationQuery,
+    ProductQuery,
+    RegionQuery,
+    SkillQuery,
+    TextQuery,
+)
+from app.core.routing import domain_router
+from app.core.security import AnyAuth, MemberAuth
+from app.geo.filters import NearDep
+from app.models import CapacityRequest
+from app.offers.schemas import Visibility
+from app.requests import service
+from app.requests.schemas import RequestCreate, RequestOut, RequestStatus, RequestUpdate
+
+router = domain_router("/requests", tags=["requests"])
+
+
+async def visible_request(
+    session: SessionDep, principal: AnyAuth, request_id: str
+) -> CapacityRequest:
+    return await service.get_visible_request(session, principal=principal, request_id=request_id)
+
+
+async def owned_request(
+    session: SessionDep, principal: MemberAuth, request_id: str
+) -> CapacityRequest:
+    return await service.get_owned_request(session, principal=principal, request_id=request_id)
+
+
+VisibleRequest = Annotated[CapacityRequest, Depends(visible_request)]
+OwnedRequest = Annotated[CapacityRequest, Depends(owned_request)]
+
+
+def _out(response: Response, request: CapacityRequest) -> RequestOut:
+    set_etag(response, request.version)
+    return RequestOut.of(request, on=today())
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RequestOut,
+    responses=problem_responses(401, 403, 404, 409, 413, 422, 503),
+)
+async def create_request(
+    data: RequestCreate, session: SessionDep, principal: MemberAuth, response: Response
+) -> RequestOut:
+    """Post a request for capacity for one of your organisations."""
+    request = await service.create_request(session, principal=principal, data=data)
+    return _out(response, request)
+
+
+@router.get("", response_model=Page[RequestOut], responses=problem_responses(401, 422, 503))
+async def list_requests(
+    session: SessionDep,
+    principal: AnyAuth,
+    page: PageDep,
+    near: NearDep,
+    status: Annotated[list[RequestStatus] | None, Query(description="Repeat for several")] = None,
+    skill: SkillQuery = None,
+    product: ProductQuery = None,
+    certification: CertificationQuery = None,
+    region: RegionQuery = None,
+    organization_id: OrganizationQuery = None,
+    visibility: Annotated[Visibility | None, Query()] = None,
+    q: TextQuery = None,
+) -> Page[RequestOut]:
+    """List the requests this key may see, newest first."""
+    filters = MarketFilters(
+        statuses=tuple(status or ()),
+        skill=skill,
+        product=product,
+        certification=certification,
+        region=region,
+        organization_id=organization_id,
+        visibility=visibility,
+        q=q,
+        near=near,
+    )
+    result = await service.list_requests(session, principal=principal, filters=filters, page=page)
+    on = today()
+    return Page[RequestOut](
+        data=[RequestOut.of(request, on=on) for request in result.items],
+        has_more=result.has_more,
+        next_cursor=result.next_cursor,
+    )
+
+
+@router.get("/{request_id}", response_model=RequestOut, responses=problem_responses(401, 404, 503))
+async def get_request(request: VisibleRequest, response: Response) -> RequestOut:
+    """Read one request."""
+    return _out(response, request)
+
+
+@router.patch(
+    "/{request_id}",
+    response_model=RequestOut,
+    responses=problem_responses(401, 403, 404, 409, 412, 413, 422, 503),
+)
+async def update_request(
+    data: RequestUpdate,
+    request: OwnedRequest,
+    session: SessionDep,
+    principal: MemberAuth,
+    response: Response,
+    if_match: IfMatch = None,
+) -> RequestOut:
+    """Change a request you own (send If-Match to guard against lost updates)."""
+    updated = await service.update_request(
+        session, principal=principal, request=request, data=data, if_match=if_match
+    )
+    return _out(response, updated)
+
+
+@router.delete(
+    "/{request_id}",
+    response_model=RequestOut,
+    responses=problem_responses(401, 403, 404, 412, 503),
+)
+async def cancel_request(
+    request: OwnedRequest, session: SessionDep, response: Response, if_match: IfMatch = None
+) -> RequestOut:
+    """Cancel a request (soft delete: it reads `cancelled`, its history stays)."""
+    closed = await service.cancel_request(session, request=request, if_match=if_match)
+    return _out(response, closed)

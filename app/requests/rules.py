@@ -1,0 +1,14 @@
+"""Pure rules about requests."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from app.core.lifecycle import read_status
+
+OPEN_STATUSES = ("open",)
+
+
+def effective_status(status: str, needed_by: date, *, on: date) -> str:
+    """An open request whose date has passed reads as ``expired``."""
+    return read_status(status, needed_by, open_statuses=OPEN_STATUSES, on=on)

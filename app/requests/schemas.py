@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import Field
+
+from app.core.schemas import OutModel, StrictModel
+from app.geo.schemas import Location
+from app.models import CapacityRequest
+from app.offers.schemas import Quantity, Unit, Visibility
+from app.requests.rules import effective_status
+from app.taxonomy.codes import CodeListField
+
+RequestInputStatus = Literal["open", "fulfilled", "cancelled"]
+RequestStatus = Literal["open", "fulfilled", "cancelled", "expired"]
+
+
+class RequestCreate(StrictModel):
+    organization_id: str | None = Field(
+        default=None, description="Required with a partner key; implied by an organisation key"
+    )
+    title: str = Field(min_length=1, max_length=200, examples=["20k type IIR masks for clinics"])
+    description: str | None = Field(default=None, max_length=5000)
+    skills: CodeListField = Field(default_factory=list, examples=[["textile.sewing"]])
+    products: CodeListField = Field(default_factory=list, examples=[["mask.surgical"]])
+    quantity: Quantity = Field(examples=[20000])
+    unit: Unit = "pieces"
+    needed_by: date
+    location: Location | None = Field(
+        default=None, description="Delivery point; default: the organisation's"
+    )
+    max_distance_km: float | None = Field(default=None, gt=0, le=20_000)
+    required_certifications: CodeListField = Field(default_factory=list)
+    preferred_certifications: CodeListField = Field(default_factory=list)
+    visibility: Visibility = "shared"
+
+
+class RequestUpdate(StrictModel):
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=5000)
+    skills: CodeListField | None = None
+    products: CodeListField | None = None
+    quantity: Quantity | None = None
+    unit: Unit | None = None
+    needed_by: date | None = None
+    location: Location | None = None
+    max_distance_km: float | None = Field(default=None, gt=0, le=20_000)
+    required_certifications: CodeListField | None = None
+    preferred_certifications: CodeListField | None = None
+    visibility: Visibility | None = None
+    status: RequestInputStatus | None = None
+
+
+class RequestOut(OutModel):
+    id: str
+    partner_id: str
+    organization_id: str
+    title: str
+    description: str | None
+    skills: list[str]
+    products: list[str]
+    quantity: int
+    unit: str
+    needed_by: date
+    location: Location
+    region: str | None
+    max_distance_km: float | None
+    required_certifications: list[str]
+    preferred_certifications: list[str]
+    visibility: Visibility
+    status: RequestStatus
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+
+    @classmethod
+    def of(cls, request: CapacityRequest, *, on: date) -> RequestOut:
+        return cls(
+            id=request.id,
+            partner_id=request.partner_id,
+            organization_id=request.organization_id,
+            title=request.title,
+            description=request.description,
+            skills=request.skills,
+            products=request.products,
+            quantity=request.quantity,
+            unit=request.unit,
+            needed_by=request.needed_by,
+            location=Location(lat=request.lat, lon=request.lon),
+            region=request.region,
+            max_distance_km=request.max_distance_km,
+            required_certifications=request.required_certifications,
+            preferred_certifications=request.preferred_certifications,
+            visibility=request.visibility,
+            status=effective_status(request.status, request.needed_by, on=on),
+            created_at=request.created_at,
+            updated_at=request.updated_at,
+            closed_at=request.closed_at,
+        )

@@ -1,0 +1,172 @@
+"""Buyers' requests: what is needed, how many, by when, where, with which certificates."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.dates import today
+from app.core.db import utcnow
+from app.core.errors import Conflict, InvalidInput, NotFound
+from app.core.http import check_if_match
+from app.core.ids import new_id
+from app.core.listing import MarketFilters
+from app.core.pagination import PageParams, Window, window
+from app.core.schemas import patch_changes
+from app.core.security import Principal
+from app.models import CapacityRequest
+from app.organizations.service import acting_organization
+from app.requests.repository import RequestRepository
+from app.requests.schemas import RequestCreate, RequestUpdate
+from app.taxonomy.codes import search_terms
+
+NULLABLE_ON_PATCH = frozenset({"description", "max_distance_km"})
+BUYER_KINDS = ("buyer", "both")
+
+
+class RequestNotFound(NotFound):
+    pass
+
+
+class RequestCancelled(Conflict):
+    title = "Request is cancelled"
+
+
+def _check_request(request: CapacityRequest) -> None:
+    """Rules on the complete request, after a create or a merged PATCH."""
+    if not request.skills and not request.products:
+        raise InvalidInput.at("skills", "name at least one skill or product")
+    overlap = set(request.required_certifications) & set(request.preferred_certifications)
+    if overlap:
+        raise InvalidInput.at(
+            "preferred_certifications",
+            f"{', '.join(sorted(overlap))} already required; list a code in one place only",
+        )
+    request.search_codes = search_terms(
+        [
+            ("skill", request.skills),
+            ("product", request.products),
+            (
+                "certification",
+                [*request.required_certifications, *request.preferred_certifications],
+            ),
+        ]
+    )
+
+
+def _check_needed_by(needed_by: date, *, on: date) -> None:
+    if needed_by < on:
+        raise InvalidInput.at("needed_by", "lies in the past")
+
+
+async def create_request(
+    session: AsyncSession, *, principal: Principal, data: RequestCreate
+) -> CapacityRequest:
+    on = today()
+    organization = await acting_organization(
+        session, principal=principal, organization_id=data.organization_id
+    )
+    if organization.kind not in BUYER_KINDS:
+        raise InvalidInput.at(
+            "organization_id",
+            f"organization {organization.id} is a manufacturer; only buyers "
+            "(kind buyer or both) post requests",
+        )
+    _check_needed_by(data.needed_by, on=on)
+    location = data.location
+    now = utcnow()
+    request = CapacityRequest(
+        id=new_id("req"),
+        partner_id=organization.partner_id,
+        organization_id=organization.id,
+        title=data.title,
+        description=data.description,
+        skills=data.skills,
+        products=data.products,
+        required_certifications=data.required_certifications,
+        preferred_certifications=data.preferred_certifications,
+        quantity=data.quantity,
+        unit=data.unit,
+        needed_by=data.needed_by,
+        lat=location.lat if location else organization.lat,
+        lon=location.lon if location else organization.lon,
+        region=None if location else organization.region,
+        max_distance_km=data.max_distance_km,
+        visibility=data.visibility,
+        status="open",
+        created_at=now,
+        updated_at=now,
+    )
+    _check_request(request)
+    return await RequestRepository(session).add(request)
+
+
+async def get_visible_request(
+    session: AsyncSession, *, principal: Principal, request_id: str
+) -> CapacityRequest:
+    request = await RequestRepository(session).get_visible(request_id, principal)
+    if request is None:
+        raise RequestNotFound(f"Request {request_id} not found.")
+    return request
+
+
+async def get_owned_request(
+    session: AsyncSession, *, principal: Principal, request_id: str
+) -> CapacityRequest:
+    request = await RequestRepository(session).get_owned_for_update(request_id, principal)
+    if request is None:
+        raise RequestNotFound(f"Request {request_id} not found.")
+    return request
+
+
+async def list_requests(
+    session: AsyncSession, *, principal: Principal, filters: MarketFilters, page: PageParams
+) -> Window[CapacityRequest]:
+    rows = await RequestRepository(session).list_page(
+        principal=principal, filters=filters, page=page, on=today()
+    )
+    return window(rows, page, lambda request: request.id)
+
+
+async def update_request(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    request: CapacityRequest,
+    data: RequestUpdate,
+    if_match: str | None,
+) -> CapacityRequest:
+    check_if_match(if_match, request.version)
+    if request.status == "cancelled":
+        raise RequestCancelled(f"Request {request.id} is cancelled; it cannot change.")
+    changes = patch_changes(data, nullable=NULLABLE_ON_PATCH)
+    if "location" in changes:
+        location = changes.pop("location")
+        request.lat, request.lon, request.region = location.lat, location.lon, None
+    if "needed_by" in changes:
+        _check_needed_by(changes["needed_by"], on=today())
+    if changes.get("status") == "cancelled":
+        request.closed_at = utcnow()
+    for field, value in changes.items():
+        setattr(request, field, value)
+    # The organisation must still be one this key acts for (and not closed).
+    await acting_organization(session, principal=principal, organization_id=request.organization_id)
+    _check_request(request)
+    request.updated_at = utcnow()
+    await session.flush()
+    return request
+
+
+async def cancel_request(
+    session: AsyncSession, *, request: CapacityRequest, if_match: str | None
+) -> CapacityRequest:
+    """Soft delete: the request reads ``cancelled``; its history stays."""
+    check_if_match(if_match, request.version)
+    if request.status != "cancelled":
+        now = utcnow()
+        request.status = "cancelled"
+        request.closed_at = now
+        request.updated_at = now
+        await session.flush()
+    return request

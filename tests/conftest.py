@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.core.config import Settings
+from app.core.db import Database, create_engine
+from app.main import create_app
+from tests.fixtures import ADMIN_KEY
+from tests.fixtures.database import empty_tables, migrate, test_database_url
+
+pytest_plugins = ["tests.fixtures.factories"]
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        database_url=test_database_url(Path(tmp_path_factory.mktemp("db"))),
+        admin_api_key=ADMIN_KEY,  # type: ignore[arg-type]
+        environment="test",
+        sqlite_busy_timeout_ms=60_000,
+    )
+
+
+@pytest.fixture(scope="session")
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(settings)
+    await migrate(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        try:
+            yield connection
+        finally:
+            await transaction.rollback()
+
+
+@pytest.fixture
+def app(settings: Settings, engine: AsyncEngine, connection: AsyncConnection) -> FastAPI:
+    sessionmaker = async_sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+    return create_app(settings, database=Database(engine=engine, sessionmaker=sessionmaker))
+
+
+@pytest.fixture
+def session_factory(app: FastAPI) -> async_sessionmaker[AsyncSession]:
+    """Sessions on the test's own transaction, to look at what the API wrote."""
+    return app.state.database.sessionmaker  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://capmatch.test") as client:
+        yield client
+
+
+@pytest.fixture
+async def committed_app(settings: Settings, engine: AsyncEngine) -> AsyncIterator[FastAPI]:
+    """The app on the real engine: every request commits, so concurrency is real."""
+    database = Database(
+        engine=engine, sessionmaker=async_sessionmaker(engine, expire_on_commit=False)
+    )
+    try:
+        yield create_app(settings, database=database)
+    finally:
+        await empty_tables(engine)
+
+
+@pytest.fixture
+async def committed_client(committed_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=committed_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://capmatch.test") as client:
+        yield client
