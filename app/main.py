@@ -70,7 +70,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 async def _handle_replay(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, IdempotentReplay)
-    return replay_response(exc.record)
+    return replay_response(exc.stored)
 
 
 def _install_docs(app: FastAPI) -> None:

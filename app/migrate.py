@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -10,6 +12,21 @@ from alembic.config import Config
 from app.core.config import Settings
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+IncludeObject = Callable[[Any, str | None, str, bool, Any], bool]
+
+
+def include_object_for(dialect_name: str) -> IncludeObject:
+    """Alembic filter: skip indexes declared for another dialect (``Index.ddl_if``)."""
+
+    def include_object(
+        obj: Any, _name: str | None, type_: str, _reflected: bool, _compare_to: Any
+    ) -> bool:
+        dialect = getattr(getattr(obj, "_ddl_if", None), "dialect", None)
+        return not (type_ == "index" and dialect is not None and dialect != dialect_name)
+
+    return include_object
 
 
 def migrations_dir() -> Path:

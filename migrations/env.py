@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from logging.config import fileConfig
-from typing import Any
 
 from alembic import context
 from sqlalchemy.engine import Connection
@@ -13,6 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 import app.models  # noqa: F401  (registers every table)
 from app.core.config import Settings
 from app.core.db import Base
+from app.migrate import include_object_for
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
@@ -25,25 +25,11 @@ def _url() -> str:
     return config.get_main_option("sqlalchemy.url") or Settings().database_url
 
 
-def _include_object(
-    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
-) -> bool:
-    """Skip indexes declared for another dialect only (``Index(...).ddl_if(dialect=...)``)."""
-    ddl_if = getattr(obj, "_ddl_if", None)
-    dialect = getattr(ddl_if, "dialect", None)
-    return not (type_ == "index" and dialect is not None and dialect != _dialect_name)
-
-
-_dialect_name = ""
-
-
 def _configure(connection: Connection) -> None:
-    global _dialect_name
-    _dialect_name = connection.dialect.name
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        include_object=_include_object,
+        include_object=include_object_for(connection.dialect.name),
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

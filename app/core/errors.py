@@ -265,11 +265,15 @@ def is_database_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, OSError)
 
 
+async def _handle_database_error(request: Request, exc: Exception) -> Response:
+    if not is_database_unavailable(exc):
+        raise exc  # a real bug: the server-error handler answers 500 and logs it
+    logger.warning("database unavailable: %s", exc)
+    unavailable = ServiceUnavailable("The database is unreachable; retry shortly.")
+    return await _handle_app_error(request, unavailable)
+
+
 async def _handle_unexpected(request: Request, exc: Exception) -> Response:
-    if is_database_unavailable(exc):
-        logger.warning("database unavailable: %s", exc)
-        unavailable = ServiceUnavailable("The database is unreachable; retry shortly.")
-        return await _handle_app_error(request, unavailable)
     logger.exception("unhandled error", exc_info=exc)
     return problem_response(
         request,
@@ -284,6 +288,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _handle_app_error)
     app.add_exception_handler(RequestValidationError, _handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, _handle_http_exception)
+    for database_error in (DBAPIError, DisconnectionError, PoolTimeoutError, OSError, TimeoutError):
+        app.add_exception_handler(database_error, _handle_database_error)
     app.add_exception_handler(Exception, _handle_unexpected)
 
 

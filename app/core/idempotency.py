@@ -40,12 +40,22 @@ class Claim:
     key: str
 
 
-class IdempotentReplay(Exception):
-    """Raised to short-circuit a request whose key already has a stored response."""
+@dataclass(frozen=True, slots=True)
+class StoredResponse:
+    status_code: int
+    body: bytes
+    headers: dict[str, str]
 
-    def __init__(self, record: IdempotencyRecord) -> None:
-        super().__init__(record.key)
-        self.record = record
+
+class IdempotentReplay(Exception):
+    """Raised to short-circuit a request whose key already has a stored response.
+
+    It carries a plain copy: the session is rolled back before the handler runs.
+    """
+
+    def __init__(self, stored: StoredResponse) -> None:
+        super().__init__("replay")
+        self.stored = stored
 
 
 def _fingerprint(request: Request, body: bytes) -> str:
@@ -76,7 +86,13 @@ def _replay_or_reject(record: IdempotencyRecord, fingerprint: str) -> None:
         )
     if record.status_code is None:
         raise Conflict("A request with this Idempotency-Key is still in progress.")
-    raise IdempotentReplay(record)
+    raise IdempotentReplay(
+        StoredResponse(
+            status_code=record.status_code,
+            body=record.response_body or b"",
+            headers=dict(record.response_headers or {}),
+        )
+    )
 
 
 async def claim_idempotency_key(
@@ -138,15 +154,11 @@ async def _store_response(request: Request, response: Response) -> None:
     await session.flush()
 
 
-def replay_response(record: IdempotencyRecord) -> Response:
-    headers = dict(record.response_headers or {})
-    headers[REPLAYED_HEADER] = "true"
+def replay_response(stored: StoredResponse) -> Response:
+    headers = {**stored.headers, REPLAYED_HEADER: "true"}
     media_type = headers.pop("content-type", None)
     return Response(
-        content=record.response_body or b"",
-        status_code=record.status_code or 200,
-        headers=headers,
-        media_type=media_type,
+        content=stored.body, status_code=stored.status_code, headers=headers, media_type=media_type
     )
 
 

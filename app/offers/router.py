@@ -97,7 +97,7 @@ async def list_offers(
     )
 
 
-@router.get("/{offer_id}", response_model=OfferOut, responses=problem_responses(401, 404, 503))
+@router.get("/{offer_id}", response_model=OfferOut, responses=problem_responses(401, 404, 422, 503))
 async def get_offer(offer: VisibleOffer, response: Response) -> OfferOut:
     """Read one offer."""
     return _out(response, offer)
@@ -126,7 +126,7 @@ async def update_offer(
 @router.delete(
     "/{offer_id}",
     response_model=OfferOut,
-    responses=problem_responses(401, 403, 404, 412, 503),
+    responses=problem_responses(401, 403, 404, 412, 422, 503),
 )
 async def close_offer(
     offer: OwnedOffer, session: SessionDep, response: Response, if_match: IfMatch = None

@@ -158,6 +158,11 @@ async def update_offer(
     check_if_match(if_match, offer.version)
     if offer.status == "closed":
         raise OfferClosed(f"Offer {offer.id} is closed; closed offers cannot change.")
+    # Load the organisation before touching the offer: a query after the changes would
+    # autoflush them and the final flush would bump the version (the ETag) a second time.
+    organization = await acting_organization(
+        session, principal=principal, organization_id=offer.organization_id
+    )
     on = today()
     changes = patch_changes(data, nullable=NULLABLE_ON_PATCH)
     if "capacity" in changes:
@@ -172,9 +177,6 @@ async def update_offer(
         raise InvalidInput.at("available_until", "lies in the past")
     for field, value in changes.items():
         setattr(offer, field, value)
-    organization = await acting_organization(
-        session, principal=principal, organization_id=offer.organization_id
-    )
     _check_offer(offer, organization, on=on)
     offer.updated_at = utcnow()
     await session.flush()

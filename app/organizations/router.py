@@ -106,7 +106,7 @@ async def list_organizations(
 @router.get(
     "/{organization_id}",
     response_model=OrganizationOut,
-    responses=problem_responses(401, 404, 503),
+    responses=problem_responses(401, 404, 422, 503),
 )
 async def get_organization(
     organization: VisibleOrganization, response: Response
@@ -137,7 +137,7 @@ async def update_organization(
 @router.delete(
     "/{organization_id}",
     response_model=OrganizationOut,
-    responses=problem_responses(401, 403, 404, 412, 503),
+    responses=problem_responses(401, 403, 404, 412, 422, 503),
 )
 async def close_organization(
     organization: WritableOrganization,
@@ -223,7 +223,7 @@ async def list_organization_keys(
 @router.delete(
     "/{organization_id}/api-keys/{key_id}",
     response_model=ApiKeyOut,
-    responses=problem_responses(401, 403, 404, 503),
+    responses=problem_responses(401, 403, 404, 422, 503),
 )
 async def revoke_organization_key(
     organization: WritableOrganization, session: SessionDep, key_id: str

@@ -3,7 +3,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, EmailStr, Field
+from pydantic import AfterValidator, EmailStr, Field, ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from app.core.schemas import OutModel, StrictModel
 from app.geo.schemas import Address, Location
@@ -29,11 +30,26 @@ class CertificationIn(StrictModel):
 
 
 def _unique_codes(values: list[CertificationIn]) -> list[CertificationIn]:
+    # Raised as a ValidationError so each error names the repeated item
+    # (``certifications[1]``), not just the list.
     seen: set[str] = set()
-    for value in values:
+    errors: list[InitErrorDetails] = []
+    for index, value in enumerate(values):
         if value.code in seen:
-            raise ValueError(f"certification {value.code} is listed twice")
+            errors.append(
+                InitErrorDetails(
+                    type=PydanticCustomError(
+                        "duplicate_code",
+                        "certification {code} is listed twice",
+                        {"code": value.code},
+                    ),
+                    loc=(index,),
+                    input=value.code,
+                )
+            )
         seen.add(value.code)
+    if errors:
+        raise ValidationError.from_exception_data("certifications", errors)
     return values
 
 

@@ -64,7 +64,9 @@ async def list_partners(
     return to_page(result, PartnerOut)
 
 
-@router.get("/{partner_id}", response_model=PartnerOut, responses=problem_responses(401, 404, 503))
+@router.get(
+    "/{partner_id}", response_model=PartnerOut, responses=problem_responses(401, 404, 422, 503)
+)
 async def get_partner(partner: VisiblePartner, response: Response) -> Partner:
     """Read a partner (admin, or the partner itself)."""
     set_etag(response, partner.version)
@@ -92,7 +94,7 @@ async def update_partner(
 @router.delete(
     "/{partner_id}",
     response_model=PartnerOut,
-    responses=problem_responses(401, 403, 404, 412, 503),
+    responses=problem_responses(401, 403, 404, 412, 422, 503),
 )
 async def deactivate_partner(
     partner: ManagedPartner, session: SessionDep, response: Response, if_match: IfMatch = None
@@ -134,7 +136,7 @@ async def list_partner_keys(
 @router.delete(
     "/{partner_id}/api-keys/{key_id}",
     response_model=ApiKeyOut,
-    responses=problem_responses(401, 404, 503),
+    responses=problem_responses(401, 404, 422, 503),
 )
 async def revoke_partner_key(partner: VisiblePartner, session: SessionDep, key_id: str) -> ApiKey:
     """Revoke a partner key; it stops working at once."""

@@ -102,7 +102,9 @@ async def list_requests(
     )
 
 
-@router.get("/{request_id}", response_model=RequestOut, responses=problem_responses(401, 404, 503))
+@router.get(
+    "/{request_id}", response_model=RequestOut, responses=problem_responses(401, 404, 422, 503)
+)
 async def get_request(request: VisibleRequest, response: Response) -> RequestOut:
     """Read one request."""
     return _out(response, request)
@@ -131,7 +133,7 @@ async def update_request(
 @router.delete(
     "/{request_id}",
     response_model=RequestOut,
-    responses=problem_responses(401, 403, 404, 412, 503),
+    responses=problem_responses(401, 403, 404, 412, 422, 503),
 )
 async def cancel_request(
     request: OwnedRequest, session: SessionDep, response: Response, if_match: IfMatch = None

@@ -140,6 +140,9 @@ async def update_request(
     check_if_match(if_match, request.version)
     if request.status == "cancelled":
         raise RequestCancelled(f"Request {request.id} is cancelled; it cannot change.")
+    # The organisation must still be one this key acts for (and not closed). Checked before
+    # the request changes: a query after them would autoflush and bump the version twice.
+    await acting_organization(session, principal=principal, organization_id=request.organization_id)
     changes = patch_changes(data, nullable=NULLABLE_ON_PATCH)
     if "location" in changes:
         location = changes.pop("location")
@@ -150,8 +153,6 @@ async def update_request(
         request.closed_at = utcnow()
     for field, value in changes.items():
         setattr(request, field, value)
-    # The organisation must still be one this key acts for (and not closed).
-    await acting_organization(session, principal=principal, organization_id=request.organization_id)
     _check_request(request)
     request.updated_at = utcnow()
     await session.flush()

@@ -1,0 +1,141 @@
+"""Idempotency-Key on POST: replay, mismatch, scoping, and a concurrent burst."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.models import Offer
+from tests.fixtures.factories import (
+    Market,
+    make_organization,
+    make_partner,
+    offer_body,
+)
+
+
+async def count_offers(factory: async_sessionmaker[AsyncSession], title: str) -> int:
+    async with factory() as session:
+        result = await session.execute(select(func.count()).where(Offer.title == title))
+        return int(result.scalar_one())
+
+
+async def test_replay_returns_the_first_response(
+    client: httpx.AsyncClient, market: Market, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    body = offer_body(market.a1.id, title="idempotent offer")
+    headers = {**market.a.headers, "Idempotency-Key": "key-1"}
+    first = await client.post("/v1/offers", json=body, headers=headers)
+    second = await client.post("/v1/offers", json=body, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert second.json() == first.json()
+    assert second.headers["etag"] == first.headers["etag"]
+    assert second.headers["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first.headers
+    assert await count_offers(session_factory, "idempotent offer") == 1
+
+
+async def test_same_key_other_body_is_422(client: httpx.AsyncClient, market: Market) -> None:
+    headers = {**market.a.headers, "Idempotency-Key": "key-2"}
+    await client.post("/v1/offers", json=offer_body(market.a1.id, title="one"), headers=headers)
+    response = await client.post(
+        "/v1/offers", json=offer_body(market.a1.id, title="two"), headers=headers
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "Idempotency-Key"
+
+
+async def test_same_key_other_endpoint_is_422(client: httpx.AsyncClient, market: Market) -> None:
+    headers = {**market.a.headers, "Idempotency-Key": "key-3"}
+    first = await client.post(f"/v1/organizations/{market.a1.id}/api-keys", headers=headers)
+    assert first.status_code == 201
+    second = await client.post(f"/v1/organizations/{market.a2.id}/api-keys", headers=headers)
+    assert second.status_code == 422
+
+
+async def test_json_formatting_does_not_change_the_fingerprint(
+    client: httpx.AsyncClient, market: Market
+) -> None:
+    headers = {**market.a.headers, "Idempotency-Key": "key-4", "Content-Type": "application/json"}
+    body = offer_body(market.a1.id, title="formatting")
+    import json
+
+    first = await client.post("/v1/offers", content=json.dumps(body), headers=headers)
+    second = await client.post(
+        "/v1/offers", content=json.dumps(body, indent=4, sort_keys=True), headers=headers
+    )
+    assert second.status_code == 201
+    assert second.json()["id"] == first.json()["id"]
+
+
+async def test_keys_are_scoped_per_api_key(
+    client: httpx.AsyncClient, market: Market, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    body_a = offer_body(market.a1.id, title="scoped")
+    body_b = offer_body(market.b1.id, title="scoped")
+    first = await client.post(
+        "/v1/offers", json=body_a, headers={**market.a.headers, "Idempotency-Key": "shared"}
+    )
+    second = await client.post(
+        "/v1/offers", json=body_b, headers={**market.b.headers, "Idempotency-Key": "shared"}
+    )
+    assert first.status_code == second.status_code == 201
+    assert first.json()["id"] != second.json()["id"]
+    assert await count_offers(session_factory, "scoped") == 2
+
+
+async def test_failed_request_does_not_burn_the_key(
+    client: httpx.AsyncClient, market: Market
+) -> None:
+    headers = {**market.a.headers, "Idempotency-Key": "retry-me"}
+    bad = offer_body(market.a1.id, certifications=["not-held"])
+    assert (await client.post("/v1/offers", json=bad, headers=headers)).status_code == 422
+    # The failure was not stored: the same key with a corrected body goes through.
+    good = offer_body(market.a1.id)
+    assert (await client.post("/v1/offers", json=good, headers=headers)).status_code == 201
+
+
+async def test_key_longer_than_255_characters_is_rejected(
+    client: httpx.AsyncClient, market: Market
+) -> None:
+    response = await client.post(
+        "/v1/offers",
+        json=offer_body(market.a1.id),
+        headers={**market.a.headers, "Idempotency-Key": "k" * 256},
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "Idempotency-Key"
+
+
+async def test_partner_creation_replays_the_same_key(client: httpx.AsyncClient) -> None:
+    from tests.fixtures.factories import ADMIN
+
+    headers = {**ADMIN, "Idempotency-Key": "partner-1"}
+    body = {"name": "Life Science Nord", "slug": "lsn"}
+    first = await client.post("/v1/partners", json=body, headers=headers)
+    second = await client.post("/v1/partners", json=body, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert first.json()["api_key"] == second.json()["api_key"]
+
+
+@pytest.mark.committed
+async def test_twenty_concurrent_identical_posts_create_one_object(
+    committed_client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    partner = await make_partner(committed_client)
+    organization = await make_organization(committed_client, partner)
+    body = offer_body(organization.id, title="burst")
+    headers = {**partner.headers, "Idempotency-Key": "burst-1"}
+
+    responses = await asyncio.gather(
+        *(committed_client.post("/v1/offers", json=body, headers=headers) for _ in range(20))
+    )
+
+    assert [r.status_code for r in responses] == [201] * 20, [r.text for r in responses]
+    assert len({r.json()["id"] for r in responses}) == 1
+    factory = async_sessionmaker(engine, expire_on_commit=False)
+    assert await count_offers(factory, "burst") == 1

@@ -1,0 +1,68 @@
+"""Request ids, JSON access logs and Prometheus metrics."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import httpx
+import pytest
+
+from app.core.logging import JsonFormatter
+from tests.fixtures.factories import Market
+
+
+async def test_request_id_is_echoed(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz", headers={"X-Request-ID": "portal-42.abc"})
+    assert response.headers["x-request-id"] == "portal-42.abc"
+
+
+async def test_request_id_is_generated_when_missing_or_unsafe(client: httpx.AsyncClient) -> None:
+    generated = (await client.get("/healthz")).headers["x-request-id"]
+    assert len(generated) == 32
+    unsafe = await client.get("/healthz", headers={"X-Request-ID": "bad id\twith spaces"})
+    assert unsafe.headers["x-request-id"] != "bad id\twith spaces"
+    assert len(unsafe.headers["x-request-id"]) == 32
+
+
+async def test_access_log_is_json_with_request_id(
+    client: httpx.AsyncClient, market: Market, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="capmatch.access"):
+        await client.get("/v1/offers", headers={**market.a.headers, "X-Request-ID": "trace-me"})
+    records = [r for r in caplog.records if r.name == "capmatch.access"]
+    assert records
+    line = json.loads(JsonFormatter().format(records[-1]))
+    assert line["request_id"] == "trace-me"
+    assert line["route"] == "/v1/offers"
+    assert line["status"] == 200
+    assert line["duration_ms"] >= 0
+
+
+async def test_metrics_count_by_route_template_and_status(
+    client: httpx.AsyncClient, market: Market
+) -> None:
+    await client.get("/v1/offers/off_unknown", headers=market.a.headers)
+    await client.get("/v1/offers/off_other", headers=market.a.headers)
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    text = response.text
+    expected = (
+        'capmatch_http_requests_total{method="GET",route="/v1/offers/{offer_id}",status="404"} 2.0'
+    )
+    assert expected in text
+    assert "capmatch_http_request_duration_seconds_bucket" in text
+    # Ids never become label values (cardinality).
+    assert "off_unknown" not in text
+
+
+async def test_docs_work_offline(client: httpx.AsyncClient) -> None:
+    page = await client.get("/docs")
+    assert page.status_code == 200
+    assert "/docs-assets/swagger-ui-bundle.js" in page.text
+    assert "cdn" not in page.text.lower()
+    script = await client.get("/docs-assets/swagger-ui-bundle.js")
+    assert script.status_code == 200
+    assert len(script.content) > 100_000
+    assert (await client.get("/openapi.json")).json()["info"]["title"] == "capmatch"
