@@ -52,8 +52,13 @@ async def create_partner(session: AsyncSession, *, data: PartnerCreate) -> Partn
 
 
 async def get_partner(session: AsyncSession, *, principal: Principal, partner_id: str) -> Partner:
-    """The admin sees every partner; a partner key sees only its own."""
-    if not principal.is_admin and principal.partner_id != partner_id:
+    """The admin sees every partner; a partner key sees only its own.
+
+    An organisation key acts for its organisation only: it must not read its
+    partner or manage the partner's keys (a ``cmp_`` key acts for every sibling).
+    """
+    own = principal.kind == "partner" and principal.partner_id == partner_id
+    if not principal.is_admin and not own:
         raise PartnerNotFound(f"Partner {partner_id} not found.")
     partner = await PartnerRepository(session).get(partner_id)
     if partner is None:
