@@ -186,7 +186,9 @@ def _validation_errors(raw: Sequence[Any]) -> list[FieldError]:
         loc = list(error.get("loc", ()))
         # A union's failing branch name (e.g. "function-after[...]") is noise to a client.
         loc = [part for part in loc if not (isinstance(part, str) and "[" in part)]
-        result.append(FieldError(field=field_path(loc), message=_validation_message(error)))
+        # For unparsable JSON the location is a character offset, not a field.
+        field = "body" if error.get("type") == "json_invalid" else field_path(loc)
+        result.append(FieldError(field=field, message=_validation_message(error)))
     return result
 
 

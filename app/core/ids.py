@@ -7,13 +7,34 @@ creation time, so cursor pagination can order by id alone.
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
+_RANDOM_BITS = 80
+_last_value = 0
+_lock = threading.Lock()
+
+
+def _next_value() -> int:
+    """Milliseconds and randomness, strictly increasing within this process.
+
+    Two ids made in the same millisecond would otherwise sort at random; the
+    second takes the first's value plus one instead (the ULID monotonic rule).
+    """
+    global _last_value
+    with _lock:
+        value = (int(time.time() * 1000) << _RANDOM_BITS) | secrets.randbits(_RANDOM_BITS)
+        if value <= _last_value:
+            value = _last_value + 1
+        _last_value = value
+        return value
+
+
 def new_id(prefix: str) -> str:
-    value = (int(time.time() * 1000) << 80) | secrets.randbits(80)
+    value = _next_value()
     chars = []
     for _ in range(26):
         chars.append(_ALPHABET[value & 31])

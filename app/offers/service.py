@@ -62,13 +62,20 @@ def _check_certifications_held(
         )
 
 
-def _check_offer(offer: Offer, organization: Organization, *, on: date) -> None:
-    """Rules on the complete offer, after a create or a merged PATCH."""
+def _check_offer(
+    offer: Offer, organization: Organization, *, on: date, certifications_changed: bool
+) -> None:
+    """Rules on the complete offer, after a create or a merged PATCH.
+
+    Claimed certifications are checked when they are set: a certificate that
+    expires later must not block pausing or editing the offer's other fields.
+    """
     if not offer.skills and not offer.products:
         raise InvalidInput.at("skills", "name at least one skill or product")
     if offer.available_until < offer.available_from:
         raise InvalidInput.at("available_until", "must not be before available_from")
-    _check_certifications_held(organization, offer.certifications, on=on)
+    if certifications_changed:
+        _check_certifications_held(organization, offer.certifications, on=on)
     offer.search_codes = search_terms(
         [
             ("skill", offer.skills),
@@ -120,7 +127,7 @@ async def create_offer(session: AsyncSession, *, principal: Principal, data: Off
         created_at=now,
         updated_at=now,
     )
-    _check_offer(offer, organization, on=on)
+    _check_offer(offer, organization, on=on, certifications_changed=True)
     return await OfferRepository(session).add(offer)
 
 
@@ -177,7 +184,7 @@ async def update_offer(
         raise InvalidInput.at("available_until", "lies in the past")
     for field, value in changes.items():
         setattr(offer, field, value)
-    _check_offer(offer, organization, on=on)
+    _check_offer(offer, organization, on=on, certifications_changed="certifications" in changes)
     offer.updated_at = utcnow()
     await session.flush()
     return offer

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Response, status
 
 from app.apikeys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
-from app.apikeys.service import issue_key, list_keys, revoke_key
+from app.apikeys.service import list_keys, revoke_key
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.http import IfMatch, set_etag
@@ -191,17 +191,14 @@ async def verify_certification(
     "/{organization_id}/api-keys",
     status_code=status.HTTP_201_CREATED,
     response_model=ApiKeyCreated,
-    responses=problem_responses(401, 403, 404, 413, 422, 503),
+    responses=problem_responses(401, 403, 404, 409, 413, 422, 503),
 )
 async def create_organization_key(
     organization: WritableOrganization, session: SessionDep, data: ApiKeyCreate | None = None
 ) -> ApiKeyCreated:
     """Issue an organisation key (cmo_...) that acts for this organisation only; shown once."""
-    return await issue_key(
-        session,
-        partner_id=organization.partner_id,
-        organization_id=organization.id,
-        data=data or ApiKeyCreate(),
+    return await service.issue_organization_key(
+        session, organization=organization, data=data or ApiKeyCreate()
     )
 
 

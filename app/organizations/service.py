@@ -7,6 +7,8 @@ from dataclasses import replace
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.apikeys.repository import ApiKeyRepository
+from app.apikeys.schemas import ApiKeyCreate, ApiKeyCreated
+from app.apikeys.service import issue_key
 from app.core.db import utcnow
 from app.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from app.core.http import check_if_match
@@ -234,6 +236,17 @@ async def close_organization(
     await ApiKeyRepository(session).revoke_all_of_organization(organization.id)
     await session.flush()
     return organization
+
+
+async def issue_organization_key(
+    session: AsyncSession, *, organization: Organization, data: ApiKeyCreate
+) -> ApiKeyCreated:
+    """A new organisation key; none for a closed organisation, whose keys never work."""
+    if organization.status == "closed":
+        raise OrganizationClosed(f"Organization {organization.id} is closed; it takes no new keys.")
+    return await issue_key(
+        session, partner_id=organization.partner_id, organization_id=organization.id, data=data
+    )
 
 
 async def set_verified(

@@ -351,6 +351,27 @@ async def test_unknown_field_message(client: httpx.AsyncClient, market: Market) 
     assert assert_invalid(response, "reserved_quantity")[0]["message"] == "unknown field"
 
 
+async def test_certificate_expiring_later_does_not_block_other_changes(
+    client: httpx.AsyncClient, market: Market, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    offer = await make_offer(client, market.a1, certifications=["en-14683"])
+    async with session_factory() as session:
+        from app.models import OrganizationCertification
+
+        await session.execute(
+            update(OrganizationCertification)
+            .where(OrganizationCertification.organization_id == market.a1.id)
+            .values(valid_until=today() - timedelta(days=1))
+        )
+        await session.commit()
+    url = f"/v1/offers/{offer['id']}"
+    paused = await client.patch(url, json={"status": "paused"}, headers=market.a.headers)
+    assert paused.status_code == 200, paused.text
+    # Claiming the expired certificate anew is still refused.
+    again = await client.patch(url, json={"certifications": ["en-14683"]}, headers=market.a.headers)
+    assert_invalid(again, "certifications[0]")
+
+
 async def test_certification_with_expired_certificate(
     client: httpx.AsyncClient, market: Market
 ) -> None:
@@ -402,6 +423,15 @@ async def test_body_not_json(client: httpx.AsyncClient, market: Market) -> None:
     body = assert_problem(response, 422)
     assert len(body["errors"]) == 1
     assert body["errors"][0]["message"] == "body is not valid JSON"
+
+
+async def test_body_not_json_names_the_body(client: httpx.AsyncClient, market: Market) -> None:
+    response = await client.post(
+        "/v1/offers",
+        content=b'{"title": "broken',
+        headers={**market.a.headers, "Content-Type": "application/json"},
+    )
+    assert_invalid(response, "body")
 
 
 @pytest.mark.parametrize(
