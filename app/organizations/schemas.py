@@ -140,7 +140,10 @@ class OrganizationOut(OutModel):
             location=location,
             address=address,
             region=org.region,
-            certifications=[CertificationOut.model_validate(c) for c in org.certifications],
+            certifications=[
+                CertificationOut.model_validate(c)
+                for c in sorted(org.certifications, key=lambda c: c.code)
+            ],
             contact=contact,
             description=org.description,
             website=org.website,

@@ -203,6 +203,11 @@ async def update_organization(
     if organization.status == "closed":
         raise OrganizationClosed(f"Organization {organization.id} is closed.")
     changes = patch_changes(data, nullable=NULLABLE_ON_PATCH)
+    if "certifications" in changes:
+        # Queried before anything changes: a query after the changes would autoflush
+        # them and the final flush would bump the version (the ETag) a second time.
+        wanted: list[CertificationIn] = changes["certifications"]
+        await _check_removed_certifications(session, organization, {c.code for c in wanted})
     for field in ("name", "kind", "description", "website"):
         if field in changes:
             setattr(organization, field, changes[field])
@@ -213,9 +218,9 @@ async def update_organization(
     if "contact" in changes:
         _apply_contact(organization, changes["contact"])
     if "certifications" in changes:
-        wanted: list[CertificationIn] = changes["certifications"]
-        await _check_removed_certifications(session, organization, {c.code for c in wanted})
-        organization.certifications = _certifications(wanted, organization.certifications)
+        organization.certifications = _certifications(
+            changes["certifications"], organization.certifications
+        )
     organization.updated_at = utcnow()
     await session.flush()
     return organization

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -471,7 +472,9 @@ async def test_patch_with_if_match(client: httpx.AsyncClient, market: Market) ->
     assert body["kind"] == read.json()["kind"]
     assert body["contact"] == read.json()["contact"]
     assert updated.headers["etag"] != etag
-    assert body["updated_at"] > read.json()["updated_at"]
+    assert datetime.fromisoformat(body["updated_at"]) > datetime.fromisoformat(
+        read.json()["updated_at"]
+    )
 
     reread = await client.get(url, headers=market.a.headers)
     assert reread.headers["etag"] == updated.headers["etag"]
@@ -847,6 +850,20 @@ async def test_organization_keys(client: httpx.AsyncClient) -> None:
     assert (
         await client.get(f"/v1/partners/{partner.id}", headers=partner.headers)
     ).status_code == 200
+
+
+async def test_a_closed_organization_takes_no_new_keys(
+    client: httpx.AsyncClient, market: Market
+) -> None:
+    url = f"/v1/organizations/{market.a1.id}"
+    await client.delete(url, headers=market.a.headers)
+
+    response = await client.post(f"{url}/api-keys", headers=market.a.headers)
+
+    assert "closed" in assert_problem(response, 409)["detail"]
+    keys = (await client.get(f"{url}/api-keys", headers=market.a.headers)).json()["data"]
+    assert len(keys) == 1
+    assert keys[0]["revoked_at"] is not None
 
 
 async def test_admin_does_not_manage_organization_keys(
