@@ -1,0 +1,76 @@
+"""The repository base shared by offers and requests (same tenancy, same list filters)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any, ClassVar, Generic, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.lifecycle import status_clause
+from app.core.listing import MarketFilters, apply_market_filters
+from app.core.pagination import PageParams, paginate
+from app.core.security import Principal
+from app.core.tenancy import owned_clause, visible_clause
+
+M = TypeVar("M")
+
+
+class MarketRepository(Generic[M]):
+    """Reads and writes of a market object (offer or request) as a principal sees it."""
+
+    model: ClassVar[type[Any]]
+    end_column: ClassVar[str]  # the date after which an open object reads "expired"
+    open_statuses: ClassVar[tuple[str, ...]]
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @property
+    def dialect(self) -> str:
+        return self.session.get_bind().dialect.name
+
+    async def get_visible(self, object_id: str, principal: Principal) -> M | None:
+        statement = select(self.model).where(
+            self.model.id == object_id, visible_clause(self.model, principal)
+        )
+        found: M | None = (await self.session.execute(statement)).scalar_one_or_none()
+        return found
+
+    async def get_owned_for_update(self, object_id: str, principal: Principal) -> M | None:
+        statement = (
+            select(self.model)
+            .where(self.model.id == object_id, owned_clause(self.model, principal))
+            .with_for_update()
+        )
+        found: M | None = (await self.session.execute(statement)).scalar_one_or_none()
+        return found
+
+    async def add(self, item: M) -> M:
+        self.session.add(item)
+        await self.session.flush()
+        return item
+
+    async def list_page(
+        self, *, principal: Principal, filters: MarketFilters, page: PageParams, on: date
+    ) -> Sequence[M]:
+        statement = apply_market_filters(
+            select(self.model),
+            self.model,
+            dialect=self.dialect,
+            principal=principal,
+            filters=filters,
+            status_clause=status_clause(
+                filters.statuses,
+                status_column=self.model.status,
+                end_column=getattr(self.model, self.end_column),
+                open_statuses=self.open_statuses,
+                on=on,
+            ),
+        )
+        rows: Sequence[M] = (
+            (await self.session.execute(paginate(statement, self.model.id, page))).scalars().all()
+        )
+        return rows
