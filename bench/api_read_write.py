@@ -8,10 +8,11 @@ uvicorn settings on 127.0.0.1, and loads both with ``wrk`` (``bench/offers.lua``
 - read:  ``GET /v1/offers/{random id}`` with a partner key  vs  ``GET /offers/{random id}``
 - write: ``POST /v1/offers`` with a partner key             vs  ``POST /offers``
 
-It prints requests/s, p50, p95 and error counts of the four measurements, the
-capmatch/bare ratios and whether the goals hold (read >= 0.60, write >= 0.50),
-and writes everything to ``bench/results/``. ``--profile`` adds a py-spy pass
-over capmatch (not part of the figures) and prints where its time goes.
+It prints requests/s, p50/p95/p99, error counts and the server's CPU time per
+request of the four measurements, the capmatch/bare ratios and whether the goals
+hold (read >= 0.60, write >= 0.50), and writes everything to ``bench/results/``.
+``--profile`` adds a py-spy pass over capmatch (not part of the figures);
+``bench/request_cost.py`` breaks capmatch's CPU per request down by function.
 
     /tmp/venv/bin/python bench/api_read_write.py            # from the repository root
 
@@ -32,6 +33,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -39,7 +41,7 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -57,6 +59,7 @@ LUA_SCRIPT = BENCH_DIR / "offers.lua"
 HOST = "127.0.0.1"
 GOALS = {"read": 0.60, "write": 0.50}
 READY_TIMEOUT_S = 60.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 HTTP_TIMEOUT_S = 10.0
 
 SKILLS = (
@@ -120,10 +123,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--offers", type=int, default=100_000, help="offers to seed")
     parser.add_argument("--duration", type=int, default=15, help="seconds per measurement")
-    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per target")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per workload")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--rounds", type=int, default=1, help="measurement rounds (median kept)")
+    parser.add_argument("--rounds", type=int, default=3, help="measurement rounds (medians kept)")
     parser.add_argument("--wrk-timeout", type=int, default=10, help="wrk per-request timeout, s")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers (both apps)")
     parser.add_argument("--loop", default="uvloop", help="uvicorn --loop (both apps)")
@@ -376,14 +379,41 @@ class Measurement:
     max_ms: float
     socket_errors: int
     non_2xx: int
+    server_cpu_ms_per_request: float
+    machine_busy_pct: float
 
 
 @dataclass(frozen=True)
 class Workload:
     target: str
     operation: str
-    url: str
+    server: Server
     lua_args: tuple[str, ...]
+
+    @property
+    def url(self) -> str:
+        return self.server.base_url
+
+
+def session_cpu_seconds(session_id: int) -> float:
+    """CPU time (user + system) of the live processes of a session: a server and its workers."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields[3]) == session_id:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / CLOCK_TICKS
+
+
+def machine_cpu() -> tuple[int, int]:
+    """(busy, total) jiffies over all CPUs since boot: how loaded the box was, wrk and PG too."""
+    values = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]
+    total = sum(values[:8])
+    return total - idle, total
 
 
 def run_wrk(
@@ -401,6 +431,9 @@ def run_wrk(
         "--",
         *workload.lua_args,
     ]
+    assert workload.server.process is not None
+    server_session = workload.server.process.pid
+    cpu_before, (busy_before, total_before) = session_cpu_seconds(server_session), machine_cpu()
     try:
         completed = subprocess.run(
             command, capture_output=True, text=True, timeout=duration + args.wrk_timeout + 30
@@ -410,8 +443,11 @@ def run_wrk(
     match = re.search(r"^WRK_RESULT (.*)$", completed.stdout, re.MULTILINE)
     if completed.returncode != 0 or match is None:
         raise BenchError(f"wrk failed ({completed.returncode}): {completed.stderr.strip()}")
+    server_cpu = session_cpu_seconds(server_session) - cpu_before
+    busy_after, total_after = machine_cpu()
     fields = {key: float(value) for key, value in re.findall(r"(\w+)=([\d.]+)", match.group(1))}
     duration_s = fields["duration_us"] / 1e6
+    requests = max(int(fields["requests"]), 1)
     return Measurement(
         target=workload.target,
         operation=workload.operation,
@@ -426,12 +462,58 @@ def run_wrk(
         max_ms=round(fields["max_us"] / 1000, 2),
         socket_errors=int(fields["connect"] + fields["read"] + fields["write"] + fields["timeout"]),
         non_2xx=int(fields["status"]),
+        server_cpu_ms_per_request=round(1000 * server_cpu / requests, 3),
+        machine_busy_pct=round(
+            100 * (busy_after - busy_before) / max(total_after - total_before, 1), 1
+        ),
     )
 
 
-def median_measurement(measurements: list[Measurement]) -> Measurement:
-    ordered = sorted(measurements, key=lambda m: m.requests_per_s)
-    return ordered[(len(ordered) - 1) // 2]
+@dataclass(frozen=True)
+class Summary:
+    """Medians over the rounds of one workload; errors are summed."""
+
+    target: str
+    operation: str
+    round: str
+    requests_per_s: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    server_cpu_ms_per_request: float
+    machine_busy_pct: float
+    socket_errors: int
+    non_2xx: int
+
+
+def summarise(results: list[Measurement], target: str, operation: str) -> Summary:
+    runs = [m for m in results if (m.target, m.operation) == (target, operation)]
+
+    def median(field: str) -> float:
+        return round(statistics.median(getattr(m, field) for m in runs), 3)
+
+    return Summary(
+        target=target,
+        operation=operation,
+        round=f"median/{len(runs)}",
+        requests_per_s=median("requests_per_s"),
+        p50_ms=median("p50_ms"),
+        p95_ms=median("p95_ms"),
+        p99_ms=median("p99_ms"),
+        server_cpu_ms_per_request=median("server_cpu_ms_per_request"),
+        machine_busy_pct=median("machine_busy_pct"),
+        socket_errors=sum(m.socket_errors for m in runs),
+        non_2xx=sum(m.non_2xx for m in runs),
+    )
+
+
+def round_ratios(results: list[Measurement], operation: str) -> list[float]:
+    """capmatch/bare throughput per round: each pair ran back to back, under the same load."""
+    rounds: dict[int, dict[str, float]] = {}
+    for m in results:
+        if m.operation == operation:
+            rounds.setdefault(m.round, {})[m.target] = m.requests_per_s
+    return [pair["capmatch"] / pair["bare"] for _, pair in sorted(rounds.items())]
 
 
 # --- profiling ---------------------------------------------------------------------
@@ -467,16 +549,22 @@ def _frame_name(frame: str) -> str:
     if match is None:
         return frame
     function, path = match.groups()
-    for marker in ("site-packages/", "/work/main/", "lib/python3"):
+    for marker in ("site-packages/", f"{REPO_DIR}/", "lib/python3"):
         if marker in path:
             path = path.split(marker, 1)[1]
     return f"{function} ({path})"
 
 
 def summarise_stacks(raw: Path, top: int = 25) -> dict[str, Any]:
+    """Shares of on-CPU samples: capmatch's own functions (inclusive) and hottest leaves (self).
+
+    SQLAlchemy runs its sync core in greenlets, which py-spy reports as separate stacks
+    without the awaiting caller; their share is reported as ``detached_pct``. Leaf
+    ("self") samples at asyncpg awaits are partly event-loop work py-spy cannot see.
+    """
     self_samples: Counter[str] = Counter()
-    inclusive: Counter[str] = Counter()
-    total = 0
+    project: Counter[str] = Counter()
+    total = detached = 0
     for line in raw.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
         if not stack or not count_text.isdigit():
@@ -484,16 +572,24 @@ def summarise_stacks(raw: Path, top: int = 25) -> dict[str, Any]:
         count = int(count_text)
         frames = [_frame_name(frame) for frame in stack.split(";")]
         total += count
+        if not frames[0].startswith("_run_module_as_main"):
+            detached += count
         self_samples[frames[-1]] += count
         for frame in set(frames):
-            inclusive[frame] += count
+            if " (app/" in frame:
+                project[frame] += count
     if total == 0:
-        return {"samples": 0, "self": [], "inclusive": []}
+        return {"samples": 0, "detached_pct": 0.0, "self": [], "inclusive": []}
 
     def share(counter: Counter[str]) -> list[tuple[str, float]]:
         return [(name, round(100 * n / total, 1)) for name, n in counter.most_common(top)]
 
-    return {"samples": total, "self": share(self_samples), "inclusive": share(inclusive)}
+    return {
+        "samples": total,
+        "detached_pct": round(100 * detached / total, 1),
+        "inclusive": share(project),
+        "self": share(self_samples),
+    }
 
 
 # --- report ------------------------------------------------------------------------
@@ -521,28 +617,62 @@ def machine_info(pg_version: str) -> dict[str, Any]:
     }
 
 
-def print_report(results: list[Measurement], ratios: dict[str, float]) -> None:
-    header = f"{'measurement':<22}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-    print("\n" + header + f"{'sock err':>10}{'non-2xx':>9}{'round':>7}")
-    print("-" * (len(header) + 26))
-    for m in results:
+def code_version() -> str:
+    """The commit under test, marked dirty when app/ has uncommitted changes (read-only git)."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO_DIR,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "app", "migrations"],
+            cwd=REPO_DIR,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return f"{commit or 'unknown'}{' + uncommitted app changes' if dirty else ''}"
+
+
+def print_table(rows: list[Measurement] | list[Summary]) -> None:
+    header = (
+        f"{'measurement':<16}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'cpu ms/req':>12}{'box busy':>10}{'sock err':>10}{'non-2xx':>9}{'round':>10}"
+    )
+    print("\n" + header)
+    print("-" * len(header))
+    for m in rows:
         name = f"{m.target} {m.operation}"
         print(
-            f"{name:<22}{m.requests_per_s:>10.1f}{m.p50_ms:>9.2f}{m.p95_ms:>9.2f}"
-            f"{m.p99_ms:>9.2f}{m.socket_errors:>10}{m.non_2xx:>9}{m.round:>7}"
+            f"{name:<16}{m.requests_per_s:>9.1f}{m.p50_ms:>9.2f}{m.p95_ms:>9.2f}{m.p99_ms:>9.2f}"
+            f"{m.server_cpu_ms_per_request:>12.3f}{m.machine_busy_pct:>9.0f}%"
+            f"{m.socket_errors:>10}{m.non_2xx:>9}{m.round!s:>10}"
         )
-    print()
-    for operation, ratio in ratios.items():
+
+
+def print_ratios(ratios: dict[str, list[float]]) -> None:
+    print("\ncpu ms/req: CPU time of the server process(es) per request; box busy: all cores")
+    for operation, per_round in ratios.items():
+        ratio = statistics.median(per_round)
         goal = GOALS[operation]
         verdict = "met" if ratio >= goal else "MISSED"
-        print(f"{operation:<6} capmatch/bare = {ratio:.3f}   goal >= {goal:.2f}: {verdict}")
+        rounds = ", ".join(f"{value:.3f}" for value in per_round)
+        print(
+            f"{operation:<6} capmatch/bare = {ratio:.3f} (rounds: {rounds})   "
+            f"goal >= {goal:.2f}: {verdict}"
+        )
 
 
 # --- main --------------------------------------------------------------------------
 
 
 def build_bodies(organization_id: str, partner_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    today = date.today()
+    today = datetime.now(UTC).date()
     capmatch_body = {
         "organization_id": organization_id,
         "title": "Free sewing line, 2 shifts",
@@ -575,7 +705,7 @@ def seed_over_api(capmatch: Server, admin_key: str) -> tuple[str, str, str]:
         201,
         "create partner",
     )
-    valid_until = (date.today() + timedelta(days=730)).isoformat()
+    valid_until = (datetime.now(UTC).date() + timedelta(days=730)).isoformat()
     organization = expect(
         *http_json(
             "POST",
@@ -683,20 +813,20 @@ def run(args: argparse.Namespace) -> int:
             ("capmatch", "read"): Workload(
                 "capmatch",
                 "read",
-                capmatch.base_url,
+                capmatch,
                 ("read", str(ids_file), "/v1/offers/", partner_key),
             ),
             ("bare", "read"): Workload(
-                "bare", "read", bare.base_url, ("read", str(ids_file), "/offers/", "-")
+                "bare", "read", bare, ("read", str(ids_file), "/offers/", "-")
             ),
             ("capmatch", "write"): Workload(
                 "capmatch",
                 "write",
-                capmatch.base_url,
+                capmatch,
                 ("write", str(bodies["capmatch"]), "/v1/offers", partner_key),
             ),
             ("bare", "write"): Workload(
-                "bare", "write", bare.base_url, ("write", str(bodies["bare"]), "/offers", "-")
+                "bare", "write", bare, ("write", str(bodies["bare"]), "/offers", "-")
             ),
         }
         smoke_test(list(workloads.values()), rows[len(rows) // 2][0], bodies)
@@ -721,18 +851,12 @@ def run(args: argparse.Namespace) -> int:
                     )
                     results.append(measurement)
 
-        kept = {
-            key: median_measurement([m for m in results if (m.target, m.operation) == key])
-            for key in workloads
-        }
-        ratios = {
-            operation: kept[("capmatch", operation)].requests_per_s
-            / kept[("bare", operation)].requests_per_s
-            for operation in ("read", "write")
-        }
-        print_report(results if args.rounds > 1 else list(kept.values()), ratios)
+        summaries = [summarise(results, *key) for key in workloads]
+        ratios = {operation: round_ratios(results, operation) for operation in GOALS}
+        print_table(results)
         if args.rounds > 1:
-            print("(ratios from the median-throughput round of each workload)")
+            print_table(summaries)
+        print_ratios(ratios)
 
         profiles = {}
         if args.profile:
@@ -746,6 +870,7 @@ def run(args: argparse.Namespace) -> int:
         pg_version = asyncio.run(_server_version(dsn))
         report = {
             "date": stamp,
+            "code": code_version(),
             "command": " ".join([Path(sys.executable).name, *sys.argv]),
             "settings": {
                 key: getattr(args, key)
@@ -760,14 +885,22 @@ def run(args: argparse.Namespace) -> int:
             },
             "machine": machine_info(pg_version),
             "measurements": [asdict(m) for m in results],
-            "ratios": {key: round(value, 3) for key, value in ratios.items()},
-            "goals_met": {key: ratios[key] >= GOALS[key] for key in GOALS},
+            "summaries": [asdict(summary) for summary in summaries],
+            "ratios": {key: round(statistics.median(value), 3) for key, value in ratios.items()},
+            "ratios_per_round": {
+                key: [round(value, 3) for value in values] for key, values in ratios.items()
+            },
+            "goals": GOALS,
             "profiles": profiles,
         }
         output = RESULTS_DIR / f"api_read_write-{stamp}.json"
         output.write_text(json.dumps(report, indent=2, default=str) + "\n")
-        print(f"\nwrote {output.relative_to(REPO_DIR)} ({time.monotonic() - started:.0f} s)")
-        return 0 if all(report["goals_met"].values()) else 1
+        print(
+            f"\ncode {report['code']}; wrote {output.relative_to(REPO_DIR)} "
+            f"({time.monotonic() - started:.0f} s)"
+        )
+        met = all(report["ratios"][key] >= goal for key, goal in GOALS.items())
+        return 0 if met else 1
     finally:
         bare.stop()
         capmatch.stop()
@@ -777,7 +910,10 @@ def run(args: argparse.Namespace) -> int:
 
 def print_profile(operation: str, profile: dict[str, Any]) -> None:
     print(f"capmatch {operation}: {profile['samples']} samples in {profile['collapsed_stacks']}")
-    print("  inclusive (% of samples):")
+    print(
+        f"  {profile['detached_pct']}% of samples are SQLAlchemy greenlet stacks (caller unknown)"
+    )
+    print("  capmatch functions, inclusive (% of samples):")
     for name, share in profile["inclusive"]:
         print(f"    {share:5.1f}  {name}")
     print("  self (% of samples):")

@@ -1,0 +1,347 @@
+"""Where capmatch's CPU goes on ``GET /v1/offers/{id}`` and ``POST /v1/offers``.
+
+``api_read_write.py`` says how fast capmatch is under load; this script says where
+the time goes. It calls the ASGI apps directly (no HTTP, no uvicorn, one request at
+a time) and measures process CPU time per request, for capmatch and for the bare
+baseline (``bare_app.py``). For capmatch it wraps the functions on the request path
+with a CPU timer, so each line of the breakdown is the inclusive CPU of one call
+(its SQL round trips included); "everything else" is FastAPI, the middleware, the
+dependencies, validation and serialisation.
+
+    /tmp/venv/bin/python bench/request_cost.py              # from the repository root
+
+The wrapped functions are named in ``ATTRIBUTED``; one that no longer exists is
+reported as skipped, so the script keeps working while the code moves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import inspect
+import json
+import logging
+import os
+import random
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from api_read_write import (
+    REPO_DIR,
+    RESULTS_DIR,
+    BenchError,
+    build_bodies,
+    bulk_load_offers,
+    database_urls,
+    drop_database,
+    offer_rows,
+    recreate_database,
+)
+
+from app.core.config import Settings
+from app.main import create_app
+
+# (module or class path, attribute, label): the calls whose CPU is attributed.
+ATTRIBUTED = (
+    ("app.core.security", "_lookup_key", "API-key lookup (auth query)"),
+    ("app.offers.repository:OfferRepository", "get_visible", "offer SELECT by id + visibility"),
+    ("app.organizations.repository:OrganizationRepository", "get", "organisation + certifications"),
+    ("app.offers.repository:OfferRepository", "add", "offer INSERT (ORM flush)"),
+    ("sqlalchemy.ext.asyncio:AsyncSession", "commit", "COMMIT"),
+    ("sqlalchemy.ext.asyncio:AsyncSession", "close", "session close (connection to pool)"),
+    ("app.offers.router", "_out", "response object (OfferOut.of + ETag)"),
+)
+
+Call = Callable[[int], Awaitable[int]]
+
+
+@dataclass
+class CpuMeter:
+    """Inclusive CPU seconds per label, summed over the calls of one measurement."""
+
+    totals: dict[str, float]
+
+    def wrap(self, target: str, attribute: str, label: str) -> bool:
+        module_name, _, class_name = target.partition(":")
+        owner: Any = __import__(module_name, fromlist=["_"])
+        if class_name:
+            owner = getattr(owner, class_name, None)
+        inner = getattr(owner, attribute, None)
+        if inner is None:
+            return False
+        totals = self.totals
+
+        if inspect.iscoroutinefunction(inner):
+
+            async def timed_async(*args: Any, **kwargs: Any) -> Any:
+                started = time.process_time()
+                try:
+                    return await inner(*args, **kwargs)
+                finally:
+                    totals[label] = totals.get(label, 0.0) + time.process_time() - started
+
+            setattr(owner, attribute, timed_async)
+        else:
+
+            def timed(*args: Any, **kwargs: Any) -> Any:
+                started = time.process_time()
+                try:
+                    return inner(*args, **kwargs)
+                finally:
+                    totals[label] = totals.get(label, 0.0) + time.process_time() - started
+
+            setattr(owner, attribute, timed)
+        return True
+
+
+async def asgi_call(
+    app: Any,
+    method: str,
+    path: str,
+    *,
+    token: str | None = None,
+    body: bytes = b"",
+    sink: list[bytes] | None = None,
+) -> int:
+    """One request straight into the ASGI app; returns the status (and the body into sink)."""
+    headers = [(b"host", b"127.0.0.1")]
+    if token is not None:
+        headers.append((b"authorization", f"Bearer {token}".encode()))
+    if body:
+        headers.append((b"content-type", b"application/json"))
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 40000),
+        "server": ("127.0.0.1", 8000),
+    }
+    sent = False
+    status = 0
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await asyncio.Event().wait()  # no disconnect while the app answers
+        raise AssertionError("unreachable")
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif sink is not None and message["type"] == "http.response.body":
+            sink.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status
+
+
+async def asgi_json(app: Any, method: str, path: str, token: str, payload: Any) -> Any:
+    chunks: list[bytes] = []
+    status = await asgi_call(
+        app, method, path, token=token, body=json.dumps(payload).encode(), sink=chunks
+    )
+    if status != 201:
+        raise BenchError(f"{method} {path}: HTTP {status}: {b''.join(chunks)[:500]!r}")
+    return json.loads(b"".join(chunks))
+
+
+async def cpu_per_request(
+    call: Call, *, requests: int, repeats: int, meter: CpuMeter | None = None
+) -> tuple[float, float, dict[str, float]]:
+    """(median, min) CPU ms per request over ``repeats`` runs, and the median run's breakdown."""
+    runs: list[tuple[float, dict[str, float]]] = []
+    for _ in range(repeats):
+        if meter is not None:
+            meter.totals.clear()
+        started = time.process_time()
+        for i in range(requests):
+            await call(i)
+        runs.append((time.process_time() - started, dict(meter.totals) if meter else {}))
+    runs.sort(key=lambda run: run[0])
+    median_total, breakdown = runs[len(runs) // 2]
+    per_request = {label: 1000 * value / requests for label, value in breakdown.items()}
+    return 1000 * median_total / requests, 1000 * runs[0][0] / requests, per_request
+
+
+def checked(call: Callable[[int], Awaitable[int]], wanted: int, what: str) -> Call:
+    async def run(i: int) -> int:
+        status = await call(i)
+        if status != wanted:
+            raise BenchError(f"{what}: expected HTTP {wanted}, got {status}")
+        return status
+
+    return run
+
+
+def print_breakdown(title: str, median: float, best: float, parts: dict[str, float]) -> None:
+    print(f"\n{title}: {median:.3f} ms CPU/request (median; best run {best:.3f})")
+    rest = median
+    for label, value in sorted(parts.items(), key=lambda item: -item[1]):
+        print(f"  {value:7.3f} ms {100 * value / median:4.0f} %  {label}")
+        rest -= value
+    if parts:
+        print(
+            f"  {rest:7.3f} ms {100 * rest / median:4.0f} %  everything else "
+            "(middleware, routing, dependencies, validation, serialisation)"
+        )
+
+
+async def measure(args: argparse.Namespace, dsn: str, sqlalchemy_url: str) -> None:
+    admin_key = secrets.token_urlsafe(32)
+    settings = Settings(
+        database_url=sqlalchemy_url,
+        admin_api_key=admin_key,
+        environment="production",
+        log_level=args.log_level,
+    )
+    app = create_app(settings)
+    # Production logging writes JSON to stderr; keep the lines (their cost counts), not the noise.
+    log_file = (RESULTS_DIR / "request_cost.log").open("w")
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(log_file)
+    os.environ["BARE_DATABASE_URL"] = dsn
+    import bare_app
+
+    bare = bare_app.create_app()
+    meter = CpuMeter(totals={})
+    skipped = [
+        f"{target}.{attribute}"
+        for target, attribute, label in ATTRIBUTED
+        if not meter.wrap(target, attribute, label)
+    ]
+    async with app.router.lifespan_context(app), bare.router.lifespan_context(bare):
+        partner = await asgi_json(
+            app, "POST", "/v1/partners", admin_key, {"name": "Cost", "slug": "cost-bench"}
+        )
+        organization = await asgi_json(
+            app,
+            "POST",
+            "/v1/organizations",
+            partner["api_key"],
+            {
+                "name": "Cost Weberei",
+                "kind": "manufacturer",
+                "location": {"lat": 48.49, "lon": 9.21},
+                "certifications": [{"code": "en-14683", "valid_until": "2099-12-31"}],
+            },
+        )
+        rows = offer_rows(
+            args.offers,
+            partner_id=partner["id"],
+            organization_id=organization["id"],
+            rng=random.Random(7),
+        )
+        await bulk_load_offers(dsn, rows)
+        ids = [row[0] for row in rows]
+        key = partner["api_key"]
+        capmatch_body, bare_body = build_bodies(organization["id"], partner["id"])
+        post_body, bare_post_body = (
+            json.dumps(capmatch_body).encode(),
+            json.dumps(bare_body).encode(),
+        )
+
+        workloads: list[tuple[str, Call, CpuMeter | None]] = [
+            (
+                "capmatch GET /v1/offers/{id}",
+                checked(
+                    lambda i: asgi_call(app, "GET", f"/v1/offers/{ids[i % len(ids)]}", token=key),
+                    200,
+                    "capmatch read",
+                ),
+                meter,
+            ),
+            (
+                "bare GET /offers/{id}",
+                checked(
+                    lambda i: asgi_call(bare, "GET", f"/offers/{ids[i % len(ids)]}"),
+                    200,
+                    "bare read",
+                ),
+                None,
+            ),
+            (
+                "capmatch POST /v1/offers",
+                checked(
+                    lambda i: asgi_call(app, "POST", "/v1/offers", token=key, body=post_body),
+                    201,
+                    "capmatch write",
+                ),
+                meter,
+            ),
+            (
+                "bare POST /offers",
+                checked(
+                    lambda i: asgi_call(bare, "POST", "/offers", body=bare_post_body),
+                    201,
+                    "bare write",
+                ),
+                None,
+            ),
+        ]
+        for _, call, _ in workloads:
+            for i in range(50):  # warm caches: statements, prepared statements, pool
+                await call(i)
+        for title, call, workload_meter in workloads:
+            median, best, parts = await cpu_per_request(
+                call, requests=args.requests, repeats=args.repeats, meter=workload_meter
+            )
+            print_breakdown(title, median, best, parts)
+    log_file.close()
+    if skipped:
+        print(f"\nnot attributed (no longer in the code): {', '.join(skipped)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument("--database", default="capmatch_bench_cost")
+    parser.add_argument("--offers", type=int, default=10_000, help="offers to seed")
+    parser.add_argument("--requests", type=int, default=300, help="requests per run")
+    parser.add_argument("--repeats", type=int, default=5, help="runs per workload (median kept)")
+    parser.add_argument("--log-level", default="INFO", help="CAPMATCH_LOG_LEVEL in the app")
+    parser.add_argument("--keep-db", action="store_true")
+    args = parser.parse_args(argv)
+    if "bench" not in args.database:
+        parser.error("--database must contain 'bench' (it is dropped and recreated)")
+    dsn, sqlalchemy_url = database_urls(args.server, args.database)
+    RESULTS_DIR.mkdir(exist_ok=True)
+    try:
+        asyncio.run(recreate_database(args.server, args.database))
+        subprocess.run(
+            [sys.executable, "-m", "app.cli", "migrate"],
+            cwd=REPO_DIR,
+            env=os.environ | {"CAPMATCH_DATABASE_URL": sqlalchemy_url},
+            check=True,
+            timeout=180,
+            stdout=subprocess.DEVNULL,
+        )
+        import uvloop
+
+        uvloop.run(measure(args, dsn, sqlalchemy_url))
+    except BenchError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        if not args.keep_db:
+            asyncio.run(drop_database(args.server, args.database))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
