@@ -25,6 +25,7 @@ from app.core.errors import FieldError, Problem, install_error_handlers
 from app.core.idempotency import IdempotentReplay, purge_expired, replay_response
 from app.core.logging import configure_logging
 from app.core.middleware import Metrics, install_middleware
+from app.core.security import KeyCache
 from app.ops.router import router as ops_router
 
 logger = logging.getLogger("capmatch")
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.settings = settings
     app.state.database = database
     app.state.metrics = Metrics()
+    app.state.key_cache = KeyCache(ttl_s=settings.key_cache_ttl_s)
     install_error_handlers(app)
     app.add_exception_handler(IdempotentReplay, _handle_replay)
     install_middleware(app, metrics=app.state.metrics, max_body_bytes=settings.max_body_bytes)

@@ -70,7 +70,9 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 async def committed_app(settings: Settings, engine: AsyncEngine) -> AsyncIterator[FastAPI]:
     """The app on the real engine: every request commits, so concurrency is real."""
     database = Database(
-        engine=engine, sessionmaker=async_sessionmaker(engine, expire_on_commit=False)
+        engine=engine,
+        sessionmaker=async_sessionmaker(engine, expire_on_commit=False),
+        autocommit_reads=not settings.is_sqlite,
     )
     try:
         yield create_app(settings, database=database)

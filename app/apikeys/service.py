@@ -12,7 +12,7 @@ from app.core.db import utcnow
 from app.core.errors import NotFound
 from app.core.ids import new_id
 from app.core.pagination import PageParams, Window, window
-from app.core.security import generate_key
+from app.core.security import forget_cached_keys, generate_key
 from app.models import ApiKey
 
 
@@ -59,5 +59,6 @@ async def revoke_key(
         raise NotFound(f"API key {key_id} not found.")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
+        forget_cached_keys(session)
         await session.flush()
     return key

@@ -23,11 +23,17 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)
     idempotency_ttl_hours: int = Field(default=24, gt=0)
-    db_pool_size: int = Field(default=10, gt=0)
+    db_pool_size: int = Field(default=20, gt=0)
     db_max_overflow: int = Field(default=10, ge=0)
     db_pool_timeout_s: float = Field(default=10.0, gt=0)
     db_connect_timeout_s: float = Field(default=5.0, gt=0)
     sqlite_busy_timeout_ms: int = Field(default=30_000, gt=0)
+    key_cache_ttl_s: float = Field(
+        default=5.0,
+        ge=0,
+        description="Seconds a verified API key is trusted without a query (0: never). "
+        "A revocation reaches other workers within this time.",
+    )
     key_last_used_resolution_s: int = Field(
         default=60,
         ge=0,

@@ -6,16 +6,31 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.lifecycle import status_clause
 from app.core.listing import MarketFilters, apply_market_filters
 from app.core.pagination import PageParams, paginate
 from app.core.security import Principal
-from app.core.tenancy import owned_clause, visible_clause
+from app.core.tenancy import owned_clause, viewer_parameters, visible_clause_for_kind
 
 M = TypeVar("M")
+
+
+_VISIBLE_ROW_STATEMENTS: dict[tuple[str, str], Select[Any]] = {}
+
+
+def _visible_row_statement(model: Any, kind: str) -> Select[Any]:
+    key = (model.__tablename__, kind)
+    statement = _VISIBLE_ROW_STATEMENTS.get(key)
+    if statement is None:
+        table = model.__table__
+        statement = select(table).where(
+            table.c.id == bindparam("object_id"), visible_clause_for_kind(model, kind)
+        )
+        _VISIBLE_ROW_STATEMENTS[key] = statement
+    return statement
 
 
 class MarketRepository(Generic[M]):
@@ -32,12 +47,13 @@ class MarketRepository(Generic[M]):
     def dialect(self) -> str:
         return self.session.get_bind().dialect.name
 
-    async def get_visible(self, object_id: str, principal: Principal) -> M | None:
-        statement = select(self.model).where(
-            self.model.id == object_id, visible_clause(self.model, principal)
-        )
-        found: M | None = (await self.session.execute(statement)).scalar_one_or_none()
-        return found
+    async def get_visible(self, object_id: str, principal: Principal) -> Row[Any] | None:
+        """One row as the caller may see it: a plain row (no ORM identity map), read by a
+        statement built once per (table, kind of key) - the hottest read of the API."""
+        statement = _visible_row_statement(self.model, principal.kind)
+        parameters = {"object_id": object_id, **viewer_parameters(principal)}
+        row: Row[Any] | None = (await self.session.execute(statement, parameters)).one_or_none()
+        return row
 
     async def get_owned_for_update(self, object_id: str, principal: Principal) -> M | None:
         statement = (

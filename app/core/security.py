@@ -11,15 +11,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import Depends, Request
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.db import SessionDep, utcnow
+from app.core.db import SessionDep, after_commit, utcnow
 from app.core.errors import Forbidden, Unauthorized
 from app.models import ApiKey, Organization, Partner
 
@@ -76,36 +77,97 @@ def _bearer_token(request: Request) -> str:
     return token
 
 
-async def _lookup_key(
-    session: AsyncSession, token: str
-) -> tuple[Principal, datetime | None] | None:
-    statement = (
-        select(
-            ApiKey.id, ApiKey.kind, ApiKey.partner_id, ApiKey.organization_id, ApiKey.last_used_at
-        )
-        .join(Partner, Partner.id == ApiKey.partner_id)
-        .outerjoin(Organization, Organization.id == ApiKey.organization_id)
-        .where(
-            ApiKey.secret_hash == hash_secret(token),
-            ApiKey.revoked_at.is_(None),
-            Partner.status == "active",
-            (ApiKey.organization_id.is_(None)) | (Organization.status == "active"),
-        )
+# Built once: SQLAlchemy memoises the cache key of a statement object, so reusing it
+# skips rebuilding the expression on every request.
+_KEY_LOOKUP = (
+    select(ApiKey.id, ApiKey.kind, ApiKey.partner_id, ApiKey.organization_id, ApiKey.last_used_at)
+    .join(Partner, Partner.id == ApiKey.partner_id)
+    .outerjoin(Organization, Organization.id == ApiKey.organization_id)
+    .where(
+        ApiKey.secret_hash == bindparam("secret_hash"),
+        ApiKey.revoked_at.is_(None),
+        Partner.status == "active",
+        (ApiKey.organization_id.is_(None)) | (Organization.status == "active"),
     )
-    row = (await session.execute(statement)).one_or_none()
+)
+_TOUCH_KEY = (
+    update(ApiKey)
+    .where(ApiKey.id == bindparam("touched_key_id"))
+    .values(last_used_at=bindparam("touched_at"))
+)
+KEY_CACHE_INFO = "capmatch.key_cache"
+
+
+@dataclass(slots=True)
+class CachedKey:
+    principal: Principal
+    last_used_at: datetime | None
+    expires_at: float
+
+
+class KeyCache:
+    """Recently verified keys, so most requests cost no authentication query.
+
+    An entry lives ``ttl_s`` seconds. Revoking a key, deactivating a partner or
+    closing an organisation clears this worker's cache when the change commits
+    (``forget_cached_keys``); other workers notice within ``ttl_s``.
+    """
+
+    def __init__(self, ttl_s: float, max_entries: int = 10_000) -> None:
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self._entries: dict[str, CachedKey] = {}
+
+    def get(self, secret_hash: str) -> CachedKey | None:
+        entry = self._entries.get(secret_hash)
+        if entry is None:
+            return None
+        if entry.expires_at <= time.monotonic():
+            del self._entries[secret_hash]
+            return None
+        return entry
+
+    def put(self, secret_hash: str, principal: Principal, last_used_at: datetime | None) -> None:
+        if self.ttl_s <= 0:
+            return
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()  # rare; cheaper and simpler than LRU bookkeeping
+        self._entries[secret_hash] = CachedKey(
+            principal=principal,
+            last_used_at=last_used_at,
+            expires_at=time.monotonic() + self.ttl_s,
+        )
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+def forget_cached_keys(session: AsyncSession) -> None:
+    """Call when keys, partners or organisations change status: once this transaction
+    commits, this worker re-checks every key against the database."""
+    cache = session.info.get(KEY_CACHE_INFO)
+    if isinstance(cache, KeyCache):
+        after_commit(session, cache.clear)
+
+
+async def _lookup_key(session: AsyncSession, secret_hash: str) -> CachedKey | None:
+    row = (await session.execute(_KEY_LOOKUP, {"secret_hash": secret_hash})).one_or_none()
     if row is None:
         return None
-    return Principal(
+    principal = Principal(
         kind="partner" if row.kind == "partner" else "organization",
         key_id=row.id,
         partner_id=row.partner_id,
         organization_id=row.organization_id,
-    ), row.last_used_at
+    )
+    return CachedKey(principal=principal, last_used_at=row.last_used_at, expires_at=0.0)
 
 
 async def authenticate(request: Request, session: SessionDep) -> Principal:
     token = _bearer_token(request)
     settings = request.app.state.settings
+    cache: KeyCache = request.app.state.key_cache
+    session.info[KEY_CACHE_INFO] = cache  # lets services call forget_cached_keys(session)
     admin_key = settings.admin_api_key
     if admin_key is not None and hmac.compare_digest(
         token.encode(), admin_key.get_secret_value().encode()
@@ -115,33 +177,38 @@ async def authenticate(request: Request, session: SessionDep) -> Principal:
         return principal
     if not token.startswith((PARTNER_KEY_PREFIX, ORGANIZATION_KEY_PREFIX)):
         raise Unauthorized("Unknown API key.")
-    found = await _lookup_key(session, token)
-    if found is None:
-        raise Unauthorized("Unknown or revoked API key.")
-    principal, last_used_at = found
+    secret_hash = hash_secret(token)
+    entry = cache.get(secret_hash)
+    if entry is None:
+        entry = await _lookup_key(session, secret_hash)
+        if entry is None:
+            raise Unauthorized("Unknown or revoked API key.")
+        cache.put(secret_hash, entry.principal, entry.last_used_at)
+        entry = cache.get(secret_hash) or entry
     now = utcnow()
     resolution = timedelta(seconds=settings.key_last_used_resolution_s)
-    if last_used_at is None or now - last_used_at >= resolution:
+    if entry.last_used_at is None or now - entry.last_used_at >= resolution:
         await session.execute(
-            update(ApiKey).where(ApiKey.id == principal.key_id).values(last_used_at=now)
+            _TOUCH_KEY, {"touched_key_id": entry.principal.key_id, "touched_at": now}
         )
-    request.state.principal = principal
-    return principal
+        entry.last_used_at = now
+    request.state.principal = entry.principal
+    return entry.principal
 
 
-def require_admin(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+async def require_admin(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
     if not principal.is_admin:
         raise Forbidden("This operation needs the admin key.")
     return principal
 
 
-def require_partner(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+async def require_partner(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
     if principal.kind != "partner":
         raise Forbidden("This operation needs a partner key (cmp_...).")
     return principal
 
 
-def require_member(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+async def require_member(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
     """A partner or organisation key: someone who acts for organisations."""
     if principal.is_admin:
         raise Forbidden("The admin key does not act for organisations; use a partner key.")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, false, or_, true
+from sqlalchemy import and_, bindparam, false, or_, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.core.security import Principal
@@ -22,6 +22,27 @@ def owned_clause(model: Any, principal: Principal) -> ColumnElement[bool]:
     if principal.kind == "organization":
         return model.organization_id == principal.organization_id  # type: ignore[no-any-return]
     return false()
+
+
+VIEWER_PARTNER = "viewer_partner_id"
+VIEWER_ORGANIZATION = "viewer_organization_id"
+
+
+def visible_clause_for_kind(model: Any, kind: str) -> ColumnElement[bool]:
+    """``visible_clause`` with the viewer as bound parameters, for statements built once."""
+    return visible_clause(
+        model,
+        Principal(
+            kind=kind,  # type: ignore[arg-type]
+            key_id="",
+            partner_id=bindparam(VIEWER_PARTNER),  # type: ignore[arg-type]
+            organization_id=bindparam(VIEWER_ORGANIZATION),  # type: ignore[arg-type]
+        ),
+    )
+
+
+def viewer_parameters(principal: Principal) -> dict[str, str | None]:
+    return {VIEWER_PARTNER: principal.partner_id, VIEWER_ORGANIZATION: principal.organization_id}
 
 
 def visible_clause(model: Any, principal: Principal) -> ColumnElement[bool]:

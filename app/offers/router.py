@@ -25,12 +25,12 @@ from app.core.security import AnyAuth, MemberAuth
 from app.geo.filters import NearDep
 from app.models import Offer
 from app.offers import service
-from app.offers.schemas import OfferCreate, OfferOut, OfferStatus, OfferUpdate, Visibility
+from app.offers.schemas import OfferCreate, OfferOut, OfferRow, OfferStatus, OfferUpdate, Visibility
 
 router = domain_router("/offers", tags=["offers"])
 
 
-async def visible_offer(session: SessionDep, principal: AnyAuth, offer_id: str) -> Offer:
+async def visible_offer(session: SessionDep, principal: AnyAuth, offer_id: str) -> OfferRow:
     return await service.get_visible_offer(session, principal=principal, offer_id=offer_id)
 
 
@@ -38,11 +38,11 @@ async def owned_offer(session: SessionDep, principal: MemberAuth, offer_id: str)
     return await service.get_owned_offer(session, principal=principal, offer_id=offer_id)
 
 
-VisibleOffer = Annotated[Offer, Depends(visible_offer)]
+VisibleOffer = Annotated[OfferRow, Depends(visible_offer)]
 OwnedOffer = Annotated[Offer, Depends(owned_offer)]
 
 
-def _out(response: Response, offer: Offer) -> OfferOut:
+def _out(response: Response, offer: Offer | OfferRow) -> OfferOut:
     set_etag(response, offer.version)
     return OfferOut.of(offer, on=today())
 

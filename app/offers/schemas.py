@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
+from sqlalchemy import Row
 
 from app.core.schemas import OutModel, StrictModel
 from app.geo.schemas import Location
@@ -12,6 +13,8 @@ from app.offers.rules import effective_status, total_quantity
 from app.taxonomy.codes import CodeListField
 
 Visibility = Literal["network", "shared"]
+# An offer read as a plain row (same attribute names as the model), for read-only paths.
+OfferRow = Row[Any]
 OfferInputStatus = Literal["draft", "active", "paused"]
 OfferStatus = Literal["draft", "active", "paused", "closed", "expired"]
 Unit = Annotated[
@@ -104,7 +107,7 @@ class OfferOut(OutModel):
     closed_at: datetime | None
 
     @classmethod
-    def of(cls, offer: Offer, *, on: date) -> OfferOut:
+    def of(cls, offer: Offer | OfferRow, *, on: date) -> OfferOut:
         total = total_quantity(offer)
         return cls(
             id=offer.id,

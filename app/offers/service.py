@@ -17,7 +17,8 @@ from app.core.schemas import patch_changes
 from app.core.security import Principal
 from app.models import Offer, Organization
 from app.offers.repository import OfferRepository
-from app.offers.schemas import OfferCreate, OfferUpdate
+from app.offers.schemas import OfferCreate, OfferRow, OfferUpdate
+from app.organizations.repository import OrganizationRepository
 from app.organizations.service import acting_organization
 from app.taxonomy.codes import search_terms
 
@@ -34,9 +35,8 @@ class OfferClosed(Conflict):
 
 
 def _check_certifications_held(
-    organization: Organization, certifications: list[str], *, on: date
+    organization: Organization, held: dict[str, date | None], certifications: list[str], *, on: date
 ) -> None:
-    held = {c.code: c.valid_until for c in organization.certifications}
     errors = []
     for index, code in enumerate(certifications):
         if code not in held:
@@ -62,20 +62,36 @@ def _check_certifications_held(
         )
 
 
-def _check_offer(
-    offer: Offer, organization: Organization, *, on: date, certifications_changed: bool
-) -> None:
-    """Rules on the complete offer, after a create or a merged PATCH.
+async def _held_certifications(
+    session: AsyncSession, organization: Organization, claimed: list[str] | None
+) -> dict[str, date | None] | None:
+    """The organisation's certificates, read only when the offer sets its claims.
 
-    Claimed certifications are checked when they are set: a certificate that
-    expires later must not block pausing or editing the offer's other fields.
+    Claims are checked when they are set: a certificate that expires later must
+    not block pausing or editing the offer's other fields. Call this before
+    changing the offer (a query after the changes would flush them early).
     """
+    if claimed is None:
+        return None
+    if not claimed:
+        return {}
+    return await OrganizationRepository(session).held_certifications(organization.id)
+
+
+def _check_offer(
+    offer: Offer,
+    organization: Organization,
+    *,
+    on: date,
+    held: dict[str, date | None] | None,
+) -> None:
+    """Rules on the complete offer, after a create or a merged PATCH (``held``: see above)."""
     if not offer.skills and not offer.products:
         raise InvalidInput.at("skills", "name at least one skill or product")
     if offer.available_until < offer.available_from:
         raise InvalidInput.at("available_until", "must not be before available_from")
-    if certifications_changed:
-        _check_certifications_held(organization, offer.certifications, on=on)
+    if held is not None:
+        _check_certifications_held(organization, held, offer.certifications, on=on)
     offer.search_codes = search_terms(
         [
             ("skill", offer.skills),
@@ -127,11 +143,14 @@ async def create_offer(session: AsyncSession, *, principal: Principal, data: Off
         created_at=now,
         updated_at=now,
     )
-    _check_offer(offer, organization, on=on, certifications_changed=True)
+    held = await _held_certifications(session, organization, data.certifications)
+    _check_offer(offer, organization, on=on, held=held)
     return await OfferRepository(session).add(offer)
 
 
-async def get_visible_offer(session: AsyncSession, *, principal: Principal, offer_id: str) -> Offer:
+async def get_visible_offer(
+    session: AsyncSession, *, principal: Principal, offer_id: str
+) -> OfferRow:
     offer = await OfferRepository(session).get_visible(offer_id, principal)
     if offer is None:
         raise OfferNotFound(f"Offer {offer_id} not found.")
@@ -172,6 +191,7 @@ async def update_offer(
     )
     on = today()
     changes = patch_changes(data, nullable=NULLABLE_ON_PATCH)
+    held = await _held_certifications(session, organization, changes.get("certifications"))
     if "capacity" in changes:
         capacity = changes.pop("capacity")
         offer.capacity_unit = capacity.unit
@@ -184,7 +204,7 @@ async def update_offer(
         raise InvalidInput.at("available_until", "lies in the past")
     for field, value in changes.items():
         setattr(offer, field, value)
-    _check_offer(offer, organization, on=on, certifications_changed="certifications" in changes)
+    _check_offer(offer, organization, on=on, held=held)
     offer.updated_at = utcnow()
     await session.flush()
     return offer

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -26,6 +27,13 @@ class OrganizationFilters:
     near: Near | None = None
 
 
+# Built once (see app.core.security): these run on every offer and request POST.
+_PLAIN_BY_ID = select(Organization).where(Organization.id == bindparam("organization_id"))
+_HELD_CERTIFICATIONS = select(
+    OrganizationCertification.code, OrganizationCertification.valid_until
+).where(OrganizationCertification.organization_id == bindparam("organization_id"))
+
+
 class OrganizationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -40,6 +48,19 @@ class OrganizationRepository:
     async def get(self, organization_id: str) -> Organization | None:
         statement = self._select().where(Organization.id == organization_id)
         return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def get_plain(self, organization_id: str) -> Organization | None:
+        """The organisation without its certifications (one query; the POST hot path)."""
+        result = await self.session.execute(_PLAIN_BY_ID, {"organization_id": organization_id})
+        found: Organization | None = result.scalar_one_or_none()
+        return found
+
+    async def held_certifications(self, organization_id: str) -> dict[str, date | None]:
+        """Code -> valid_until of every certificate the organisation holds."""
+        rows = await self.session.execute(
+            _HELD_CERTIFICATIONS, {"organization_id": organization_id}
+        )
+        return {code: valid_until for code, valid_until in rows}
 
     async def get_for_update(self, organization_id: str) -> Organization | None:
         statement = self._select().where(Organization.id == organization_id).with_for_update()

@@ -15,7 +15,7 @@ from app.core.http import check_if_match
 from app.core.ids import new_id
 from app.core.pagination import PageParams, Window, window
 from app.core.schemas import patch_changes
-from app.core.security import Principal
+from app.core.security import Principal, forget_cached_keys
 from app.geo.schemas import Address, Location
 from app.models import Organization, OrganizationCertification
 from app.offers.repository import OfferRepository
@@ -75,7 +75,7 @@ async def acting_organization(
         organization_id = principal.organization_id
     if organization_id is None:
         raise InvalidInput.at("organization_id", "required when acting with a partner key")
-    organization = await OrganizationRepository(session).get(organization_id)
+    organization = await OrganizationRepository(session).get_plain(organization_id)
     if organization is None or not can_act_for(principal, organization):
         raise OrganizationNotFound(f"Organization {organization_id} not found.")
     if organization.status == "closed":
@@ -235,6 +235,7 @@ async def close_organization(
         return organization
     now = utcnow()
     organization.status = "closed"
+    forget_cached_keys(session)
     organization.updated_at = now
     await OfferRepository(session).close_all_of_organization(organization.id, now=now)
     await RequestRepository(session).cancel_all_of_organization(organization.id, now=now)

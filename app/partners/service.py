@@ -13,7 +13,7 @@ from app.core.http import check_if_match
 from app.core.ids import new_id
 from app.core.pagination import PageParams, Window, window
 from app.core.schemas import patch_changes
-from app.core.security import Principal
+from app.core.security import Principal, forget_cached_keys
 from app.models import Partner
 from app.partners.repository import PartnerRepository
 from app.partners.schemas import PartnerCreate, PartnerCreated, PartnerOut, PartnerUpdate
@@ -79,6 +79,8 @@ async def update_partner(
     check_if_match(if_match, partner.version)
     for field, value in patch_changes(data).items():
         setattr(partner, field, value)
+    if "status" in data.model_fields_set:
+        forget_cached_keys(session)
     await session.flush()
     return partner
 
@@ -90,5 +92,6 @@ async def deactivate_partner(
     check_if_match(if_match, partner.version)
     if partner.status != "inactive":
         partner.status = "inactive"
+        forget_cached_keys(session)
         await session.flush()
     return partner

@@ -26,14 +26,12 @@ from app.geo.filters import NearDep
 from app.models import CapacityRequest
 from app.offers.schemas import Visibility
 from app.requests import service
-from app.requests.schemas import RequestCreate, RequestOut, RequestStatus, RequestUpdate
+from app.requests.schemas import RequestCreate, RequestOut, RequestRow, RequestStatus, RequestUpdate
 
 router = domain_router("/requests", tags=["requests"])
 
 
-async def visible_request(
-    session: SessionDep, principal: AnyAuth, request_id: str
-) -> CapacityRequest:
+async def visible_request(session: SessionDep, principal: AnyAuth, request_id: str) -> RequestRow:
     return await service.get_visible_request(session, principal=principal, request_id=request_id)
 
 
@@ -43,11 +41,11 @@ async def owned_request(
     return await service.get_owned_request(session, principal=principal, request_id=request_id)
 
 
-VisibleRequest = Annotated[CapacityRequest, Depends(visible_request)]
+VisibleRequest = Annotated[RequestRow, Depends(visible_request)]
 OwnedRequest = Annotated[CapacityRequest, Depends(owned_request)]
 
 
-def _out(response: Response, request: CapacityRequest) -> RequestOut:
+def _out(response: Response, request: CapacityRequest | RequestRow) -> RequestOut:
     set_etag(response, request.version)
     return RequestOut.of(request, on=today())
 

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
+from sqlalchemy import Row
 
 from app.core.schemas import OutModel, StrictModel
 from app.geo.schemas import Location
@@ -12,6 +13,8 @@ from app.offers.schemas import Quantity, Unit, Visibility
 from app.requests.rules import effective_status
 from app.taxonomy.codes import CodeListField
 
+# A request read as a plain row (same attribute names as the model), for read-only paths.
+RequestRow = Row[Any]
 RequestInputStatus = Literal["open", "fulfilled", "cancelled"]
 RequestStatus = Literal["open", "fulfilled", "cancelled", "expired"]
 
@@ -75,7 +78,7 @@ class RequestOut(OutModel):
     closed_at: datetime | None
 
     @classmethod
-    def of(cls, request: CapacityRequest, *, on: date) -> RequestOut:
+    def of(cls, request: CapacityRequest | RequestRow, *, on: date) -> RequestOut:
         return cls(
             id=request.id,
             partner_id=request.partner_id,

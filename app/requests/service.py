@@ -18,7 +18,7 @@ from app.core.security import Principal
 from app.models import CapacityRequest
 from app.organizations.service import acting_organization
 from app.requests.repository import RequestRepository
-from app.requests.schemas import RequestCreate, RequestUpdate
+from app.requests.schemas import RequestCreate, RequestRow, RequestUpdate
 from app.taxonomy.codes import search_terms
 
 NULLABLE_ON_PATCH = frozenset({"description", "max_distance_km"})
@@ -104,7 +104,7 @@ async def create_request(
 
 async def get_visible_request(
     session: AsyncSession, *, principal: Principal, request_id: str
-) -> CapacityRequest:
+) -> RequestRow:
     request = await RequestRepository(session).get_visible(request_id, principal)
     if request is None:
         raise RequestNotFound(f"Request {request_id} not found.")
