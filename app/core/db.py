@@ -172,7 +172,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     database: Database = request.app.state.database
     async with database.sessionmaker() as session:
         request.state.session = session
-        if database.autocommit_reads and request.method in READ_METHODS:
+        autocommit = database.autocommit_reads and request.method in READ_METHODS
+        if autocommit:
             # Reads here are single statements; they need no transaction of their own.
             await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         try:
@@ -182,7 +183,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.rollback()
             raise
         else:
-            await session.commit()
+            if not autocommit:  # an autocommit connection has nothing left to commit
+                await session.commit()
             for callback in session.info.pop(AFTER_COMMIT_INFO, ()):
                 callback()
 

@@ -1,0 +1,93 @@
+"""API keys: hashing, the in-process key cache and its invalidation."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.core.db import utcnow
+from app.core.security import KeyCache, Principal, generate_key, hash_secret
+from app.models import ApiKey
+from tests.fixtures.factories import ADMIN, Market
+
+
+def test_generated_keys_are_prefixed_random_and_stored_as_sha256() -> None:
+    first, second = generate_key("partner"), generate_key("organization")
+    assert first.plaintext.startswith("cmp_")
+    assert second.plaintext.startswith("cmo_")
+    assert len(first.plaintext) >= 4 + 43  # 256 bits of randomness, url-safe base64
+    assert first.secret_hash == hash_secret(first.plaintext)
+    assert first.plaintext not in first.secret_hash
+    assert first.prefix == first.plaintext[:12]
+
+
+def test_key_cache_expires_and_can_be_disabled() -> None:
+    principal = Principal(kind="partner", key_id="key_1", partner_id="par_1")
+    cache = KeyCache(ttl_s=60)
+    cache.put("h", principal, None)
+    entry = cache.get("h")
+    assert entry is not None
+    assert entry.principal == principal
+    expired = KeyCache(ttl_s=0.000001)
+    expired.put("h", principal, None)
+    import time
+
+    time.sleep(0.001)
+    assert expired.get("h") is None
+    disabled = KeyCache(ttl_s=0)
+    disabled.put("h", principal, None)
+    assert disabled.get("h") is None
+
+
+async def test_a_cached_key_needs_no_query_until_the_ttl_ends(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    market: Market,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    assert (await client.get("/v1/offers", headers=market.a.headers)).status_code == 200
+    # Revoked behind the API's back: the cache still trusts the key (for <= ttl) ...
+    async with session_factory() as session:
+        await session.execute(
+            update(ApiKey).where(ApiKey.partner_id == market.a.id).values(revoked_at=utcnow())
+        )
+        await session.commit()
+    assert (await client.get("/v1/offers", headers=market.a.headers)).status_code == 200
+    # ... and re-checks the database once the entry is gone.
+    app.state.key_cache.clear()
+    assert (await client.get("/v1/offers", headers=market.a.headers)).status_code == 401
+
+
+async def test_revoking_through_the_api_takes_effect_at_once(
+    client: httpx.AsyncClient, market: Market
+) -> None:
+    headers = market.a1.headers
+    assert (await client.get("/v1/offers", headers=headers)).status_code == 200  # cached
+    keys = await client.get(f"/v1/organizations/{market.a1.id}/api-keys", headers=market.a.headers)
+    for key in keys.json()["data"]:
+        revoked = await client.delete(
+            f"/v1/organizations/{market.a1.id}/api-keys/{key['id']}", headers=market.a.headers
+        )
+        assert revoked.status_code == 200
+    assert (await client.get("/v1/offers", headers=headers)).status_code == 401
+
+
+async def test_a_failed_request_does_not_clear_the_cache(
+    app: FastAPI, client: httpx.AsyncClient, market: Market
+) -> None:
+    await client.get("/v1/offers", headers=market.a.headers)
+    cached = len(app.state.key_cache._entries)
+    # A revocation that fails (unknown key id) rolls back and must not flush the cache.
+    response = await client.delete(
+        f"/v1/partners/{market.a.id}/api-keys/key_unknown", headers=ADMIN
+    )
+    assert response.status_code == 404
+    assert len(app.state.key_cache._entries) == cached
+
+
+async def test_last_used_at_is_recorded(client: httpx.AsyncClient, market: Market) -> None:
+    await client.get("/v1/offers", headers=market.a.headers)
+    keys = (await client.get(f"/v1/partners/{market.a.id}/api-keys", headers=ADMIN)).json()
+    assert keys["data"][0]["last_used_at"] is not None
