@@ -23,7 +23,6 @@ from app.organizations.service import acting_organization
 from app.taxonomy.codes import search_terms
 
 NULLABLE_ON_PATCH = frozenset({"description", "service_radius_km"})
-MAKER_KINDS = ("manufacturer", "both")
 
 
 class OfferNotFound(NotFound):
@@ -106,12 +105,6 @@ async def create_offer(session: AsyncSession, *, principal: Principal, data: Off
     organization = await acting_organization(
         session, principal=principal, organization_id=data.organization_id
     )
-    if organization.kind not in MAKER_KINDS:
-        raise InvalidInput.at(
-            "organization_id",
-            f"organization {organization.id} is a buyer; only manufacturers "
-            "(kind manufacturer or both) offer capacity",
-        )
     available_from = data.available_from or on
     if data.available_until < on:
         raise InvalidInput.at("available_until", "lies in the past")

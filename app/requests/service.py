@@ -22,7 +22,6 @@ from app.requests.schemas import RequestCreate, RequestRow, RequestUpdate
 from app.taxonomy.codes import search_terms
 
 NULLABLE_ON_PATCH = frozenset({"description", "max_distance_km"})
-BUYER_KINDS = ("buyer", "both")
 
 
 class RequestNotFound(NotFound):
@@ -67,12 +66,6 @@ async def create_request(
     organization = await acting_organization(
         session, principal=principal, organization_id=data.organization_id
     )
-    if organization.kind not in BUYER_KINDS:
-        raise InvalidInput.at(
-            "organization_id",
-            f"organization {organization.id} is a manufacturer; only buyers "
-            "(kind buyer or both) post requests",
-        )
     _check_needed_by(data.needed_by, on=on)
     location = data.location
     now = utcnow()
