@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 
 from app.core.config import Settings
+from app.geo.distance import haversine_km
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -84,9 +85,7 @@ class CodeList(TypeDecorator[list[str]]):
 
 def _sqlite_distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float | None:
     # Registered on SQLite connections so distance filters work on any SQLite build
-    # (math functions are optional there). Same formula as app.geo.distance.
-    from app.geo.distance import haversine_km
-
+    # (math functions are optional there); the formula stays in app.geo.distance.
     if None in (lat1, lon1, lat2, lon2):
         return None
     return haversine_km(lat1, lon1, lat2, lon2)
