@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from app.geo.router import router as regions_router
 from app.offers.router import router as offers_router
 from app.organizations.router import router as organizations_router
 from app.partners.router import router as partners_router
 from app.requests.router import router as requests_router
+from app.taxonomy.router import router as taxonomy_router
 
-DOMAIN_ROUTERS = (partners_router, organizations_router, offers_router, requests_router)
+DOMAIN_ROUTERS = (
+    partners_router,
+    organizations_router,
+    offers_router,
+    requests_router,
+    regions_router,
+    taxonomy_router,
+)
 
 
 def include_api(app: FastAPI) -> None:

@@ -1,4 +1,4 @@
-"""The ``capmatch`` command: serve, migrate, openapi."""
+"""The ``capmatch`` command: serve, migrate, openapi, gazetteer."""
 
 from __future__ import annotations
 
@@ -43,6 +43,33 @@ def _migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _gazetteer_load(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from app.core.db import create_database
+    from app.geo.gazetteer import GazetteerFileError, load_files
+
+    missing = [path for path in args.files if not path.is_file()]
+    if missing:
+        print(f"no such file: {', '.join(map(str, missing))}", file=sys.stderr)
+        return 1
+
+    async def load() -> int:
+        database = create_database(Settings())
+        try:
+            for result in await load_files(database.sessionmaker, args.files):
+                countries = ", ".join(result.countries) or "-"
+                print(f"{result.path}: {result.rows} rows ({countries}) in {result.seconds:.2f} s")
+        except GazetteerFileError as exc:
+            print(f"not loaded: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            await database.engine.dispose()
+        return 0
+
+    return asyncio.run(load())
+
+
 def render_openapi() -> str:
     from app.main import create_app
 
@@ -83,6 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
     openapi.add_argument("--output", type=Path, default=DEFAULT_OPENAPI_PATH)
     openapi.add_argument("--check", action="store_true", help="fail if the file is out of date")
     openapi.set_defaults(handler=_openapi)
+
+    gazetteer = commands.add_parser("gazetteer", help="postal codes -> coordinates and regions")
+    gazetteer_commands = gazetteer.add_subparsers(dest="gazetteer_command", required=True)
+    load = gazetteer_commands.add_parser(
+        "load",
+        help="load GeoNames postal-code files (e.g. DE.txt); replaces those countries' rows",
+    )
+    load.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    load.set_defaults(handler=_gazetteer_load)
     return parser
 
 

@@ -27,6 +27,7 @@ from app.core.logging import configure_logging
 from app.core.middleware import Metrics, install_middleware
 from app.core.security import KeyCache
 from app.ops.router import router as ops_router
+from app.taxonomy.model import load_taxonomy
 
 logger = logging.getLogger("capmatch")
 DOCS_ASSETS = "/docs-assets"
@@ -134,6 +135,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.database = database
     app.state.metrics = Metrics()
     app.state.key_cache = KeyCache(ttl_s=settings.key_cache_ttl_s)
+    # Read once per process and file; a malformed operator vocabulary fails at start-up.
+    app.state.taxonomy = load_taxonomy(settings.taxonomy_file)
     install_error_handlers(app)
     app.add_exception_handler(IdempotentReplay, _handle_replay)
     install_middleware(app, metrics=app.state.metrics, max_body_bytes=settings.max_body_bytes)

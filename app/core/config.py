@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -38,6 +39,12 @@ class Settings(BaseSettings):
         default=60,
         ge=0,
         description="Seconds between writes of an API key's last_used_at (saves a write per call).",
+    )
+
+    taxonomy_file: Path | None = Field(
+        default=None,
+        description="Operator YAML merged over the built-in vocabulary (adds codes and labels, "
+        "marks codes deprecated; never removes one).",
     )
 
     @field_validator("admin_api_key")

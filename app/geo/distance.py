@@ -21,11 +21,14 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float, float, float]:
     """(min_lat, max_lat, min_lon, max_lon) enclosing the circle; an index-friendly pre-filter."""
-    d_lat = math.degrees(radius_km / EARTH_RADIUS_KM)
-    cos_lat = math.cos(math.radians(lat))
-    if cos_lat < 1e-6 or d_lat >= 90:
+    angle = radius_km / EARTH_RADIUS_KM
+    d_lat = math.degrees(angle)
+    if d_lat >= 90 or lat + d_lat >= 90 or lat - d_lat <= -90:
+        # A pole lies within the circle: every longitude does.
         return max(-90.0, lat - d_lat), min(90.0, lat + d_lat), -180.0, 180.0
-    d_lon = math.degrees(radius_km / (EARTH_RADIUS_KM * cos_lat))
+    # The meridians tangent to the circle (J. Matuschek, "Finding points within a
+    # distance of a latitude/longitude"); angle / cos(lat) would be too narrow.
+    d_lon = math.degrees(math.asin(min(1.0, math.sin(angle) / math.cos(math.radians(lat)))))
     if d_lon >= 180 or lon - d_lon < -180 or lon + d_lon > 180:
         return max(-90.0, lat - d_lat), min(90.0, lat + d_lat), -180.0, 180.0
     return lat - d_lat, lat + d_lat, lon - d_lon, lon + d_lon

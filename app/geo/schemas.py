@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, Field, StringConstraints
 
-from app.core.schemas import StrictModel
+from app.core.schemas import OutModel, StrictModel
 
 
 def _upper(value: object) -> object:
@@ -31,3 +31,22 @@ class Address(StrictModel):
     postal_code: str = Field(min_length=1, max_length=16, examples=["72764"])
     city: str | None = Field(default=None, max_length=100, examples=["Reutlingen"])
     country: CountryCode
+
+
+RegionCode = Annotated[
+    str,
+    BeforeValidator(_upper),
+    StringConstraints(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,3}$"),
+    Field(description="ISO 3166-2 subdivision, e.g. DE-BW", examples=["DE-BW"]),
+]
+
+
+class RegionOut(OutModel):
+    code: str = Field(description="ISO 3166-2", examples=["DE-BW"])
+    country: str = Field(description="ISO 3166-1 alpha-2", examples=["DE"])
+    name_de: str = Field(examples=["Baden-Württemberg"])
+    name_en: str = Field(examples=["Baden-Württemberg"])
+
+
+class RegionList(OutModel):
+    data: list[RegionOut]

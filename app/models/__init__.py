@@ -5,6 +5,7 @@ from app.models.idempotency import IdempotencyRecord
 from app.models.offer import Offer
 from app.models.organization import Organization, OrganizationCertification
 from app.models.partner import Partner
+from app.models.postal_code import PostalCode
 from app.models.request import CapacityRequest
 
 __all__ = [
@@ -15,4 +16,5 @@ __all__ = [
     "Organization",
     "OrganizationCertification",
     "Partner",
+    "PostalCode",
 ]

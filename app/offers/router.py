@@ -26,6 +26,7 @@ from app.geo.filters import NearDep
 from app.models import Offer
 from app.offers import service
 from app.offers.schemas import OfferCreate, OfferOut, OfferRow, OfferStatus, OfferUpdate, Visibility
+from app.taxonomy.dependencies import TaxonomyDep
 
 router = domain_router("/offers", tags=["offers"])
 
@@ -54,10 +55,14 @@ def _out(response: Response, offer: Offer | OfferRow) -> OfferOut:
     responses=problem_responses(401, 403, 404, 409, 413, 422, 503),
 )
 async def create_offer(
-    data: OfferCreate, session: SessionDep, principal: MemberAuth, response: Response
+    data: OfferCreate,
+    session: SessionDep,
+    principal: MemberAuth,
+    response: Response,
+    taxonomy: TaxonomyDep,
 ) -> OfferOut:
     """Offer free capacity for one of your organisations."""
-    offer = await service.create_offer(session, principal=principal, data=data)
+    offer = await service.create_offer(session, principal=principal, data=data, taxonomy=taxonomy)
     return _out(response, offer)
 
 
@@ -114,11 +119,17 @@ async def update_offer(
     session: SessionDep,
     principal: MemberAuth,
     response: Response,
+    taxonomy: TaxonomyDep,
     if_match: IfMatch = None,
 ) -> OfferOut:
     """Change an offer you own (send If-Match to guard against lost updates)."""
     updated = await service.update_offer(
-        session, principal=principal, offer=offer, data=data, if_match=if_match
+        session,
+        principal=principal,
+        offer=offer,
+        data=data,
+        if_match=if_match,
+        taxonomy=taxonomy,
     )
     return _out(response, updated)
 

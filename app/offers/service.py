@@ -15,12 +15,14 @@ from app.core.listing import MarketFilters
 from app.core.pagination import PageParams, Window, window
 from app.core.schemas import patch_changes
 from app.core.security import Principal
+from app.geo.service import region_near
 from app.models import Offer, Organization
 from app.offers.repository import OfferRepository
 from app.offers.schemas import OfferCreate, OfferRow, OfferUpdate
 from app.organizations.repository import OrganizationRepository
 from app.organizations.service import acting_organization
-from app.taxonomy.codes import search_terms
+from app.taxonomy.codes import CodeKind, search_terms
+from app.taxonomy.model import Taxonomy
 
 NULLABLE_ON_PATCH = frozenset({"description", "service_radius_km"})
 
@@ -77,6 +79,27 @@ async def _held_certifications(
     return await OrganizationRepository(session).held_certifications(organization.id)
 
 
+def _check_codes(
+    taxonomy: Taxonomy,
+    skills: list[str] | None,
+    products: list[str] | None,
+    certifications: list[str] | None,
+    *,
+    current: Offer | None = None,
+) -> None:
+    """Every code must be known; a deprecated one only where the offer already had it."""
+    lists: list[tuple[CodeKind, str, list[str] | None]] = [
+        ("skill", "skills", skills),
+        ("product", "products", products),
+        ("certification", "certifications", certifications),
+    ]
+    taxonomy.check(
+        (kind, name, codes, getattr(current, name) if current is not None else ())
+        for kind, name, codes in lists
+        if codes is not None
+    )
+
+
 def _check_offer(
     offer: Offer,
     organization: Organization,
@@ -100,15 +123,20 @@ def _check_offer(
     )
 
 
-async def create_offer(session: AsyncSession, *, principal: Principal, data: OfferCreate) -> Offer:
+async def create_offer(
+    session: AsyncSession, *, principal: Principal, data: OfferCreate, taxonomy: Taxonomy
+) -> Offer:
     on = today()
     organization = await acting_organization(
         session, principal=principal, organization_id=data.organization_id
     )
+    _check_codes(taxonomy, data.skills, data.products, data.certifications)
     available_from = data.available_from or on
     if data.available_until < on:
         raise InvalidInput.at("available_until", "lies in the past")
     location = data.location
+    # Own coordinates take the region of the nearest known postal code (None without one).
+    region = await region_near(session, location.lat, location.lon) if location else None
     now = utcnow()
     offer = Offer(
         id=new_id("off"),
@@ -128,7 +156,7 @@ async def create_offer(session: AsyncSession, *, principal: Principal, data: Off
         available_until=data.available_until,
         lat=location.lat if location else organization.lat,
         lon=location.lon if location else organization.lon,
-        region=None if location else organization.region,
+        region=region if location else organization.region,
         service_radius_km=data.service_radius_km,
         visibility=data.visibility,
         status=data.status,
@@ -173,6 +201,7 @@ async def update_offer(
     offer: Offer,
     data: OfferUpdate,
     if_match: str | None,
+    taxonomy: Taxonomy,
 ) -> Offer:
     check_if_match(if_match, offer.version)
     if offer.status == "closed":
@@ -184,15 +213,24 @@ async def update_offer(
     )
     on = today()
     changes = patch_changes(data, nullable=NULLABLE_ON_PATCH)
+    _check_codes(
+        taxonomy,
+        changes.get("skills"),
+        changes.get("products"),
+        changes.get("certifications"),
+        current=offer,
+    )
+    # Every query runs before the offer changes (see above): certificates, region.
     held = await _held_certifications(session, organization, changes.get("certifications"))
+    if "location" in changes:
+        location = changes.pop("location")
+        region = await region_near(session, location.lat, location.lon)
+        offer.lat, offer.lon, offer.region = location.lat, location.lon, region
     if "capacity" in changes:
         capacity = changes.pop("capacity")
         offer.capacity_unit = capacity.unit
         offer.capacity_per_week = capacity.per_week
         offer.capacity_total = capacity.total
-    if "location" in changes:
-        location = changes.pop("location")
-        offer.lat, offer.lon, offer.region = location.lat, location.lon, None
     if "available_until" in changes and changes["available_until"] < on:
         raise InvalidInput.at("available_until", "lies in the past")
     for field, value in changes.items():

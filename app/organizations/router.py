@@ -12,6 +12,7 @@ from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.http import IfMatch, set_etag
 from app.core.pagination import Page, PageDep, to_page
+from app.core.query import RegionQuery
 from app.core.routing import domain_router
 from app.core.security import AdminAuth, AnyAuth, MemberAuth, PartnerAuth
 from app.geo.filters import NearDep
@@ -27,6 +28,7 @@ from app.organizations.schemas import (
     Verification,
 )
 from app.taxonomy.codes import Code
+from app.taxonomy.dependencies import TaxonomyDep
 
 router = domain_router("/organizations", tags=["organizations"])
 
@@ -63,10 +65,16 @@ def _out(response: Response, organization: Organization) -> OrganizationOut:
     responses=problem_responses(401, 403, 413, 422, 503),
 )
 async def create_organization(
-    data: OrganizationCreate, session: SessionDep, principal: PartnerAuth, response: Response
+    data: OrganizationCreate,
+    session: SessionDep,
+    principal: PartnerAuth,
+    response: Response,
+    taxonomy: TaxonomyDep,
 ) -> OrganizationOut:
     """Register a member organisation of the calling partner."""
-    organization = await service.create_organization(session, principal=principal, data=data)
+    organization = await service.create_organization(
+        session, principal=principal, data=data, taxonomy=taxonomy
+    )
     return _out(response, organization)
 
 
@@ -78,7 +86,7 @@ async def list_organizations(
     near: NearDep,
     kind: Annotated[OrganizationKind | None, Query()] = None,
     status: Annotated[OrganizationStatus | None, Query()] = None,
-    region: Annotated[str | None, Query(max_length=8, description="ISO 3166-2, e.g. DE-BW")] = None,
+    region: RegionQuery = None,
     certification: Annotated[Code | None, Query(description="Holds this certification")] = None,
     verified: Annotated[bool | None, Query()] = None,
     q: Annotated[str | None, Query(max_length=200, description="Text in name/description")] = None,
@@ -125,11 +133,12 @@ async def update_organization(
     organization: WritableOrganization,
     session: SessionDep,
     response: Response,
+    taxonomy: TaxonomyDep,
     if_match: IfMatch = None,
 ) -> OrganizationOut:
     """Change an organisation; `certifications` replaces the whole list."""
     updated = await service.update_organization(
-        session, organization=organization, data=data, if_match=if_match
+        session, organization=organization, data=data, if_match=if_match, taxonomy=taxonomy
     )
     return _out(response, updated)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +18,7 @@ from app.core.pagination import PageParams, Window, window
 from app.core.schemas import patch_changes
 from app.core.security import Principal, forget_cached_keys
 from app.geo.schemas import Address, Location
+from app.geo.service import Place, place_of_address, region_near
 from app.models import Organization, OrganizationCertification
 from app.offers.repository import OfferRepository
 from app.organizations.repository import OrganizationFilters, OrganizationRepository
@@ -27,6 +29,7 @@ from app.organizations.schemas import (
     OrganizationUpdate,
 )
 from app.requests.repository import RequestRepository
+from app.taxonomy.model import Taxonomy
 
 NULLABLE_ON_PATCH = frozenset({"address", "contact", "description", "website"})
 
@@ -83,14 +86,39 @@ async def acting_organization(
     return organization
 
 
-def resolve_location(location: Location | None, address: Address | None) -> Location:
-    """Coordinates are needed for matching; the gazetteer can supply them from the address."""
+async def resolve_location(
+    session: AsyncSession, *, location: Location | None, address: Address | None
+) -> Place:
+    """Coordinates are needed for matching; the gazetteer can supply them from the address.
+
+    The region comes from the address's postal code when the gazetteer knows it,
+    otherwise from the postal code nearest to the coordinates (None without a gazetteer).
+    """
+    found = await place_of_address(session, address) if address is not None else None
     if location is not None:
-        return location
+        region = found.region if found else await region_near(session, location.lat, location.lon)
+        return Place(lat=location.lat, lon=location.lon, region=region)
+    if found is not None:
+        return found
+    if address is None:
+        raise InvalidInput.at(
+            "location", "coordinates are needed: give location {lat, lon} or an address"
+        )
     raise InvalidInput.at(
-        "location",
-        "coordinates are required: give location {lat, lon} (postal codes cannot be "
-        "resolved without a loaded gazetteer)",
+        "address.postal_code",
+        f"postal code {address.postal_code} ({address.country}) is not in the gazetteer; "
+        "coordinates are needed: give location {lat, lon}",
+    )
+
+
+def _address_of(organization: Organization) -> Address | None:
+    if organization.postal_code is None or organization.country is None:
+        return None
+    return Address(
+        street=organization.street,
+        postal_code=organization.postal_code,
+        city=organization.city,
+        country=organization.country,
     )
 
 
@@ -133,11 +161,30 @@ def _certifications(
     return result
 
 
+def _check_certification_codes(
+    taxonomy: Taxonomy,
+    wanted: list[CertificationIn],
+    *,
+    current: list[OrganizationCertification],
+) -> None:
+    """Known codes only; a deprecated one may stay where the organisation already holds it."""
+    errors = taxonomy.validate(
+        "certification",
+        [item.code for item in wanted],
+        field="certifications",
+        item_suffix=".code",
+        keep={certification.code for certification in current},
+    )
+    if errors:
+        raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+
+
 async def create_organization(
-    session: AsyncSession, *, principal: Principal, data: OrganizationCreate
+    session: AsyncSession, *, principal: Principal, data: OrganizationCreate, taxonomy: Taxonomy
 ) -> Organization:
     assert principal.partner_id is not None
-    location = resolve_location(data.location, data.address)
+    _check_certification_codes(taxonomy, data.certifications, current=[])
+    location = await resolve_location(session, location=data.location, address=data.address)
     now = utcnow()
     organization = Organization(
         id=new_id("org"),
@@ -148,7 +195,7 @@ async def create_organization(
         website=data.website,
         lat=location.lat,
         lon=location.lon,
-        region=None,
+        region=location.region,
         verified=False,
         status="active",
         created_at=now,
@@ -192,27 +239,49 @@ async def _check_removed_certifications(
         )
 
 
+async def _moved_to(
+    session: AsyncSession, organization: Organization, changes: dict[str, Any]
+) -> Place | None:
+    """Where a PATCH puts the organisation; None when its coordinates and region stay.
+
+    New coordinates take their region from the (new or current) address, else from
+    the nearest postal code; a new address alone moves the organisation when the
+    gazetteer knows its postal code.
+    """
+    if "location" in changes:
+        address = changes["address"] if "address" in changes else _address_of(organization)
+        return await resolve_location(session, location=changes["location"], address=address)
+    if changes.get("address") is not None:
+        return await place_of_address(session, changes["address"])
+    return None
+
+
 async def update_organization(
     session: AsyncSession,
     *,
     organization: Organization,
     data: OrganizationUpdate,
     if_match: str | None,
+    taxonomy: Taxonomy,
 ) -> Organization:
     check_if_match(if_match, organization.version)
     if organization.status == "closed":
         raise OrganizationClosed(f"Organization {organization.id} is closed.")
     changes = patch_changes(data, nullable=NULLABLE_ON_PATCH)
     if "certifications" in changes:
+        _check_certification_codes(
+            taxonomy, changes["certifications"], current=organization.certifications
+        )
         # Queried before anything changes: a query after the changes would autoflush
         # them and the final flush would bump the version (the ETag) a second time.
         wanted: list[CertificationIn] = changes["certifications"]
         await _check_removed_certifications(session, organization, {c.code for c in wanted})
+    place = await _moved_to(session, organization, changes)
     for field in ("name", "kind", "description", "website"):
         if field in changes:
             setattr(organization, field, changes[field])
-    if "location" in changes:
-        organization.lat, organization.lon = changes["location"].lat, changes["location"].lon
+    if place is not None:
+        organization.lat, organization.lon, organization.region = place.lat, place.lon, place.region
     if "address" in changes:
         _apply_address(organization, changes["address"])
     if "contact" in changes:

@@ -27,6 +27,7 @@ from app.models import CapacityRequest
 from app.offers.schemas import Visibility
 from app.requests import service
 from app.requests.schemas import RequestCreate, RequestOut, RequestRow, RequestStatus, RequestUpdate
+from app.taxonomy.dependencies import TaxonomyDep
 
 router = domain_router("/requests", tags=["requests"])
 
@@ -57,10 +58,16 @@ def _out(response: Response, request: CapacityRequest | RequestRow) -> RequestOu
     responses=problem_responses(401, 403, 404, 409, 413, 422, 503),
 )
 async def create_request(
-    data: RequestCreate, session: SessionDep, principal: MemberAuth, response: Response
+    data: RequestCreate,
+    session: SessionDep,
+    principal: MemberAuth,
+    response: Response,
+    taxonomy: TaxonomyDep,
 ) -> RequestOut:
     """Post a request for capacity for one of your organisations."""
-    request = await service.create_request(session, principal=principal, data=data)
+    request = await service.create_request(
+        session, principal=principal, data=data, taxonomy=taxonomy
+    )
     return _out(response, request)
 
 
@@ -119,11 +126,17 @@ async def update_request(
     session: SessionDep,
     principal: MemberAuth,
     response: Response,
+    taxonomy: TaxonomyDep,
     if_match: IfMatch = None,
 ) -> RequestOut:
     """Change a request you own (send If-Match to guard against lost updates)."""
     updated = await service.update_request(
-        session, principal=principal, request=request, data=data, if_match=if_match
+        session,
+        principal=principal,
+        request=request,
+        data=data,
+        if_match=if_match,
+        taxonomy=taxonomy,
     )
     return _out(response, updated)
 

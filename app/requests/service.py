@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,11 +16,13 @@ from app.core.listing import MarketFilters
 from app.core.pagination import PageParams, Window, window
 from app.core.schemas import patch_changes
 from app.core.security import Principal
+from app.geo.service import region_near
 from app.models import CapacityRequest
 from app.organizations.service import acting_organization
 from app.requests.repository import RequestRepository
 from app.requests.schemas import RequestCreate, RequestRow, RequestUpdate
-from app.taxonomy.codes import search_terms
+from app.taxonomy.codes import CodeKind, search_terms
+from app.taxonomy.model import Taxonomy
 
 NULLABLE_ON_PATCH = frozenset({"description", "max_distance_km"})
 
@@ -54,20 +57,42 @@ def _check_request(request: CapacityRequest) -> None:
     )
 
 
+_CODE_FIELDS: dict[str, CodeKind] = {
+    "skills": "skill",
+    "products": "product",
+    "required_certifications": "certification",
+    "preferred_certifications": "certification",
+}
+
+
+def _check_codes(
+    taxonomy: Taxonomy, lists: dict[str, Any], *, current: CapacityRequest | None = None
+) -> None:
+    """Every code must be known; a deprecated one only where the request already had it."""
+    taxonomy.check(
+        (kind, name, lists[name], getattr(current, name) if current is not None else ())
+        for name, kind in _CODE_FIELDS.items()
+        if lists.get(name) is not None
+    )
+
+
 def _check_needed_by(needed_by: date, *, on: date) -> None:
     if needed_by < on:
         raise InvalidInput.at("needed_by", "lies in the past")
 
 
 async def create_request(
-    session: AsyncSession, *, principal: Principal, data: RequestCreate
+    session: AsyncSession, *, principal: Principal, data: RequestCreate, taxonomy: Taxonomy
 ) -> CapacityRequest:
     on = today()
     organization = await acting_organization(
         session, principal=principal, organization_id=data.organization_id
     )
+    _check_codes(taxonomy, data.model_dump(include=set(_CODE_FIELDS)))
     _check_needed_by(data.needed_by, on=on)
     location = data.location
+    # Own coordinates take the region of the nearest known postal code (None without one).
+    region = await region_near(session, location.lat, location.lon) if location else None
     now = utcnow()
     request = CapacityRequest(
         id=new_id("req"),
@@ -84,7 +109,7 @@ async def create_request(
         needed_by=data.needed_by,
         lat=location.lat if location else organization.lat,
         lon=location.lon if location else organization.lon,
-        region=None if location else organization.region,
+        region=region if location else organization.region,
         max_distance_km=data.max_distance_km,
         visibility=data.visibility,
         status="open",
@@ -129,6 +154,7 @@ async def update_request(
     request: CapacityRequest,
     data: RequestUpdate,
     if_match: str | None,
+    taxonomy: Taxonomy,
 ) -> CapacityRequest:
     check_if_match(if_match, request.version)
     if request.status == "cancelled":
@@ -137,9 +163,11 @@ async def update_request(
     # the request changes: a query after them would autoflush and bump the version twice.
     await acting_organization(session, principal=principal, organization_id=request.organization_id)
     changes = patch_changes(data, nullable=NULLABLE_ON_PATCH)
+    _check_codes(taxonomy, changes, current=request)
     if "location" in changes:
         location = changes.pop("location")
-        request.lat, request.lon, request.region = location.lat, location.lon, None
+        region = await region_near(session, location.lat, location.lon)
+        request.lat, request.lon, request.region = location.lat, location.lon, region
     if "needed_by" in changes:
         _check_needed_by(changes["needed_by"], on=today())
     if changes.get("status") == "cancelled":

@@ -240,10 +240,18 @@ async def test_duplicate_certification_message_names_the_code(client: httpx.Asyn
 
 async def test_missing_location_is_named(client: httpx.AsyncClient) -> None:
     partner = await make_partner(client)
-    body = organization_body()
+    body = organization_body(address=None)
     del body["location"]
     response = await client.post("/v1/organizations", json=body, headers=partner.headers)
     assert error_fields(response) == ["location"]
+
+
+async def test_postal_code_unknown_to_the_gazetteer_is_named(client: httpx.AsyncClient) -> None:
+    partner = await make_partner(client)
+    body = organization_body()  # no gazetteer is loaded here
+    del body["location"]
+    response = await client.post("/v1/organizations", json=body, headers=partner.headers)
+    assert error_fields(response) == ["address.postal_code"]
 
 
 async def test_missing_required_fields(client: httpx.AsyncClient) -> None:

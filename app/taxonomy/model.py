@@ -1,0 +1,346 @@
+"""The vocabulary as an immutable object: codes, labels, hierarchy, relations, similarity.
+
+Loaded once per process from the YAML that ships in ``app/taxonomy/data`` plus an
+optional operator file (``CAPMATCH_TAXONOMY_FILE``); after loading everything here is
+pure Python with no I/O, so the matcher can call it in tight loops.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_args
+
+import yaml
+
+from app.core.errors import FieldError, InvalidInput
+from app.taxonomy.codes import CODE_PATTERN, CodeKind, ancestors
+
+BUILTIN_FILE = Path(__file__).resolve().parent / "data" / "taxonomy.yaml"
+KINDS: tuple[CodeKind, ...] = get_args(CodeKind)
+_SECTIONS: dict[str, CodeKind] = {
+    "skills": "skill",
+    "products": "product",
+    "certifications": "certification",
+}
+_CODE_RE = re.compile(CODE_PATTERN)
+
+# Partial credit of ``Taxonomy.similarity`` (README "Vocabulary" documents the table).
+PARENT_CREDIT = 0.6  # offered code is the wanted code's parent; halves per further level
+SIBLING_CREDIT = 0.3  # same parent, different leaf
+FAMILY_CREDIT = 0.1  # same top-level family, otherwise unrelated
+VIA_PRODUCT_CREDIT = 0.8  # a skill reached through a product's "made with" relation
+
+
+class TaxonomyError(ValueError):
+    """The vocabulary file (built-in or operator's) is malformed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    kind: CodeKind
+    code: str
+    label_en: str
+    label_de: str
+    description: str
+    deprecated: bool = False
+    replaced_by: str | None = None
+
+    @property
+    def parent(self) -> str | None:
+        return self.code.rpartition(".")[0] or None
+
+    @property
+    def depth(self) -> int:
+        return self.code.count(".") + 1
+
+    def label(self, language: str) -> str:
+        return self.label_de if language == "de" else self.label_en
+
+
+@dataclass(frozen=True, slots=True)
+class Taxonomy:
+    """Every known code by kind, with the relations the scorer uses."""
+
+    terms: Mapping[CodeKind, Mapping[str, Term]]
+    # product -> skills that make it / certifications it usually needs (own entries only)
+    made_with: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    usually_needs: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # (offered skill, wanted skill) -> strength in [0, 1]
+    transfers: Mapping[tuple[str, str], float] = field(default_factory=dict)
+
+    # -- lookups -------------------------------------------------------------
+
+    def get(self, kind: CodeKind, code: str) -> Term | None:
+        return self.terms[kind].get(code)
+
+    def __contains__(self, item: object) -> bool:
+        if not isinstance(item, tuple) or len(item) != 2:
+            return False
+        kind, code = item
+        return kind in self.terms and code in self.terms[kind]
+
+    def codes(self, kind: CodeKind) -> list[str]:
+        """All codes of a kind, parents before children, siblings alphabetical."""
+        return sorted(self.terms[kind])
+
+    def children(self, kind: CodeKind, code: str | None) -> list[str]:
+        return [c for c in self.codes(kind) if self.terms[kind][c].parent == code]
+
+    def descendants(self, kind: CodeKind, code: str) -> list[str]:
+        prefix = code + "."
+        return [c for c in self.codes(kind) if c.startswith(prefix)]
+
+    def product_skills(self, product: str) -> frozenset[str]:
+        """Skills that make a product: its own, its ancestors' and its variants' entries."""
+        return self._product_relation(self.made_with, product)
+
+    def product_certifications(self, product: str) -> frozenset[str]:
+        """Certifications a product usually needs (inherited like ``product_skills``)."""
+        return self._product_relation(self.usually_needs, product)
+
+    def _product_relation(
+        self, relation: Mapping[str, frozenset[str]], product: str
+    ) -> frozenset[str]:
+        related = [*ancestors(product), *self.descendants("product", product)]
+        return frozenset().union(*(relation.get(code, frozenset()) for code in related))
+
+    # -- similarity ----------------------------------------------------------
+
+    def similarity(self, wanted: str, offered: str, *, kind: CodeKind = "skill") -> float:
+        """How well an offered code serves a wanted code of the same kind, in [0, 1].
+
+        Same or more specific: 1. Otherwise the best of: an explicit transfer
+        (skills, inherited by descendants at both ends), the offered code being an
+        ancestor (0.6, halved per further level), a sibling (0.3), the same
+        top-level family (0.1). Unknown codes and unrelated codes: 0.
+        """
+        if wanted not in self.terms[kind] or offered not in self.terms[kind]:
+            return 0.0
+        if offered == wanted or offered.startswith(wanted + "."):
+            return 1.0
+        best = 0.0
+        if kind == "skill":
+            for source in ancestors(offered):
+                for target in ancestors(wanted):
+                    best = max(best, self.transfers.get((source, target), 0.0))
+        wanted_term, offered_term = self.terms[kind][wanted], self.terms[kind][offered]
+        if wanted.startswith(offered + "."):
+            levels = wanted_term.depth - offered_term.depth
+            best = max(best, PARENT_CREDIT * 0.5 ** (levels - 1))
+        elif wanted_term.parent is not None and wanted_term.parent == offered_term.parent:
+            best = max(best, SIBLING_CREDIT)
+        elif wanted.split(".")[0] == offered.split(".")[0]:
+            best = max(best, FAMILY_CREDIT)
+        return best
+
+    def cross_similarity(
+        self, wanted: str, offered: str, *, wanted_kind: CodeKind, offered_kind: CodeKind
+    ) -> float:
+        """Similarity across kinds: a wanted product against an offered skill and the reverse.
+
+        A product is reached through the skills that make it (any one of them):
+        ``0.8 x`` the best skill similarity. Certifications relate only to
+        certifications.
+        """
+        if wanted_kind == offered_kind:
+            return self.similarity(wanted, offered, kind=wanted_kind)
+        if {wanted_kind, offered_kind} != {"skill", "product"}:
+            return 0.0
+        if wanted_kind == "product":
+            if wanted not in self.terms["product"]:
+                return 0.0
+            pairs = [(skill, offered) for skill in self.product_skills(wanted)]
+        else:
+            if offered not in self.terms["product"]:
+                return 0.0
+            pairs = [(wanted, skill) for skill in self.product_skills(offered)]
+        best = max((self.similarity(w, o, kind="skill") for w, o in pairs), default=0.0)
+        return VIA_PRODUCT_CREDIT * best
+
+    # -- validation ----------------------------------------------------------
+
+    def closest(self, kind: CodeKind, code: str, n: int = 3) -> list[str]:
+        """Known, current codes that look most like ``code`` (for error messages)."""
+        current = [c for c, term in self.terms[kind].items() if not term.deprecated]
+        found = difflib.get_close_matches(code, current, n=n, cutoff=0.5)
+        if len(found) < n:
+            # A typo in the last segment still shares the parent: offer its children.
+            parent = code.rpartition(".")[0]
+            found += [c for c in current if c.startswith(parent + ".") and c not in found]
+        return found[:n]
+
+    def validate(
+        self,
+        kind: CodeKind,
+        codes: Iterable[str],
+        *,
+        field: str,
+        item_suffix: str = "",
+        keep: Collection[str] = (),
+    ) -> list[FieldError]:
+        """One error per unknown code, or deprecated code not already in ``keep``."""
+        errors = []
+        for index, code in enumerate(codes):
+            term = self.terms[kind].get(code)
+            if term is not None and (not term.deprecated or code in keep):
+                continue
+            if term is None:
+                message = f"unknown {kind} '{code}'"
+            elif term.replaced_by:
+                message = f"{kind} '{code}' is deprecated; use {term.replaced_by}"
+            else:
+                message = f"{kind} '{code}' is deprecated and cannot be added"
+            suggestions = self.closest(kind, code)
+            if suggestions and not (term is not None and term.replaced_by):
+                message += f"; closest: {', '.join(suggestions)}"
+            errors.append(FieldError(field=f"{field}[{index}]{item_suffix}", message=message))
+        return errors
+
+    def check(self, checks: Iterable[tuple[CodeKind, str, Iterable[str], Collection[str]]]) -> None:
+        """Raise one ``InvalidInput`` naming every bad code of ``(kind, field, codes, keep)``."""
+        errors = [
+            error
+            for kind, name, codes, keep in checks
+            for error in self.validate(kind, codes, field=name, keep=keep)
+        ]
+        if errors:
+            raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+
+
+# -- loading ---------------------------------------------------------------------------
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise TaxonomyError(f"cannot read taxonomy file {path}: {exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise TaxonomyError(f"{path}: the top level must be a mapping")
+    unknown = set(data) - {*_SECTIONS, "products_made_with", "skill_transfers"}
+    if unknown:
+        raise TaxonomyError(f"{path}: unknown sections {', '.join(sorted(unknown))}")
+    return data
+
+
+def _term(kind: CodeKind, code: object, raw: object, old: Term | None, source: Path) -> Term:
+    if not isinstance(code, str) or not _CODE_RE.match(code) or len(code) > 100:
+        raise TaxonomyError(f"{source}: {code!r} is not a valid {kind} code")
+    if not isinstance(raw, dict):
+        raise TaxonomyError(f"{source}: {kind} {code} must be a mapping")
+    allowed = {"label_en", "label_de", "description", "deprecated", "replaced_by"}
+    if set(raw) - allowed:
+        raise TaxonomyError(
+            f"{source}: {kind} {code} has unknown keys {sorted(set(raw) - allowed)}"
+        )
+    label_en = raw.get("label_en", old.label_en if old else None)
+    if not isinstance(label_en, str) or not label_en:
+        raise TaxonomyError(f"{source}: {kind} {code} needs label_en")
+    label_de = raw.get("label_de", old.label_de if old else label_en)
+    description = raw.get("description", old.description if old else "")
+    deprecated = raw.get("deprecated", old.deprecated if old else False)
+    replaced_by = raw.get("replaced_by", old.replaced_by if old else None)
+    if not isinstance(label_de, str) or not isinstance(description, str):
+        raise TaxonomyError(f"{source}: {kind} {code}: labels and description must be text")
+    if not isinstance(deprecated, bool) or not (
+        replaced_by is None or isinstance(replaced_by, str)
+    ):
+        raise TaxonomyError(f"{source}: {kind} {code}: deprecated must be true/false")
+    if old is not None and old.deprecated and not deprecated:
+        deprecated = True  # once deprecated, always: an operator file only adds
+    return Term(kind, code, label_en, label_de, description, deprecated, replaced_by)
+
+
+def _merge(
+    data: dict[str, Any],
+    source: Path,
+    terms: dict[CodeKind, dict[str, Term]],
+    made_with: dict[str, set[str]],
+    usually_needs: dict[str, set[str]],
+    transfers: dict[tuple[str, str], float],
+) -> None:
+    for section, kind in _SECTIONS.items():
+        entries = data.get(section) or {}
+        if not isinstance(entries, dict):
+            raise TaxonomyError(f"{source}: {section} must be a mapping of code -> entry")
+        for code, raw in entries.items():
+            terms[kind][code] = _term(kind, code, raw, terms[kind].get(code), source)
+    for product, raw in (data.get("products_made_with") or {}).items():
+        if not isinstance(raw, dict) or set(raw) - {"skills", "certifications"}:
+            raise TaxonomyError(f"{source}: products_made_with.{product} is malformed")
+        made_with.setdefault(product, set()).update(raw.get("skills") or [])
+        usually_needs.setdefault(product, set()).update(raw.get("certifications") or [])
+    for raw in data.get("skill_transfers") or []:
+        if not isinstance(raw, dict) or set(raw) != {"from", "to", "strength"}:
+            raise TaxonomyError(f"{source}: each skill transfer needs from, to and strength")
+        strength = raw["strength"]
+        if isinstance(strength, bool) or not isinstance(strength, int | float):
+            raise TaxonomyError(f"{source}: transfer strength must be a number")
+        if not 0.0 <= strength <= 1.0:
+            raise TaxonomyError(f"{source}: transfer strength {strength} is outside [0, 1]")
+        transfers[(raw["from"], raw["to"])] = float(strength)
+
+
+def _check_references(
+    terms: dict[CodeKind, dict[str, Term]],
+    made_with: dict[str, set[str]],
+    usually_needs: dict[str, set[str]],
+    transfers: dict[tuple[str, str], float],
+) -> None:
+    problems = []
+    for kind, by_code in terms.items():
+        for term in by_code.values():
+            if term.parent is not None and term.parent not in by_code:
+                problems.append(f"{kind} {term.code} has no parent {term.parent}")
+            if term.replaced_by is not None and term.replaced_by not in by_code:
+                problems.append(f"{kind} {term.code} is replaced by unknown {term.replaced_by}")
+    for relation, target in ((made_with, "skill"), (usually_needs, "certification")):
+        for product, codes in relation.items():
+            if product not in terms["product"]:
+                problems.append(f"products_made_with names unknown product {product}")
+            problems += [
+                f"product {product} names unknown {target} {code}"
+                for code in sorted(codes)
+                if code not in terms[target]  # type: ignore[index]
+            ]
+    for source, target in transfers:
+        problems += [
+            f"skill transfer names unknown skill {code}"
+            for code in (source, target)
+            if code not in terms["skill"]
+        ]
+    if problems:
+        raise TaxonomyError("invalid taxonomy: " + "; ".join(problems))
+
+
+def load_taxonomy(extension: Path | None = None) -> Taxonomy:
+    """The built-in vocabulary merged with an operator's file (adds and deprecates only).
+
+    Read once per process and file; later calls return the same object.
+    """
+    return _load(extension.resolve() if extension is not None else None)
+
+
+@functools.cache
+def _load(extension: Path | None) -> Taxonomy:
+    terms: dict[CodeKind, dict[str, Term]] = {kind: {} for kind in KINDS}
+    made_with: dict[str, set[str]] = {}
+    usually_needs: dict[str, set[str]] = {}
+    transfers: dict[tuple[str, str], float] = {}
+    for path in (BUILTIN_FILE, extension):
+        if path is not None:
+            _merge(_read(path), path, terms, made_with, usually_needs, transfers)
+    _check_references(terms, made_with, usually_needs, transfers)
+    return Taxonomy(
+        terms={kind: dict(sorted(by_code.items())) for kind, by_code in terms.items()},
+        made_with={p: frozenset(s) for p, s in made_with.items()},
+        usually_needs={p: frozenset(c) for p, c in usually_needs.items()},
+        transfers=dict(transfers),
+    )
