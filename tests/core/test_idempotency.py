@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import httpx
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.models import Offer
 from tests.fixtures.factories import (
+    ADMIN,
     Market,
     make_organization,
     make_partner,
@@ -62,8 +64,6 @@ async def test_json_formatting_does_not_change_the_fingerprint(
 ) -> None:
     headers = {**market.a.headers, "Idempotency-Key": "key-4", "Content-Type": "application/json"}
     body = offer_body(market.a1.id, title="formatting")
-    import json
-
     first = await client.post("/v1/offers", content=json.dumps(body), headers=headers)
     second = await client.post(
         "/v1/offers", content=json.dumps(body, indent=4, sort_keys=True), headers=headers
@@ -112,8 +112,6 @@ async def test_key_longer_than_255_characters_is_rejected(
 
 
 async def test_partner_creation_replays_the_same_key(client: httpx.AsyncClient) -> None:
-    from tests.fixtures.factories import ADMIN
-
     headers = {**ADMIN, "Idempotency-Key": "partner-1"}
     body = {"name": "Life Science Nord", "slug": "lsn"}
     first = await client.post("/v1/partners", json=body, headers=headers)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import update
@@ -32,8 +34,6 @@ def test_key_cache_expires_and_can_be_disabled() -> None:
     assert entry.principal == principal
     expired = KeyCache(ttl_s=0.000001)
     expired.put("h", principal, None)
-    import time
-
     time.sleep(0.001)
     assert expired.get("h") is None
     disabled = KeyCache(ttl_s=0)

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.dates import today
-from app.models import Offer
+from app.models import Offer, OrganizationCertification
 from tests.fixtures.factories import (
     ADMIN,
     Market,
@@ -359,8 +359,6 @@ async def test_certificate_expiring_later_does_not_block_other_changes(
 ) -> None:
     offer = await make_offer(client, market.a1, certifications=["en-14683"])
     async with session_factory() as session:
-        from app.models import OrganizationCertification
-
         await session.execute(
             update(OrganizationCertification)
             .where(OrganizationCertification.organization_id == market.a1.id)

@@ -13,6 +13,7 @@ from sqlalchemy import Column, Date, Integer, MetaData, String, Table, create_en
 from sqlalchemy.engine import Engine
 
 from app.core.lifecycle import EXPIRED, read_status, status_clause
+from app.models import Offer
 from app.offers.rules import OPEN_STATUSES, effective_status, total_quantity
 from app.requests import rules as request_rules
 
@@ -66,8 +67,6 @@ def test_inverted_window_holds_nothing() -> None:
 
 
 def test_works_on_the_orm_model() -> None:
-    from app.models import Offer
-
     offer = Offer(
         capacity_per_week=70,
         capacity_total=None,
