@@ -1,0 +1,1 @@
+"""Matching offers to requests: pure scoring (fast and reference) and its data types."""

@@ -1,0 +1,209 @@
+"""The reference scorer: one offer at a time, plain loops, written to be read.
+
+It defines what matching means; ``app.matching.scoring`` must rank exactly the same
+(tests compare both on random data). Keep it simple rather than fast.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from app.matching.model import (
+    DISTANCE_DECIMALS,
+    DISTANCE_SCALE_KM,
+    EARTH_RADIUS_KM,
+    FACTORS,
+    FULL_TIME_DAYS,
+    MOQ_PENALTY,
+    UNVERIFIED_CREDIT,
+    VERIFIED_CREDIT,
+    Explanation,
+    HeldCertification,
+    Match,
+    OfferRecord,
+    TaxonomyLike,
+    Want,
+    quantise,
+    resolve_weights,
+)
+from app.matching.reasons import build_reasons
+
+
+def haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    d_phi = phi2 - phi1
+    d_lambda = math.radians(lon2 - lon1)
+    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def certification_credit(
+    wanted: str, held: Mapping[str, HeldCertification], needed_by: date
+) -> float:
+    """Best credit among held codes that are ``wanted`` or more specific, valid on needed_by."""
+    best = 0.0
+    for code, cert in held.items():
+        if code != wanted and not code.startswith(wanted + "."):
+            continue
+        if cert.valid_until is not None and cert.valid_until < needed_by:
+            continue
+        best = max(best, VERIFIED_CREDIT if cert.verified else UNVERIFIED_CREDIT)
+    return best
+
+
+def earliest_start(offer: OfferRecord, today: date) -> date:
+    return max(offer.available_from, today + timedelta(days=offer.lead_time_days))
+
+
+def deliverable_quantity(offer: OfferRecord, want: Want) -> int:
+    """What the offer can still deliver by needed_by (never below 0)."""
+    if offer.capacity_total is not None:
+        total = offer.capacity_total
+    else:
+        window_days = (offer.available_until - offer.available_from).days + 1
+        total = max(0, offer.capacity_per_week * window_days // 7)
+    start = earliest_start(offer, want.today)
+    end = min(offer.available_until, want.needed_by)
+    usable_days = max(0, (end - start).days + 1)
+    in_time = offer.capacity_per_week * usable_days // 7
+    return max(0, min(total, in_time) - offer.reserved_quantity)
+
+
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    score: float
+    breakdown: dict[str, float]
+    distance_km: float
+    deliverable: int
+    best: list[float]  # per wanted code
+
+
+def _score_one(
+    want: Want, offer: OfferRecord, taxonomy: TaxonomyLike, weights: dict[str, float]
+) -> _Scored | None:
+    """The offer's score, or None when a hard filter rejects it."""
+    if not (offer.active and offer.visible) or offer.available_until < want.today:
+        return None
+    # required certifications, valid on needed_by
+    for code in want.required_certifications:
+        if certification_credit(code, offer.certifications, want.needed_by) == 0.0:
+            return None
+    # distance
+    distance = haversine(want.lat, want.lon, offer.lat, offer.lon)
+    if want.max_distance_km is not None and distance > want.max_distance_km:
+        return None
+    if offer.service_radius_km is not None and distance > offer.service_radius_km:
+        return None
+    # skill/product coverage: per wanted code the best any offered code gives
+    best: list[float] = []
+    for wanted_kind, wanted in want.wanted:
+        value = 0.0
+        for offered_kind, offered_codes in (("skill", offer.skills), ("product", offer.products)):
+            for offered in offered_codes:
+                similarity = taxonomy.cross_similarity(
+                    wanted,
+                    offered,
+                    wanted_kind=wanted_kind,
+                    offered_kind=offered_kind,  # type: ignore[arg-type]
+                )
+                value = max(value, similarity)
+        best.append(value)
+    if max(best) <= 0.0:
+        return None
+    # capacity
+    deliverable = deliverable_quantity(offer, want)
+    if deliverable <= 0:
+        return None
+
+    total = 0.0
+    for value in best:
+        total += value
+    skill = total / len(best)
+
+    certification = 1.0
+    if want.preferred_certifications:
+        credit = 0.0
+        for code in want.preferred_certifications:
+            credit += certification_credit(code, offer.certifications, want.needed_by)
+        certification = credit / len(want.preferred_certifications)
+
+    proximity = math.exp(-distance / DISTANCE_SCALE_KM)
+
+    capacity = min(1.0, deliverable / want.quantity)
+    if offer.min_order_quantity > want.quantity:
+        capacity = capacity * MOQ_PENALTY
+
+    slack_days = (want.needed_by - earliest_start(offer, want.today)).days
+    time = min(1.0, max(0.0, slack_days / FULL_TIME_DAYS))
+
+    factors = {
+        "skill": skill,
+        "certification": certification,
+        "distance": proximity,
+        "capacity": capacity,
+        "time": time,
+    }
+    score = 0.0
+    for name in FACTORS:
+        score += weights[name] * factors[name]
+    return _Scored(
+        score=quantise(min(1.0, score)),
+        breakdown={name: quantise(factors[name]) for name in FACTORS},
+        distance_km=quantise(distance, DISTANCE_DECIMALS),
+        deliverable=deliverable,
+        best=best,
+    )
+
+
+def explain(want: Want, offer: OfferRecord, scored: _Scored) -> Explanation:
+    held = [
+        (code, certification_credit(code, offer.certifications, want.needed_by))
+        for code in want.preferred_certifications
+    ]
+    return Explanation(
+        wanted=len(scored.best),
+        fully_covered=sum(1 for value in scored.best if value >= 1.0),
+        partly_covered=sum(1 for value in scored.best if 0.0 < value < 1.0),
+        required=want.required_certifications,
+        preferred_held=tuple((code, credit >= VERIFIED_CREDIT) for code, credit in held if credit),
+        preferred_missing=tuple(code for code, credit in held if not credit),
+        distance_km=scored.distance_km,
+        deliverable=scored.deliverable,
+        quantity=want.quantity,
+        min_order_quantity=offer.min_order_quantity,
+        start=earliest_start(offer, want.today),
+        needed_by=want.needed_by,
+    )
+
+
+def reference_score_offers(
+    want: Want,
+    offers: Sequence[OfferRecord],
+    taxonomy: TaxonomyLike,
+    *,
+    limit: int,
+    min_score: float = 0.0,
+    language: str = "en",
+) -> list[Match]:
+    """The best ``limit`` offers for ``want``: score descending, then offer id ascending."""
+    weights = resolve_weights(want.weights)
+    scored: list[tuple[OfferRecord, _Scored]] = []
+    for offer in offers:
+        result = _score_one(want, offer, taxonomy, weights)
+        if result is not None and result.score >= min_score:
+            scored.append((offer, result))
+    scored.sort(key=lambda pair: (-pair[1].score, pair[0].id))
+    return [
+        Match(
+            offer_id=offer.id,
+            score=result.score,
+            breakdown=result.breakdown,
+            distance_km=result.distance_km,
+            deliverable_quantity=result.deliverable,
+            reasons=build_reasons(explain(want, offer, result), taxonomy, language),
+        )
+        for offer, result in scored[: max(0, limit)]
+    ]
