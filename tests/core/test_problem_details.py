@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 
 from app.core.errors import field_path
+from tests.fixtures.assertions import assert_problem
 from tests.fixtures.factories import ADMIN, Market, offer_body
-
-PROBLEM = "application/problem+json"
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["type"].startswith("urn:capmatch:problem:")
-    assert body["title"]
-    assert body["request_id"] == response.headers["x-request-id"]
-    return body
 
 
 async def test_unknown_route_is_a_problem(client: httpx.AsyncClient) -> None:

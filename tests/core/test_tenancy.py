@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.fixtures.assertions import assert_problem
 from tests.fixtures.factories import (
     ADMIN,
     Market,
@@ -29,7 +30,6 @@ from tests.fixtures.factories import (
     request_body,
 )
 
-PROBLEM = "application/problem+json"
 MEMBERS = ("a", "a1", "a2", "b", "b1")
 EVERY_MEMBER = frozenset(MEMBERS)
 A_NETWORK = frozenset({"a", "a1", "a2"})
@@ -91,14 +91,6 @@ def headers_of(market: Market, who: str) -> dict[str, str]:
 def id_of(market: Market, who: str) -> str:
     ident: str = getattr(market, who).id
     return ident
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
 
 
 def assert_hidden(response: httpx.Response) -> None:

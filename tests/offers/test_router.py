@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.dates import today
 from app.models import Offer, OrganizationCertification
+from tests.fixtures.assertions import assert_invalid, assert_problem, day, ids
 from tests.fixtures.factories import (
     ADMIN,
     Market,
@@ -20,40 +21,9 @@ from tests.fixtures.factories import (
     offer_body,
 )
 
-PROBLEM = "application/problem+json"
 STUTTGART = {"lat": 48.7758, "lon": 9.1829}
 REUTLINGEN = {"lat": 48.4931, "lon": 9.2125}  # the market organisations' location
 HAMBURG = {"lat": 53.5511, "lon": 9.9937}
-
-
-def day(offset: int) -> str:
-    """A date relative to the API's (UTC) today."""
-    return (today() + timedelta(days=offset)).isoformat()
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["type"].startswith("urn:capmatch:problem:")
-    assert body["title"]
-    assert body["detail"]
-    return body
-
-
-def assert_invalid(response: httpx.Response, *fields: str) -> list[dict[str, str]]:
-    """A 422 problem whose ``errors`` name exactly these fields."""
-    body = assert_problem(response, 422)
-    errors: list[dict[str, str]] = body["errors"]
-    assert sorted(error["field"] for error in errors) == sorted(fields), errors
-    assert all(error["message"] for error in errors)
-    return errors
-
-
-def ids(response: httpx.Response) -> list[str]:
-    assert response.status_code == 200, response.text
-    return [item["id"] for item in response.json()["data"]]
 
 
 async def set_columns(

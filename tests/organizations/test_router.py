@@ -12,6 +12,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.models import Organization
+from tests.fixtures.assertions import assert_problem, ids
 from tests.fixtures.factories import (
     ADMIN,
     Market,
@@ -26,18 +27,8 @@ from tests.fixtures.factories import (
     organization_body,
 )
 
-PROBLEM = "application/problem+json"
 STUTTGART = {"lat": 48.7758, "lon": 9.1829}
 HAMBURG = {"lat": 53.5511, "lon": 9.9937}
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["type"].startswith("urn:capmatch:problem:")
-    return body
 
 
 def errors_of(response: httpx.Response) -> list[dict[str, str]]:
@@ -50,11 +41,6 @@ def errors_of(response: httpx.Response) -> list[dict[str, str]]:
 
 def error_fields(response: httpx.Response) -> list[str]:
     return [error["field"] for error in errors_of(response)]
-
-
-def ids(response: httpx.Response) -> list[str]:
-    assert response.status_code == 200, response.text
-    return [item["id"] for item in response.json()["data"]]
 
 
 async def create_org(

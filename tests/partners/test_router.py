@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionma
 from app.core.config import Settings
 from app.core.db import Database
 from app.main import create_app
+from tests.fixtures.assertions import assert_problem
 from tests.fixtures.factories import (
     ADMIN,
     Market,
@@ -22,18 +23,6 @@ from tests.fixtures.factories import (
     make_organization,
     make_partner,
 )
-
-PROBLEM = "application/problem+json"
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["type"].startswith("urn:capmatch:problem:")
-    assert body["title"]
-    return body
 
 
 def parse_time(value: str) -> datetime:

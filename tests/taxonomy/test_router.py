@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from app.core.config import Settings
 from app.main import create_app
 from app.taxonomy.model import TaxonomyError, load_taxonomy
+from tests.fixtures.assertions import PROBLEM
 from tests.fixtures.factories import (
     Market,
     make_offer,
@@ -20,8 +21,6 @@ from tests.fixtures.factories import (
     organization_body,
     request_body,
 )
-
-PROBLEM = "application/problem+json"
 
 
 def invalid(response: httpx.Response) -> list[dict[str, str]]:
