@@ -66,9 +66,9 @@ SKILLS = (
     "textile.sewing",
     "textile.cutting",
     "textile.knitting",
-    "metal.machining",
-    "plastics.injection_molding",
-    "electronics.smt_assembly",
+    "metal.cnc-machining",
+    "plastics.injection-moulding",
+    "electronics.assembly",
 )
 PRODUCTS = ("mask.surgical", "mask.ffp2", "gown.isolation", "disinfectant.hand")
 HELD_CERTIFICATIONS = ("en-14683", "iso-13485")
