@@ -127,16 +127,20 @@ class KeyCache:
             return None
         return entry
 
-    def put(self, secret_hash: str, principal: Principal, last_used_at: datetime | None) -> None:
-        if self.ttl_s <= 0:
-            return
-        if len(self._entries) >= self.max_entries:
-            self._entries.clear()  # rare; cheaper and simpler than LRU bookkeeping
-        self._entries[secret_hash] = CachedKey(
+    def put(
+        self, secret_hash: str, principal: Principal, last_used_at: datetime | None
+    ) -> CachedKey:
+        """Remember a verified key (unless the cache is disabled); returns its entry."""
+        entry = CachedKey(
             principal=principal,
             last_used_at=last_used_at,
             expires_at=time.monotonic() + self.ttl_s,
         )
+        if self.ttl_s > 0:
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()  # rare; cheaper and simpler than LRU bookkeeping
+            self._entries[secret_hash] = entry
+        return entry
 
     def clear(self) -> None:
         self._entries.clear()
@@ -150,7 +154,9 @@ def forget_cached_keys(session: AsyncSession) -> None:
         after_commit(session, cache.clear)
 
 
-async def _lookup_key(session: AsyncSession, secret_hash: str) -> CachedKey | None:
+async def _lookup_key(
+    session: AsyncSession, secret_hash: str
+) -> tuple[Principal, datetime | None] | None:
     row = (await session.execute(_KEY_LOOKUP, {"secret_hash": secret_hash})).one_or_none()
     if row is None:
         return None
@@ -160,7 +166,7 @@ async def _lookup_key(session: AsyncSession, secret_hash: str) -> CachedKey | No
         partner_id=row.partner_id,
         organization_id=row.organization_id,
     )
-    return CachedKey(principal=principal, last_used_at=row.last_used_at, expires_at=0.0)
+    return principal, row.last_used_at
 
 
 async def authenticate(request: Request, session: SessionDep) -> Principal:
@@ -180,11 +186,10 @@ async def authenticate(request: Request, session: SessionDep) -> Principal:
     secret_hash = hash_secret(token)
     entry = cache.get(secret_hash)
     if entry is None:
-        entry = await _lookup_key(session, secret_hash)
-        if entry is None:
+        found = await _lookup_key(session, secret_hash)
+        if found is None:
             raise Unauthorized("Unknown or revoked API key.")
-        cache.put(secret_hash, entry.principal, entry.last_used_at)
-        entry = cache.get(secret_hash) or entry
+        entry = cache.put(secret_hash, *found)
     now = utcnow()
     resolution = timedelta(seconds=settings.key_last_used_resolution_s)
     if entry.last_used_at is None or now - entry.last_used_at >= resolution:
