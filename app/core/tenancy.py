@@ -28,29 +28,26 @@ VIEWER_PARTNER = "viewer_partner_id"
 VIEWER_ORGANIZATION = "viewer_organization_id"
 
 
+def visible_clause(model: Any, principal: Principal) -> ColumnElement[bool]:
+    return _visible(model, principal.kind, principal.partner_id, principal.organization_id)
+
+
 def visible_clause_for_kind(model: Any, kind: str) -> ColumnElement[bool]:
-    """``visible_clause`` with the viewer as bound parameters, for statements built once."""
-    return visible_clause(
-        model,
-        Principal(
-            kind=kind,  # type: ignore[arg-type]
-            key_id="",
-            partner_id=bindparam(VIEWER_PARTNER),  # type: ignore[arg-type]
-            organization_id=bindparam(VIEWER_ORGANIZATION),  # type: ignore[arg-type]
-        ),
-    )
+    """``visible_clause`` with the viewer as bound parameters, for statements built once
+    (pass ``viewer_parameters(principal)`` when executing)."""
+    return _visible(model, kind, bindparam(VIEWER_PARTNER), bindparam(VIEWER_ORGANIZATION))
 
 
 def viewer_parameters(principal: Principal) -> dict[str, str | None]:
     return {VIEWER_PARTNER: principal.partner_id, VIEWER_ORGANIZATION: principal.organization_id}
 
 
-def visible_clause(model: Any, principal: Principal) -> ColumnElement[bool]:
-    if principal.is_admin:
+def _visible(model: Any, kind: str, partner_id: Any, organization_id: Any) -> ColumnElement[bool]:
+    if kind == "admin":
         return true()
     published = model.status != "draft"
     shared = and_(model.visibility == "shared", published)
-    if principal.kind == "partner":
-        return or_(model.partner_id == principal.partner_id, shared)
-    same_network = and_(model.partner_id == principal.partner_id, published)
-    return or_(model.organization_id == principal.organization_id, same_network, shared)
+    if kind == "partner":
+        return or_(model.partner_id == partner_id, shared)
+    same_network = and_(model.partner_id == partner_id, published)
+    return or_(model.organization_id == organization_id, same_network, shared)
