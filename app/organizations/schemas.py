@@ -95,6 +95,18 @@ class CertificationOut(OutModel):
     verified: bool
 
 
+def address_of(organization: Organization) -> Address | None:
+    """The stored address as the API shows it (None unless postal code and country are set)."""
+    if organization.postal_code is None or organization.country is None:
+        return None
+    return Address(
+        street=organization.street,
+        postal_code=organization.postal_code,
+        city=organization.city,
+        country=organization.country,
+    )
+
+
 class OrganizationOut(OutModel):
     id: str
     partner_id: str
@@ -119,13 +131,7 @@ class OrganizationOut(OutModel):
             if org.lat is not None and org.lon is not None
             else None
         )
-        address = (
-            Address(
-                street=org.street, postal_code=org.postal_code, city=org.city, country=org.country
-            )
-            if org.postal_code is not None and org.country is not None
-            else None
-        )
+        address = address_of(org)
         has_contact = any((org.contact_name, org.contact_email, org.contact_phone))
         contact = (
             Contact(name=org.contact_name, email=org.contact_email, phone=org.contact_phone)

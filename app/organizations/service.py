@@ -27,6 +27,7 @@ from app.organizations.schemas import (
     Contact,
     OrganizationCreate,
     OrganizationUpdate,
+    address_of,
 )
 from app.requests.repository import RequestRepository
 from app.taxonomy.model import Taxonomy
@@ -108,17 +109,6 @@ async def resolve_location(
         "address.postal_code",
         f"postal code {address.postal_code} ({address.country}) is not in the gazetteer; "
         "coordinates are needed: give location {lat, lon}",
-    )
-
-
-def _address_of(organization: Organization) -> Address | None:
-    if organization.postal_code is None or organization.country is None:
-        return None
-    return Address(
-        street=organization.street,
-        postal_code=organization.postal_code,
-        city=organization.city,
-        country=organization.country,
     )
 
 
@@ -249,7 +239,7 @@ async def _moved_to(
     gazetteer knows its postal code.
     """
     if "location" in changes:
-        address = changes["address"] if "address" in changes else _address_of(organization)
+        address = changes["address"] if "address" in changes else address_of(organization)
         return await resolve_location(session, location=changes["location"], address=address)
     if changes.get("address") is not None:
         return await place_of_address(session, changes["address"])
