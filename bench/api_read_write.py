@@ -47,6 +47,7 @@ from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+from bare_app import COLUMNS as OFFER_COLUMNS  # the seed fills what the bare app inserts
 
 from app.core.config import Settings
 from app.core.ids import new_id
@@ -72,35 +73,6 @@ SKILLS = (
 )
 PRODUCTS = ("mask.surgical", "mask.ffp2", "gown.isolation", "disinfectant.hand")
 HELD_CERTIFICATIONS = ("en-14683", "iso-13485")
-OFFER_COLUMNS = (
-    "id",
-    "partner_id",
-    "organization_id",
-    "title",
-    "description",
-    "skills",
-    "products",
-    "certifications",
-    "search_codes",
-    "capacity_unit",
-    "capacity_per_week",
-    "capacity_total",
-    "min_order_quantity",
-    "lead_time_days",
-    "available_from",
-    "available_until",
-    "lat",
-    "lon",
-    "region",
-    "service_radius_km",
-    "visibility",
-    "status",
-    "reserved_quantity",
-    "closed_at",
-    "created_at",
-    "updated_at",
-    "version",
-)
 
 
 class BenchError(Exception):
