@@ -7,10 +7,10 @@ here imports from the rest of the app: the taxonomy comes in through a protocol.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -103,6 +103,7 @@ class Want:
     preferred_certifications: tuple[str, ...] = ()
     max_distance_km: float | None = None
     weights: Mapping[str, float] | None = None
+    unit: str = "pieces"
 
     def __post_init__(self) -> None:
         if not self.skills and not self.products:
@@ -129,7 +130,11 @@ class HeldCertification:
 
 @dataclass(frozen=True, slots=True)
 class OfferRecord:
-    """One offer as plain values; ``active``/``visible`` are decided by the caller."""
+    """One offer as plain values.
+
+    ``active`` and ``visible`` are decided by the caller (the live index holds only
+    active offers); ``partner_id`` with ``shared`` decides who may see it (``Viewer``).
+    """
 
     id: str
     lat: float
@@ -147,20 +152,84 @@ class OfferRecord:
     certifications: Mapping[str, HeldCertification] = field(default_factory=dict)
     active: bool = True
     visible: bool = True
+    organization_id: str = ""
+    partner_id: str = ""
+    shared: bool = True
+    unit: str = "pieces"
+    region: str | None = None
+
+    def visible_to(self, viewer: Viewer | None) -> bool:
+        if not self.visible:
+            return False
+        return (
+            viewer is None or viewer.sees_all or self.shared or self.partner_id == viewer.partner_id
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class After:
+    """Resume after this (score, offer id): the next page of a ranking."""
+
+    score: float
+    offer_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Who is asking: a partner (or one of its organisations) or the operator.
+
+    Indexed offers are published (drafts never match), so a viewer sees every shared
+    offer and its own partner's network offers.
+    """
+
+    partner_id: str | None = None
+    sees_all: bool = False
+
+
+DEFAULT_LEAF_SIZE = 128
+
+
+@dataclass(frozen=True, slots=True)
+class Leaves:
+    """Offers grouped by family and place (a k-d split), with per-group bounds.
+
+    The scorer ranks whole groups by an upper bound of the score any member can reach
+    and stops once the next group cannot beat the k-th best found: most groups are
+    never looked at. ``rows[start[g]:start[g + 1]]`` are the members of group g.
+    """
+
+    start: IntArray  # (G + 1,)
+    rows: IntArray  # (N,) row numbers grouped
+    lat_min: FloatArray
+    lat_max: FloatArray
+    lon_min: FloatArray
+    lon_max: FloatArray
+    code_bits: npt.NDArray[np.uint64]  # (G, words): union of the members' codes
+    cert_bits: npt.NDArray[np.uint64]  # (G, words): union of certifications held
+    radius_max: FloatArray  # inf when a member has no service radius
+    per_week_max: IntArray
+    total_max: IntArray  # capacity over the whole window
+    until_max: IntArray
+    from_min: IntArray
+    lead_min: IntArray
+
+    def __len__(self) -> int:
+        return len(self.start) - 1
 
 
 @dataclass(frozen=True, slots=True)
 class Candidates:
-    """N offers as column arrays, the form the fast scorer vectorises over.
+    """N offers as column arrays sorted by id, the form the fast scorer works on.
 
-    Codes are encoded against the distinct codes present (``codes``, ``cert_codes``):
-    ``code_incidence[i, j]`` says offer i names ``codes[j]``; ``cert_valid_until[i, j]``
-    is the ordinal until which offer i's organisation holds ``cert_codes[j]``
-    (``NOT_HELD`` when it does not, ``NO_EXPIRY`` without an end).
+    Rows are in id order, so a row number is also the tie-breaker. What repeats is
+    stored once: ``profile[i]`` points at offer i's set of skills and products
+    (``profile_codes[profile_start[p]:profile_start[p + 1]]``, indexes into ``codes``),
+    ``cert_profile[i]`` at the certifications its organisation holds
+    (``cert_valid_until[q, j]``: ordinal until which ``cert_codes[j]`` is held,
+    ``NOT_HELD`` or ``NO_EXPIRY``). Partners, units and regions are interned.
     """
 
-    ids: tuple[str, ...]
-    id_rank: IntArray  # position of each id in sorted order: the tie-breaker
+    ids: npt.NDArray[np.bytes_]
     lat: FloatArray
     lon: FloatArray
     service_radius_km: FloatArray  # NaN: unlimited
@@ -173,71 +242,258 @@ class Candidates:
     min_order_quantity: IntArray
     active: BoolArray
     visible: BoolArray
+    shared: BoolArray
+    partner: IntArray
+    partners: tuple[str, ...]
+    unit: IntArray
+    units: tuple[str, ...]
+    region: IntArray  # -1: none
+    regions: tuple[str, ...]
+    profile: IntArray
+    profile_start: IntArray
+    profile_codes: IntArray  # a profile without codes points at the sentinel len(codes)
     codes: tuple[tuple[Kind, str], ...]
-    code_incidence: BoolArray  # (N, len(codes))
+    cert_profile: IntArray
     cert_codes: tuple[str, ...]
-    cert_valid_until: IntArray  # (N, len(cert_codes))
-    cert_verified: BoolArray  # (N, len(cert_codes))
+    cert_valid_until: IntArray  # (Q, len(cert_codes))
+    cert_verified: BoolArray  # (Q, len(cert_codes))
+    leaves: Leaves
+    similarity_cache: dict[tuple[int, Kind, str], FloatArray] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def __len__(self) -> int:
         return len(self.ids)
 
+    def offer_id(self, row: int) -> str:
+        return bytes(self.ids[row]).decode()
 
-def build_candidates(records: Sequence[OfferRecord]) -> Candidates:
-    """Column arrays for ``records`` (the order is kept)."""
-    n = len(records)
-    codes = sorted(
-        {("skill", c) for r in records for c in r.skills}
-        | {("product", c) for r in records for c in r.products}
+    def row_of(self, offer_id: str) -> int | None:
+        """The row of ``offer_id``, or None (ids are sorted)."""
+        key = np.bytes_(offer_id.encode())
+        row = int(np.searchsorted(self.ids, key))
+        if row < len(self.ids) and self.ids[row] == key:
+            return row
+        return None
+
+
+def _intern(values: Sequence[str]) -> tuple[IntArray, tuple[str, ...]]:
+    table: dict[str, int] = {}
+    index = np.fromiter((table.setdefault(v, len(table)) for v in values), np.int64, len(values))
+    return index, tuple(table)
+
+
+def _bits(columns: npt.NDArray[np.int64], flags: npt.NDArray[np.bool_]) -> npt.NDArray[np.uint64]:
+    """(N, words) bit sets: bit j of row i set when flags[i, j] (columns give j)."""
+    words = max(1, (flags.shape[1] + 63) // 64)
+    out = np.zeros((flags.shape[0], words), dtype=np.uint64)
+    for j in columns.tolist():
+        out[flags[:, j], j // 64] |= np.uint64(1 << (j % 64))
+    return out
+
+
+def _kd_groups(lat: FloatArray, lon: FloatArray, rows: IntArray, leaf_size: int) -> list[IntArray]:
+    """Split ``rows`` at the median of the wider side until groups hold <= leaf_size."""
+    if rows.size <= leaf_size:
+        return [rows]
+    lat_span = float(lat[rows].max() - lat[rows].min())
+    lon_span = float(lon[rows].max() - lon[rows].min()) * math.cos(
+        math.radians(float(lat[rows].mean()))
     )
+    key = lat[rows] if lat_span >= lon_span else lon[rows]
+    half = rows.size // 2
+    order = np.argpartition(key, half)
+    return _kd_groups(lat, lon, rows[order[:half]], leaf_size) + _kd_groups(
+        lat, lon, rows[order[half:]], leaf_size
+    )
+
+
+def build_leaves(
+    lat: FloatArray,
+    lon: FloatArray,
+    partition: IntArray,
+    row_code_bits: npt.NDArray[np.uint64],
+    row_cert_bits: npt.NDArray[np.uint64],
+    radius: FloatArray,
+    per_week: IntArray,
+    total: IntArray,
+    available_from: IntArray,
+    available_until: IntArray,
+    lead: IntArray,
+    leaf_size: int = DEFAULT_LEAF_SIZE,
+) -> Leaves:
+    """Groups of at most ``leaf_size`` rows: one ``partition`` each, split by place."""
+    groups: list[IntArray] = []
+    order = np.argsort(partition, kind="stable")
+    bounds = np.flatnonzero(np.diff(partition[order])) + 1
+    for members in np.split(order, bounds):
+        if members.size:
+            groups.extend(_kd_groups(lat, lon, members, leaf_size))
+    sizes = np.array([g.size for g in groups], dtype=np.int64)
+    start = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+    rows = np.concatenate(groups).astype(np.int64) if groups else np.zeros(0, np.int64)
+    heads = start[:-1]
+
+    def reduce(ufunc: np.ufunc, values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        if not heads.size:
+            return values[:0]
+        return ufunc.reduceat(values[rows], heads, axis=0)  # type: ignore[no-any-return]
+
+    return Leaves(
+        start=start,
+        rows=rows,
+        lat_min=reduce(np.minimum, lat),
+        lat_max=reduce(np.maximum, lat),
+        lon_min=reduce(np.minimum, lon),
+        lon_max=reduce(np.maximum, lon),
+        code_bits=reduce(np.bitwise_or, row_code_bits),
+        cert_bits=reduce(np.bitwise_or, row_cert_bits),
+        radius_max=reduce(np.maximum, np.where(np.isnan(radius), np.inf, radius)),
+        per_week_max=reduce(np.maximum, per_week),
+        total_max=reduce(np.maximum, total),
+        until_max=reduce(np.maximum, available_until),
+        from_min=reduce(np.minimum, available_from),
+        lead_min=reduce(np.minimum, lead),
+    )
+
+
+def partition_key(family: IntArray, row_cert_bits: npt.NDArray[np.uint64]) -> IntArray:
+    """Rows alike in what bounds the score most: code family and certifications held.
+
+    Groups never mix partitions, so a group's certification bound is exact (up to
+    validity) and its skill bound stays tight where the data is skewed. Measured on
+    skewed data (bench/README.md) this beat partitions by capacity as well: more
+    partitions make each group's box wider, which loosens the distance bound.
+    """
+    stacked = np.column_stack([family, row_cert_bits.view(np.int64)])
+    _, key = np.unique(stacked, axis=0, return_inverse=True)
+    return key.reshape(-1).astype(np.int64)
+
+
+def window_total(
+    per_week: IntArray, capacity_total: IntArray, start: IntArray, end: IntArray
+) -> IntArray:
+    """The capacity over the whole window: explicit total, else per-week over the window."""
+    over_window = np.maximum(0, per_week * (end - start + 1) // 7)
+    total: IntArray = np.where(capacity_total >= 0, capacity_total, over_window)
+    return total
+
+
+def build_candidates(
+    records: Sequence[OfferRecord], *, leaf_size: int = DEFAULT_LEAF_SIZE
+) -> Candidates:
+    """Column arrays for ``records`` (rows sorted by offer id)."""
+    records = sorted(records, key=lambda r: r.id)
+    n = len(records)
+    code_keys = [
+        tuple(
+            dict.fromkeys([("skill", c) for c in r.skills] + [("product", c) for c in r.products])
+        )
+        for r in records
+    ]
+    codes: tuple[tuple[Kind, str], ...] = tuple(sorted({k for key in code_keys for k in key}))  # type: ignore[arg-type]
     code_index = {code: j for j, code in enumerate(codes)}
-    incidence = np.zeros((n, len(codes)), dtype=np.bool_)
-    cert_codes = sorted({c for r in records for c in r.certifications})
+    profiles: dict[tuple[tuple[str, str], ...], int] = {}
+    profile = np.fromiter(
+        (profiles.setdefault(key, len(profiles)) for key in code_keys), np.int64, n
+    )
+    profile_lists = [[code_index[c] for c in key] or [len(codes)] for key in profiles]
+    profile_start = np.concatenate(([0], np.cumsum([len(p) for p in profile_lists]))).astype(
+        np.int64
+    )
+    profile_codes = np.array([j for p in profile_lists for j in p], dtype=np.int64)
+
+    cert_codes = tuple(sorted({c for r in records for c in r.certifications}))
     cert_index = {code: j for j, code in enumerate(cert_codes)}
-    valid_until = np.full((n, len(cert_codes)), NOT_HELD, dtype=np.int64)
-    verified = np.zeros((n, len(cert_codes)), dtype=np.bool_)
-    for i, record in enumerate(records):
-        for kind, offered in (("skill", record.skills), ("product", record.products)):
-            for code in offered:
-                incidence[i, code_index[(kind, code)]] = True
-        for code, held in record.certifications.items():
+    cert_keys = [tuple(sorted(r.certifications.items())) for r in records]
+    cert_profiles: dict[tuple[tuple[str, HeldCertification], ...], int] = {}
+    cert_profile = np.fromiter(
+        (cert_profiles.setdefault(key, len(cert_profiles)) for key in cert_keys), np.int64, n
+    )
+    valid_until = np.full((len(cert_profiles), len(cert_codes)), NOT_HELD, dtype=np.int64)
+    verified = np.zeros((len(cert_profiles), len(cert_codes)), dtype=np.bool_)
+    for q, key in enumerate(cert_profiles):
+        for code, held in key:
             j = cert_index[code]
-            valid_until[i, j] = (
-                held.valid_until.toordinal() if held.valid_until is not None else NO_EXPIRY
-            )
-            verified[i, j] = held.verified
-    ids = tuple(r.id for r in records)
-    id_rank = np.empty(n, dtype=np.int64)
-    id_rank[np.argsort(np.array(ids, dtype=object), kind="stable")] = np.arange(n)
+            valid_until[q, j] = held.valid_until.toordinal() if held.valid_until else NO_EXPIRY
+            verified[q, j] = held.verified
 
-    def ints(values: list[int]) -> IntArray:
-        return np.array(values, dtype=np.int64).reshape(n)
+    def ints(values: Iterable[int]) -> IntArray:
+        return np.fromiter(values, np.int64, n)
 
+    def floats(values: Iterable[float]) -> FloatArray:
+        return np.fromiter(values, np.float64, n)
+
+    def flags(values: Iterable[bool]) -> BoolArray:
+        return np.fromiter(values, np.bool_, n)
+
+    partner, partners = _intern([r.partner_id for r in records])
+    unit, units = _intern([r.unit for r in records])
+    region_names = sorted({r.region for r in records if r.region})
+    region_index = {name: i for i, name in enumerate(region_names)}
+    lat = floats(r.lat for r in records)
+    lon = floats(r.lon for r in records)
+    radius = floats(
+        math.nan if r.service_radius_km is None else r.service_radius_km for r in records
+    )
+    per_week = ints(r.capacity_per_week for r in records)
+    capacity_total = ints(-1 if r.capacity_total is None else r.capacity_total for r in records)
+    available_from = ints(r.available_from.toordinal() for r in records)
+    available_until = ints(r.available_until.toordinal() for r in records)
+    lead = ints(r.lead_time_days for r in records)
+
+    profile_flags = np.zeros((len(profiles), len(codes) + 1), dtype=np.bool_)
+    for p, members in enumerate(profile_lists):
+        profile_flags[p, members] = True
+    row_code_bits = _bits(np.arange(len(codes)), profile_flags[:, : len(codes)])[profile]
+    row_cert_bits = _bits(np.arange(len(cert_codes)), valid_until != NOT_HELD)[cert_profile]
+    family_names = [key[0][1].split(".")[0] if key else "" for key in code_keys]
+    family, _ = _intern(family_names)
+    leaves = build_leaves(
+        lat,
+        lon,
+        partition_key(family, row_cert_bits),
+        row_code_bits,
+        row_cert_bits,
+        radius,
+        per_week,
+        window_total(per_week, capacity_total, available_from, available_until),
+        available_from,
+        available_until,
+        lead,
+        leaf_size,
+    )
+    width = max([1] + [len(r.id.encode()) for r in records])
     return Candidates(
-        ids=ids,
-        id_rank=id_rank,
-        lat=np.array([r.lat for r in records], dtype=np.float64).reshape(n),
-        lon=np.array([r.lon for r in records], dtype=np.float64).reshape(n),
-        service_radius_km=np.array(
-            [math.nan if r.service_radius_km is None else r.service_radius_km for r in records],
-            dtype=np.float64,
-        ).reshape(n),
-        per_week=ints([r.capacity_per_week for r in records]),
-        capacity_total=ints(
-            [-1 if r.capacity_total is None else r.capacity_total for r in records]
-        ),
-        reserved=ints([r.reserved_quantity for r in records]),
-        available_from=ints([r.available_from.toordinal() for r in records]),
-        available_until=ints([r.available_until.toordinal() for r in records]),
-        lead_time_days=ints([r.lead_time_days for r in records]),
-        min_order_quantity=ints([r.min_order_quantity for r in records]),
-        active=np.array([r.active for r in records], dtype=np.bool_).reshape(n),
-        visible=np.array([r.visible for r in records], dtype=np.bool_).reshape(n),
-        codes=tuple(codes),  # type: ignore[arg-type]
-        code_incidence=incidence,
-        cert_codes=tuple(cert_codes),
+        ids=np.array([r.id.encode() for r in records], dtype=f"S{width}").reshape(n),
+        lat=lat,
+        lon=lon,
+        service_radius_km=radius,
+        per_week=per_week,
+        capacity_total=capacity_total,
+        reserved=ints(r.reserved_quantity for r in records),
+        available_from=available_from,
+        available_until=available_until,
+        lead_time_days=lead,
+        min_order_quantity=ints(r.min_order_quantity for r in records),
+        active=flags(r.active for r in records),
+        visible=flags(r.visible for r in records),
+        shared=flags(r.shared for r in records),
+        partner=partner,
+        partners=partners,
+        unit=unit,
+        units=units,
+        region=ints(region_index[r.region] if r.region else -1 for r in records),
+        regions=tuple(region_names),
+        profile=profile,
+        profile_start=profile_start,
+        profile_codes=profile_codes,
+        codes=codes,
+        cert_profile=cert_profile,
+        cert_codes=cert_codes,
         cert_valid_until=valid_until,
         cert_verified=verified,
+        leaves=leaves,
     )
 
 

@@ -20,11 +20,13 @@ from app.matching.model import (
     MOQ_PENALTY,
     UNVERIFIED_CREDIT,
     VERIFIED_CREDIT,
+    After,
     Explanation,
     HeldCertification,
     Match,
     OfferRecord,
     TaxonomyLike,
+    Viewer,
     Want,
     quantise,
     resolve_weights,
@@ -85,7 +87,7 @@ def _score_one(
     want: Want, offer: OfferRecord, taxonomy: TaxonomyLike, weights: dict[str, float]
 ) -> _Scored | None:
     """The offer's score, or None when a hard filter rejects it."""
-    if not (offer.active and offer.visible) or offer.available_until < want.today:
+    if not offer.active or offer.available_until < want.today or offer.unit != want.unit:
         return None
     # required certifications, valid on needed_by
     for code in want.required_certifications:
@@ -187,14 +189,25 @@ def reference_score_offers(
     limit: int,
     min_score: float = 0.0,
     language: str = "en",
+    viewer: Viewer | None = None,
+    region: str | None = None,
+    after: After | None = None,
 ) -> list[Match]:
-    """The best ``limit`` offers for ``want``: score descending, then offer id ascending."""
+    """The best ``limit`` offers for ``want``: score descending, then offer id ascending.
+
+    Only offers ``viewer`` may see, in ``region`` when given, ranked after ``after``.
+    """
     weights = resolve_weights(want.weights)
     scored: list[tuple[OfferRecord, _Scored]] = []
     for offer in offers:
+        if not offer.visible_to(viewer) or (region is not None and offer.region != region):
+            continue
         result = _score_one(want, offer, taxonomy, weights)
-        if result is not None and result.score >= min_score:
-            scored.append((offer, result))
+        if result is None or result.score < min_score:
+            continue
+        if after is not None and (-result.score, offer.id) <= (-after.score, after.offer_id):
+            continue
+        scored.append((offer, result))
     scored.sort(key=lambda pair: (-pair[1].score, pair[0].id))
     return [
         Match(

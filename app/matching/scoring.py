@@ -4,13 +4,21 @@ Pure: (wants, candidate columns, taxonomy) -> top-k matches with a per-factor
 breakdown and reasons. No I/O, no ORM, no FastAPI. The semantics are those of
 ``app.matching.reference`` (plain loops); tests hold the two to the same top-k.
 README "Scoring" documents the factors, weights and scales.
+
+Speed comes from not looking at most offers: candidates are grouped by family and
+place (``Leaves``); each group gets an upper bound of the score any member can
+reach (best similarity among its codes, nearest corner, largest capacity, earliest
+start). Groups are scored best bound first, and the search stops as soon as the
+next group's bound is below the k-th best score found: the answer is exact.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+import numpy.typing as npt
 
 from app.matching.model import (
     DISTANCE_DECIMALS,
@@ -19,8 +27,10 @@ from app.matching.model import (
     FACTORS,
     FULL_TIME_DAYS,
     MOQ_PENALTY,
+    NOT_HELD,
     UNVERIFIED_CREDIT,
     VERIFIED_CREDIT,
+    After,
     BoolArray,
     Candidates,
     Explanation,
@@ -28,13 +38,19 @@ from app.matching.model import (
     IntArray,
     Match,
     TaxonomyLike,
+    Viewer,
     Want,
     quantise_array,
     resolve_weights,
+    window_total,
 )
 from app.matching.reasons import build_reasons
 
 __all__ = ["haversine_array", "score_offers"]
+
+FIRST_BATCH_ROWS = 512  # rows scored before the stopping bound is first checked; each
+MAX_BATCH_ROWS = 16384  # later step takes twice as many, up to this
+BOUND_SLACK = 1e-9  # bounds are compared with this much room for float rounding
 
 
 def haversine_array(lat: float, lon: float, lats: FloatArray, lons: FloatArray) -> FloatArray:
@@ -48,101 +64,236 @@ def haversine_array(lat: float, lon: float, lats: FloatArray, lons: FloatArray) 
     return distances
 
 
-def _certification_credit(
-    candidates: Candidates, rows: IntArray, code: str, needed_by: int
-) -> FloatArray:
-    """Per row: the best credit among held codes that are ``code`` or more specific."""
-    cols = np.array(
-        [
-            j
-            for j, held in enumerate(candidates.cert_codes)
-            if held == code or held.startswith(code + ".")
-        ],
+def _distance_lower_bound(lat: float, lon: float, c: Candidates) -> FloatArray:
+    """Per group, a distance no member can be nearer than.
+
+    With |latitude| <= m for both points, haversine's a >= sin^2(dphi/2) + cos^2(m)
+    sin^2(dlambda/2), where dphi and dlambda are the gaps to the group's box.
+    """
+    leaves = c.leaves
+    d_phi = np.radians(np.maximum(0.0, np.maximum(leaves.lat_min - lat, lat - leaves.lat_max)))
+    east = np.mod(leaves.lon_min - lon, 360.0)
+    west = np.mod(lon - leaves.lon_max, 360.0)
+    inside = (leaves.lon_min <= lon) & (lon <= leaves.lon_max)
+    d_lambda = np.radians(np.where(inside, 0.0, np.minimum(np.minimum(east, west), 180.0)))
+    m = np.radians(np.maximum(abs(lat), np.maximum(np.abs(leaves.lat_min), np.abs(leaves.lat_max))))
+    a = np.sin(d_phi / 2) ** 2 + np.cos(m) ** 2 * np.sin(d_lambda / 2) ** 2
+    bound: FloatArray = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+    return np.maximum(0.0, bound * (1 - 1e-9) - 1e-6)
+
+
+@dataclass(slots=True)
+class _Query:
+    """Everything about one request that does not depend on the offer."""
+
+    want: Want
+    weights: dict[str, float]
+    today: int
+    needed_by: int
+    similarities: list[FloatArray]  # per wanted code: similarity of each code (+ sentinel 0)
+    unit: int
+    region: int | None
+    partner: int | None  # None: sees every offer
+    required: list[IntArray]  # per required certification: matching cert columns
+    preferred: list[IntArray]
+
+
+def _similarities(want: Want, c: Candidates, taxonomy: TaxonomyLike) -> list[FloatArray]:
+    out = []
+    for wanted_kind, code in want.wanted:
+        key = (id(taxonomy), wanted_kind, code)
+        values = c.similarity_cache.get(key)
+        if values is None:
+            values = np.array(
+                [
+                    taxonomy.cross_similarity(
+                        code, offered, wanted_kind=wanted_kind, offered_kind=offered_kind
+                    )
+                    for offered_kind, offered in c.codes
+                ]
+                + [0.0],
+                dtype=np.float64,
+            )
+            c.similarity_cache[key] = values
+        out.append(values)
+    return out
+
+
+def _cert_columns(c: Candidates, code: str) -> IntArray:
+    return np.array(
+        [j for j, held in enumerate(c.cert_codes) if held == code or held.startswith(code + ".")],
         dtype=np.int64,
     )
-    if not cols.size:
+
+
+def _prepare(
+    want: Want,
+    c: Candidates,
+    taxonomy: TaxonomyLike,
+    viewer: Viewer | None,
+    region: str | None,
+) -> _Query | None:
+    """The per-request facts, or None when nothing in ``c`` can match."""
+    weights = resolve_weights(want.weights)
+    if want.unit not in c.units:
+        return None
+    partner: int | None = None
+    if viewer is not None and not viewer.sees_all:
+        partner = c.partners.index(viewer.partner_id) if viewer.partner_id in c.partners else -1
+    region_index: int | None = None
+    if region is not None:
+        if region not in c.regions:
+            return None
+        region_index = c.regions.index(region)
+    required = [_cert_columns(c, code) for code in want.required_certifications]
+    if any(cols.size == 0 for cols in required):
+        return None
+    return _Query(
+        want=want,
+        weights=weights,
+        today=want.today.toordinal(),
+        needed_by=want.needed_by.toordinal(),
+        similarities=_similarities(want, c, taxonomy),
+        unit=c.units.index(want.unit),
+        region=region_index,
+        partner=partner,
+        required=required,
+        preferred=[_cert_columns(c, code) for code in want.preferred_certifications],
+    )
+
+
+def _any_bit(bits: npt.NDArray[np.uint64], columns: IntArray) -> BoolArray:
+    """Per group: is any of ``columns`` set in its bit set?"""
+    mask = np.zeros(bits.shape[1], dtype=np.uint64)
+    for j in columns.tolist():
+        mask[j // 64] |= np.uint64(1 << (j % 64))
+    found: BoolArray = ((bits & mask) != 0).any(axis=1)
+    return found
+
+
+def _group_bounds(q: _Query, c: Candidates) -> FloatArray:
+    """Per group, the best score a member could reach; -inf when none can match."""
+    leaves = c.leaves
+    want = q.want
+    possible = leaves.until_max >= q.today
+    # skill: per wanted code, the best similarity among the group's codes
+    skill = np.zeros(len(leaves), dtype=np.float64)
+    covered = np.zeros(len(leaves), dtype=np.bool_)
+    for similarity in q.similarities:
+        best = np.zeros(len(leaves), dtype=np.float64)
+        for level in np.unique(similarity[similarity > 0.0])[::-1].tolist():
+            has = _any_bit(leaves.code_bits, np.flatnonzero(similarity[:-1] == level))
+            best = np.where((best == 0.0) & has, level, best)
+        covered |= best > 0.0
+        skill = skill + best
+    skill = skill / len(q.similarities)
+    possible &= covered
+    for columns in q.required:
+        possible &= _any_bit(leaves.cert_bits, columns)
+    certification = np.ones(len(leaves), dtype=np.float64)
+    if q.preferred:
+        credit = np.zeros(len(leaves), dtype=np.float64)
+        for columns in q.preferred:
+            if columns.size:
+                credit = credit + np.where(
+                    _any_bit(leaves.cert_bits, columns), VERIFIED_CREDIT, 0.0
+                )
+        certification = credit / len(q.preferred)
+    nearest = _distance_lower_bound(want.lat, want.lon, c)
+    possible &= nearest <= leaves.radius_max
+    if want.max_distance_km is not None:
+        possible &= nearest <= want.max_distance_km
+    start = np.maximum(leaves.from_min, q.today + leaves.lead_min)
+    end = np.minimum(leaves.until_max, q.needed_by)
+    deliverable = np.minimum(
+        leaves.total_max, leaves.per_week_max * np.maximum(0, end - start + 1) // 7
+    )
+    possible &= deliverable > 0
+    bound = (
+        q.weights["skill"] * skill
+        + q.weights["certification"] * certification
+        + q.weights["distance"] * np.exp(-nearest / DISTANCE_SCALE_KM)
+        + q.weights["capacity"] * np.minimum(1.0, deliverable / want.quantity)
+        + q.weights["time"]
+        * np.minimum(1.0, np.maximum(0.0, (q.needed_by - start) / FULL_TIME_DAYS))
+    )
+    return np.where(possible, bound, -np.inf)
+
+
+def _certification_credit(
+    q: _Query, c: Candidates, rows: IntArray, columns: IntArray
+) -> FloatArray:
+    """Per row: the best credit among the matching held certifications valid on needed_by."""
+    if not columns.size:
         return np.zeros(rows.size, dtype=np.float64)
-    valid = candidates.cert_valid_until[np.ix_(rows, cols)] >= needed_by
-    verified = candidates.cert_verified[np.ix_(rows, cols)]
+    profiles = c.cert_profile[rows]
+    valid_until = c.cert_valid_until[np.ix_(profiles, columns)]
+    valid = (valid_until != NOT_HELD) & (valid_until >= q.needed_by)
+    verified = c.cert_verified[np.ix_(profiles, columns)]
     credit = np.where(valid, np.where(verified, VERIFIED_CREDIT, UNVERIFIED_CREDIT), 0.0)
     best: FloatArray = credit.max(axis=1)
     return best
 
 
-def _coverage(
-    want: Want, candidates: Candidates, rows: IntArray, taxonomy: TaxonomyLike
-) -> FloatArray:
-    """(rows, wanted codes): the best similarity any offered code gives each wanted code.
-
-    Similarities are computed once per distinct offered code, then reduced over
-    the offer x code incidence.
-    """
-    wanted = want.wanted
-    best = np.zeros((rows.size, len(wanted)), dtype=np.float64)
-    incidence = candidates.code_incidence[rows]
-    for k, (wanted_kind, code) in enumerate(wanted):
-        similarity = np.array(
-            [
-                taxonomy.cross_similarity(
-                    code, offered, wanted_kind=wanted_kind, offered_kind=offered_kind
-                )
-                for offered_kind, offered in candidates.codes
-            ],
-            dtype=np.float64,
-        ).reshape(len(candidates.codes))
-        cols = np.flatnonzero(similarity > 0.0)
-        if cols.size and rows.size:
-            best[:, k] = np.where(incidence[:, cols], similarity[cols], 0.0).max(axis=1)
+def _coverage(q: _Query, c: Candidates, rows: IntArray) -> FloatArray:
+    """(rows, wanted codes): the best similarity any code of the row's offer gives."""
+    best = np.zeros((rows.size, len(q.similarities)), dtype=np.float64)
+    if not rows.size:
+        return best
+    profiles, inverse = np.unique(c.profile[rows], return_inverse=True)
+    starts = c.profile_start[profiles]
+    lengths = c.profile_start[profiles + 1] - starts
+    heads = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    flat = c.profile_codes[np.repeat(starts - heads, lengths) + np.arange(int(lengths.sum()))]
+    for k, similarity in enumerate(q.similarities):
+        best[:, k] = np.maximum.reduceat(similarity[flat], heads)[inverse]
     return best
 
 
-def score_offers(
-    want: Want,
-    candidates: Candidates,
-    taxonomy: TaxonomyLike,
-    *,
-    limit: int,
-    min_score: float = 0.0,
-    language: str = "en",
-    allowed: BoolArray | None = None,
-) -> list[Match]:
-    """The best ``limit`` candidates for ``want``: score descending, then offer id ascending.
+@dataclass(slots=True)
+class _Scored:
+    """Rows that pass every hard filter, with their score and the facts behind it."""
 
-    ``allowed`` is an optional extra mask from the caller (e.g. per-caller visibility
-    when ``candidates`` are shared). Raises ``ValueError`` for invalid weight overrides.
-    """
-    weights = resolve_weights(want.weights)
-    if limit <= 0 or len(candidates) == 0:
-        return []
-    c = candidates
-    today = want.today.toordinal()
-    needed_by = want.needed_by.toordinal()
+    rows: IntArray
+    score: FloatArray
+    factors: dict[str, FloatArray]
+    distance: FloatArray
+    start: IntArray
+    deliverable: IntArray
+    best: FloatArray
+    preferred: list[FloatArray]
 
-    # Hard filters, cheapest first; everything after works on the surviving rows.
-    keep = c.active & c.visible & (c.available_until >= today)
+
+def _score_rows(
+    q: _Query, c: Candidates, rows: IntArray, allowed: BoolArray | None, after: After | None
+) -> _Scored:
+    want = q.want
+    keep = c.active[rows] & c.visible[rows] & (c.available_until[rows] >= q.today)
+    keep &= c.unit[rows] == q.unit
+    if q.partner is not None:
+        keep &= c.shared[rows] | (c.partner[rows] == q.partner)
+    if q.region is not None:
+        keep &= c.region[rows] == q.region
     if allowed is not None:
-        keep &= allowed
-    rows = np.flatnonzero(keep)
-    for code in want.required_certifications:
-        rows = rows[_certification_credit(c, rows, code, needed_by) > 0.0]
+        keep &= allowed[rows]
+    rows = rows[keep]
+    for columns in q.required:
+        rows = rows[_certification_credit(q, c, rows, columns) > 0.0]
     distance = haversine_array(want.lat, want.lon, c.lat[rows], c.lon[rows])
     near = ~(c.service_radius_km[rows] < distance)  # NaN radius: unlimited
     if want.max_distance_km is not None:
         near &= distance <= want.max_distance_km
     rows, distance = rows[near], distance[near]
 
-    start = np.maximum(c.available_from[rows], today + c.lead_time_days[rows])
-    end = np.minimum(c.available_until[rows], needed_by)
+    available_from = c.available_from[rows]
+    available_until = c.available_until[rows]
     per_week = c.per_week[rows]
-    window_days = c.available_until[rows] - c.available_from[rows] + 1
-    total = np.where(
-        c.capacity_total[rows] >= 0,
-        c.capacity_total[rows],
-        np.maximum(0, per_week * window_days // 7),
-    )
+    start = np.maximum(available_from, q.today + c.lead_time_days[rows])
+    end = np.minimum(available_until, q.needed_by)
+    total = window_total(per_week, c.capacity_total[rows], available_from, available_until)
     in_time = per_week * np.maximum(0, end - start + 1) // 7
     deliverable = np.maximum(0, np.minimum(total, in_time) - c.reserved[rows])
-    best = _coverage(want, c, rows, taxonomy)
+    best = _coverage(q, c, rows)
     ok = (deliverable > 0) & (best.max(axis=1, initial=0.0) > 0.0)
     rows, distance, start, deliverable, best = (
         rows[ok],
@@ -158,9 +309,7 @@ def score_offers(
         covered = covered + best[:, k]
     skill = covered / best.shape[1]
 
-    preferred = [
-        _certification_credit(c, rows, code, needed_by) for code in want.preferred_certifications
-    ]
+    preferred = [_certification_credit(q, c, rows, columns) for columns in q.preferred]
     certification = np.ones(rows.size, dtype=np.float64)
     if preferred:
         credit = np.zeros(rows.size, dtype=np.float64)
@@ -169,12 +318,11 @@ def score_offers(
         certification = credit / len(preferred)
 
     proximity = np.exp(-distance / DISTANCE_SCALE_KM)
-
-    moq = c.min_order_quantity[rows]
     capacity = np.minimum(1.0, deliverable / want.quantity)
-    capacity = np.where(moq > want.quantity, capacity * MOQ_PENALTY, capacity)
-
-    time = np.minimum(1.0, np.maximum(0.0, (needed_by - start) / FULL_TIME_DAYS))
+    capacity = np.where(
+        c.min_order_quantity[rows] > want.quantity, capacity * MOQ_PENALTY, capacity
+    )
+    time = np.minimum(1.0, np.maximum(0.0, (q.needed_by - start) / FULL_TIME_DAYS))
 
     factors: dict[str, FloatArray] = {
         "skill": skill,
@@ -185,49 +333,162 @@ def score_offers(
     }
     score = np.zeros(rows.size, dtype=np.float64)
     for name in FACTORS:
-        score = score + weights[name] * factors[name]
+        score = score + q.weights[name] * factors[name]
     score = quantise_array(np.minimum(1.0, score))
+    scored = _Scored(rows, score, factors, distance, start, deliverable, best, preferred)
+    if after is not None:
+        later = (score < after.score) | (
+            (score == after.score) & (c.ids[rows] > np.bytes_(after.offer_id.encode()))
+        )
+        scored = _select(scored, np.flatnonzero(later))
+    return scored
 
-    chosen = np.flatnonzero(score >= min_score)
-    if chosen.size > limit:
-        # Only rows scoring at least the limit-th best can make the cut (ties included).
-        threshold = np.partition(score[chosen], chosen.size - limit)[chosen.size - limit]
-        chosen = chosen[score[chosen] >= threshold]
-    order = chosen[np.lexsort((c.id_rank[rows[chosen]], -score[chosen]))][:limit]
 
-    breakdown = {name: quantise_array(values) for name, values in factors.items()}
-    distance_km = quantise_array(distance, DISTANCE_DECIMALS)
+def _select(s: _Scored, chosen: IntArray) -> _Scored:
+    return _Scored(
+        rows=s.rows[chosen],
+        score=s.score[chosen],
+        factors={name: values[chosen] for name, values in s.factors.items()},
+        distance=s.distance[chosen],
+        start=s.start[chosen],
+        deliverable=s.deliverable[chosen],
+        best=s.best[chosen],
+        preferred=[values[chosen] for values in s.preferred],
+    )
+
+
+def _concat(a: _Scored, b: _Scored) -> _Scored:
+    return _Scored(
+        rows=np.concatenate((a.rows, b.rows)),
+        score=np.concatenate((a.score, b.score)),
+        factors={name: np.concatenate((a.factors[name], b.factors[name])) for name in a.factors},
+        distance=np.concatenate((a.distance, b.distance)),
+        start=np.concatenate((a.start, b.start)),
+        deliverable=np.concatenate((a.deliverable, b.deliverable)),
+        best=np.concatenate((a.best, b.best)),
+        preferred=[np.concatenate(pair) for pair in zip(a.preferred, b.preferred, strict=True)],
+    )
+
+
+def _top(s: _Scored, limit: int, min_score: float) -> _Scored:
+    """The best ``limit`` rows scoring at least ``min_score``: score desc, then id (row) asc."""
+    chosen = np.flatnonzero(s.score >= min_score)
+    order = chosen[np.lexsort((s.rows[chosen], -s.score[chosen]))][:limit]
+    return _select(s, order)
+
+
+def _groups_rows(c: Candidates, groups: IntArray) -> IntArray:
+    leaves = c.leaves
+    starts = leaves.start[groups]
+    lengths = leaves.start[groups + 1] - starts
+    heads = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    rows: IntArray = leaves.rows[np.repeat(starts - heads, lengths) + np.arange(int(lengths.sum()))]
+    return rows
+
+
+def _search(
+    q: _Query,
+    c: Candidates,
+    *,
+    limit: int,
+    min_score: float,
+    allowed: BoolArray | None,
+    after: After | None,
+) -> _Scored:
+    bounds = _group_bounds(q, c)
+    live = np.flatnonzero(bounds + BOUND_SLACK >= min_score)
+    order = live[np.argsort(-bounds[live], kind="stable")]
+    sizes = c.leaves.start[order + 1] - c.leaves.start[order]
+    best = _score_rows(q, c, np.zeros(0, dtype=np.int64), allowed, after)
+    batch_rows = FIRST_BATCH_ROWS
+    i = 0
+    while i < order.size:
+        threshold = min_score
+        if best.rows.size >= limit:
+            threshold = max(threshold, float(best.score[limit - 1]))
+        if bounds[order[i]] + BOUND_SLACK < threshold:
+            break
+        j = i + 1
+        taken = int(sizes[i])
+        while j < order.size and taken < batch_rows and bounds[order[j]] + BOUND_SLACK >= threshold:
+            taken += int(sizes[j])
+            j += 1
+        batch = _score_rows(q, c, _groups_rows(c, order[i:j]), allowed, after)
+        best = _top(_concat(best, batch), limit, min_score)
+        batch_rows = min(2 * batch_rows, MAX_BATCH_ROWS)
+        i = j
+    return best
+
+
+def score_offers(
+    want: Want,
+    candidates: Candidates,
+    taxonomy: TaxonomyLike,
+    *,
+    limit: int,
+    min_score: float = 0.0,
+    language: str = "en",
+    allowed: BoolArray | None = None,
+    viewer: Viewer | None = None,
+    region: str | None = None,
+    after: After | None = None,
+) -> list[Match]:
+    """The best ``limit`` candidates for ``want``: score descending, then offer id ascending.
+
+    ``allowed`` is an optional extra row mask (e.g. rows superseded by newer versions),
+    ``viewer`` limits to the offers that viewer may see, ``region`` to one region,
+    ``after`` continues a ranking after a given match. Raises ``ValueError`` for
+    invalid weight overrides.
+    """
+    resolve_weights(want.weights)
+    if limit <= 0 or len(candidates) == 0:
+        return []
+    q = _prepare(want, candidates, taxonomy, viewer, region)
+    if q is None:
+        return []
+    found = _search(q, candidates, limit=limit, min_score=min_score, allowed=allowed, after=after)
+    return _matches(q, candidates, found, taxonomy, language)
+
+
+def _matches(
+    q: _Query, c: Candidates, found: _Scored, taxonomy: TaxonomyLike, language: str
+) -> list[Match]:
+    want = q.want
+    breakdown = {name: quantise_array(values) for name, values in found.factors.items()}
+    distance_km = quantise_array(found.distance, DISTANCE_DECIMALS)
     matches = []
-    for i in order.tolist():
+    for i in range(found.rows.size):
+        row = int(found.rows[i])
+        best = found.best[i]
         facts = Explanation(
-            wanted=best.shape[1],
-            fully_covered=int((best[i] >= 1.0).sum()),
-            partly_covered=int(((best[i] > 0.0) & (best[i] < 1.0)).sum()),
+            wanted=best.shape[0],
+            fully_covered=int((best >= 1.0).sum()),
+            partly_covered=int(((best > 0.0) & (best < 1.0)).sum()),
             required=want.required_certifications,
             preferred_held=tuple(
                 (code, bool(values[i] >= VERIFIED_CREDIT))
-                for code, values in zip(want.preferred_certifications, preferred, strict=True)
+                for code, values in zip(want.preferred_certifications, found.preferred, strict=True)
                 if values[i] > 0.0
             ),
             preferred_missing=tuple(
                 code
-                for code, values in zip(want.preferred_certifications, preferred, strict=True)
+                for code, values in zip(want.preferred_certifications, found.preferred, strict=True)
                 if values[i] == 0.0
             ),
             distance_km=float(distance_km[i]),
-            deliverable=int(deliverable[i]),
+            deliverable=int(found.deliverable[i]),
             quantity=want.quantity,
-            min_order_quantity=int(moq[i]),
-            start=date.fromordinal(int(start[i])),
+            min_order_quantity=int(c.min_order_quantity[row]),
+            start=date.fromordinal(int(found.start[i])),
             needed_by=want.needed_by,
         )
         matches.append(
             Match(
-                offer_id=c.ids[int(rows[i])],
-                score=float(score[i]),
+                offer_id=c.offer_id(row),
+                score=float(found.score[i]),
                 breakdown={name: float(values[i]) for name, values in breakdown.items()},
                 distance_km=float(distance_km[i]),
-                deliverable_quantity=int(deliverable[i]),
+                deliverable_quantity=int(found.deliverable[i]),
                 reasons=build_reasons(facts, taxonomy, language),
             )
         )

@@ -61,6 +61,9 @@ def rank(
     fast = score_offers(want, build_candidates(offers), TAXONOMY, limit=limit, **options)
     slow = reference_score_offers(want, offers, TAXONOMY, limit=limit, **options)
     assert fast == slow
+    # One offer per group: every group bound and the early stop are exercised too.
+    grouped = build_candidates(offers, leaf_size=1)
+    assert score_offers(want, grouped, TAXONOMY, limit=limit, **options) == slow
     return fast
 
 
@@ -127,6 +130,10 @@ def offers(draw: st.DrawFn, offer_id: str = "o1") -> OfferRecord:
         certifications=draw(held_certifications),
         active=draw(st.integers(0, 9)) > 0,
         visible=draw(st.integers(0, 9)) > 0,
+        partner_id=draw(st.sampled_from(["p1", "p2"])),
+        shared=draw(st.integers(0, 3)) > 0,
+        region=draw(st.sampled_from([None, "DE-BE", "DE-BW"])),
+        unit=draw(st.sampled_from(["pieces"] * 9 + ["kg"])),
     )
 
 

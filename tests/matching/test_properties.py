@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from hypothesis import assume, event, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from app.matching.model import HeldCertification, OfferRecord, Want, build_candidates
+from app.matching.model import After, HeldCertification, OfferRecord, Viewer, Want, build_candidates
 from app.matching.reference import reference_score_offers
 from app.matching.scoring import score_offers
 from tests.matching.support import (
@@ -98,14 +98,17 @@ def test_removing_a_required_certification_removes_the_match(
     assert only(want, replace(offer, certifications=kept)) is None
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.data_too_large])
 @given(
     wants(),
-    st.integers(0, 200).flatmap(lambda n: st.tuples(*(offers(f"offer-{i:03d}") for i in range(n)))),
+    st.integers(0, 120).flatmap(lambda n: st.tuples(*(offers(f"offer-{i:03d}") for i in range(n)))),
     st.integers(1, 25),
     st.sampled_from([0.0, 0.0, 0.3, 0.5]),
     st.sampled_from(["en", "de"]),
     st.randoms(use_true_random=False),
+    st.integers(1, 40),
+    st.sampled_from([None, Viewer("p1"), Viewer("p2"), Viewer("p3"), Viewer(sees_all=True)]),
+    st.sampled_from([None, None, "DE-BE"]),
 )
 def test_the_fast_scorer_ranks_exactly_as_the_reference(
     want: Want,
@@ -114,20 +117,27 @@ def test_the_fast_scorer_ranks_exactly_as_the_reference(
     min_score: float,
     language: str,
     random: object,
+    leaf_size: int,
+    viewer: Viewer | None,
+    region: str | None,
 ) -> None:
     shuffled = list(records)
     random.shuffle(shuffled)  # type: ignore[attr-defined]
-    fast = score_offers(
-        want,
-        build_candidates(shuffled),
-        TAXONOMY,
-        limit=limit,
-        min_score=min_score,
-        language=language,
-    )
-    slow = reference_score_offers(
-        want, shuffled, TAXONOMY, limit=limit, min_score=min_score, language=language
-    )
+    options = {"min_score": min_score, "language": language, "viewer": viewer, "region": region}
+    candidates = build_candidates(shuffled, leaf_size=leaf_size)
+    fast = score_offers(want, candidates, TAXONOMY, limit=limit, **options)  # type: ignore[arg-type]
+    slow = reference_score_offers(want, shuffled, TAXONOMY, limit=limit, **options)  # type: ignore[arg-type]
+    if slow:
+        # The next page, after the last match of this one, agrees as well.
+        after = After(slow[-1].score, slow[-1].offer_id)
+        assert score_offers(
+            want,
+            candidates,
+            TAXONOMY,
+            limit=limit,
+            after=after,
+            **options,  # type: ignore[arg-type]
+        ) == reference_score_offers(want, shuffled, TAXONOMY, limit=limit, after=after, **options)  # type: ignore[arg-type]
     event(f"matches: {min(len(fast), 5)}{'+' if len(fast) >= 5 else ''}")
     assert fast == slow
     assert len(fast) <= limit
