@@ -5,6 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from app.geo.router import router as regions_router
+from app.matching.router import offers_router as offer_matches_router
+from app.matching.router import requests_router as request_matches_router
+from app.matching.router import search_router as match_search_router
 from app.offers.router import router as offers_router
 from app.organizations.router import router as organizations_router
 from app.partners.router import router as partners_router
@@ -16,6 +19,9 @@ DOMAIN_ROUTERS = (
     organizations_router,
     offers_router,
     requests_router,
+    request_matches_router,
+    offer_matches_router,
+    match_search_router,
     regions_router,
     taxonomy_router,
 )

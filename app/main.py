@@ -26,6 +26,7 @@ from app.core.idempotency import IdempotentReplay, purge_expired, replay_respons
 from app.core.logging import configure_logging
 from app.core.middleware import Metrics, install_middleware
 from app.core.security import KeyCache
+from app.matching.feed import MatchFeed
 from app.ops.router import router as ops_router
 from app.taxonomy.model import load_taxonomy
 
@@ -59,13 +60,22 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     owns_database = getattr(app.state, "database", None) is None
     if owns_database:
         app.state.database = create_database(app.state.settings)
+    settings: Settings = app.state.settings
     sweeper = asyncio.create_task(_sweep_idempotency_keys(app))
+    follower = asyncio.create_task(
+        app.state.match_feed.follow(
+            app.state.database.sessionmaker,
+            preload=settings.match_preload,
+            keep_hours=settings.match_change_log_hours,
+        )
+    )
     try:
         yield
     finally:
-        sweeper.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sweeper
+        for task in (sweeper, follower):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if owns_database:
             await app.state.database.engine.dispose()
 
@@ -135,6 +145,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.database = database
     app.state.metrics = Metrics()
     app.state.key_cache = KeyCache(ttl_s=settings.key_cache_ttl_s)
+    app.state.match_feed = MatchFeed(refresh_s=settings.match_refresh_s)
     # Read once per process and file; a malformed operator vocabulary fails at start-up.
     app.state.taxonomy = load_taxonomy(settings.taxonomy_file)
     install_error_handlers(app)

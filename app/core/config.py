@@ -35,6 +35,19 @@ class Settings(BaseSettings):
         description="Seconds a verified API key is trusted without a query (0: never). "
         "A revocation reaches other workers within this time.",
     )
+    match_preload: bool = Field(
+        default=True,
+        description="Load the matching index when the worker starts (else on the first match).",
+    )
+    match_refresh_s: float = Field(
+        default=0.5,
+        gt=0,
+        description="Seconds between a worker's reads of the change log when idle; every "
+        "matching call also catches up first.",
+    )
+    match_change_log_hours: int = Field(
+        default=24, gt=0, description="Hours the change log keeps entries for the workers."
+    )
     key_last_used_resolution_s: int = Field(
         default=60,
         ge=0,

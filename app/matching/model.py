@@ -7,7 +7,8 @@ here imports from the rest of the app: the taxonomy comes in through a protocol.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from array import array
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal, Protocol
@@ -277,12 +278,6 @@ class Candidates:
         return None
 
 
-def _intern(values: Sequence[str]) -> tuple[IntArray, tuple[str, ...]]:
-    table: dict[str, int] = {}
-    index = np.fromiter((table.setdefault(v, len(table)) for v in values), np.int64, len(values))
-    return index, tuple(table)
-
-
 def _bits(columns: npt.NDArray[np.int64], flags: npt.NDArray[np.bool_]) -> npt.NDArray[np.uint64]:
     """(N, words) bit sets: bit j of row i set when flags[i, j] (columns give j)."""
     words = max(1, (flags.shape[1] + 63) // 64)
@@ -337,7 +332,7 @@ def build_leaves(
     def reduce(ufunc: np.ufunc, values: npt.NDArray[Any]) -> npt.NDArray[Any]:
         if not heads.size:
             return values[:0]
-        return ufunc.reduceat(values[rows], heads, axis=0)  # type: ignore[no-any-return]
+        return ufunc.reduceat(values[rows], heads, axis=0)
 
     return Leaves(
         start=start,
@@ -379,122 +374,193 @@ def window_total(
     return total
 
 
+class _Interned:
+    """Values numbered in order of first appearance."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[Any, int] = {}
+
+    def __call__(self, value: Any) -> int:
+        return self.numbers.setdefault(value, len(self.numbers))
+
+    @property
+    def values(self) -> list[Any]:
+        return list(self.numbers)
+
+
 def build_candidates(
-    records: Sequence[OfferRecord], *, leaf_size: int = DEFAULT_LEAF_SIZE
+    records: Iterable[OfferRecord], *, leaf_size: int = DEFAULT_LEAF_SIZE
 ) -> Candidates:
     """Column arrays for ``records`` (rows sorted by offer id)."""
-    records = sorted(records, key=lambda r: r.id)
-    n = len(records)
-    code_keys = [
-        tuple(
-            dict.fromkeys([("skill", c) for c in r.skills] + [("product", c) for c in r.products])
+    builder = CandidatesBuilder()
+    builder.add(records)
+    return builder.finish(leaf_size=leaf_size)
+
+
+class CandidatesBuilder:
+    """Builds ``Candidates`` from records arriving in batches.
+
+    Each record is reduced to a few numbers as it arrives (typed arrays, no
+    per-record objects kept), so a million offers load without a million objects.
+    """
+
+    def __init__(self) -> None:
+        self.ints = {name: array("q") for name in _INT_COLUMNS}
+        self.floats = {name: array("d") for name in ("lat", "lon", "radius")}
+        self.flags = {name: array("b") for name in ("active", "visible", "shared")}
+        self.ids: list[bytes] = []
+        self.profiles, self.cert_profiles, self.partners, self.units, self.regions = (
+            _Interned() for _ in range(5)
         )
-        for r in records
-    ]
-    codes: tuple[tuple[Kind, str], ...] = tuple(sorted({k for key in code_keys for k in key}))  # type: ignore[arg-type]
-    code_index = {code: j for j, code in enumerate(codes)}
-    profiles: dict[tuple[tuple[str, str], ...], int] = {}
-    profile = np.fromiter(
-        (profiles.setdefault(key, len(profiles)) for key in code_keys), np.int64, n
-    )
-    profile_lists = [[code_index[c] for c in key] or [len(codes)] for key in profiles]
-    profile_start = np.concatenate(([0], np.cumsum([len(p) for p in profile_lists]))).astype(
-        np.int64
-    )
-    profile_codes = np.array([j for p in profile_lists for j in p], dtype=np.int64)
 
-    cert_codes = tuple(sorted({c for r in records for c in r.certifications}))
-    cert_index = {code: j for j, code in enumerate(cert_codes)}
-    cert_keys = [tuple(sorted(r.certifications.items())) for r in records]
-    cert_profiles: dict[tuple[tuple[str, HeldCertification], ...], int] = {}
-    cert_profile = np.fromiter(
-        (cert_profiles.setdefault(key, len(cert_profiles)) for key in cert_keys), np.int64, n
-    )
-    valid_until = np.full((len(cert_profiles), len(cert_codes)), NOT_HELD, dtype=np.int64)
-    verified = np.zeros((len(cert_profiles), len(cert_codes)), dtype=np.bool_)
-    for q, key in enumerate(cert_profiles):
-        for code, held in key:
-            j = cert_index[code]
-            valid_until[q, j] = held.valid_until.toordinal() if held.valid_until else NO_EXPIRY
-            verified[q, j] = held.verified
+    def add(self, records: Iterable[OfferRecord]) -> None:
+        ints, floats, flags, ids = self.ints, self.floats, self.flags, self.ids
+        profiles, cert_profiles = self.profiles, self.cert_profiles
+        partners, units, regions = self.partners, self.units, self.regions
+        for r in records:
+            ids.append(r.id.encode())
+            floats["lat"].append(r.lat)
+            floats["lon"].append(r.lon)
+            floats["radius"].append(
+                math.nan if r.service_radius_km is None else r.service_radius_km
+            )
+            ints["per_week"].append(r.capacity_per_week)
+            ints["total"].append(-1 if r.capacity_total is None else r.capacity_total)
+            ints["reserved"].append(r.reserved_quantity)
+            ints["from"].append(r.available_from.toordinal())
+            ints["until"].append(r.available_until.toordinal())
+            ints["lead"].append(r.lead_time_days)
+            ints["moq"].append(r.min_order_quantity)
+            ints["partner"].append(partners(r.partner_id))
+            ints["unit"].append(units(r.unit))
+            ints["region"].append(regions(r.region))
+            codes = [("skill", c) for c in r.skills] + [("product", c) for c in r.products]
+            ints["profile"].append(profiles(tuple(dict.fromkeys(codes))))
+            ints["cert_profile"].append(cert_profiles(tuple(sorted(r.certifications.items()))))
+            flags["active"].append(r.active)
+            flags["visible"].append(r.visible)
+            flags["shared"].append(r.shared)
 
-    def ints(values: Iterable[int]) -> IntArray:
-        return np.fromiter(values, np.int64, n)
+    def finish(self, *, leaf_size: int = DEFAULT_LEAF_SIZE) -> Candidates:
+        ints, floats, flags, ids = self.ints, self.floats, self.flags, self.ids
+        profiles, cert_profiles = self.profiles, self.cert_profiles
+        partners, units, regions = self.partners, self.units, self.regions
+        n = len(ids)
+        width = max([1] + [len(i) for i in ids])
+        id_array = np.array(ids, dtype=f"S{width}").reshape(n)
+        del ids
+        self.ids = []  # the bytes live on in id_array only
+        order = np.argsort(id_array, kind="stable")
 
-    def floats(values: Iterable[float]) -> FloatArray:
-        return np.fromiter(values, np.float64, n)
+        def col(values: array[Any], dtype: Any) -> npt.NDArray[Any]:
+            return np.frombuffer(values, dtype=dtype)[order] if n else np.zeros(0, dtype)
 
-    def flags(values: Iterable[bool]) -> BoolArray:
-        return np.fromiter(values, np.bool_, n)
+        i64 = {name: col(values, np.int64) for name, values in ints.items()}
+        f64 = {name: col(values, np.float64) for name, values in floats.items()}
+        b8 = {name: col(values, np.int8).astype(np.bool_) for name, values in flags.items()}
 
-    partner, partners = _intern([r.partner_id for r in records])
-    unit, units = _intern([r.unit for r in records])
-    region_names = sorted({r.region for r in records if r.region})
-    region_index = {name: i for i, name in enumerate(region_names)}
-    lat = floats(r.lat for r in records)
-    lon = floats(r.lon for r in records)
-    radius = floats(
-        math.nan if r.service_radius_km is None else r.service_radius_km for r in records
-    )
-    per_week = ints(r.capacity_per_week for r in records)
-    capacity_total = ints(-1 if r.capacity_total is None else r.capacity_total for r in records)
-    available_from = ints(r.available_from.toordinal() for r in records)
-    available_until = ints(r.available_until.toordinal() for r in records)
-    lead = ints(r.lead_time_days for r in records)
+        code_keys: list[tuple[tuple[Kind, str], ...]] = profiles.values
+        codes_sorted: tuple[tuple[Kind, str], ...] = tuple(
+            sorted({c for key in code_keys for c in key})
+        )
+        code_index = {code: j for j, code in enumerate(codes_sorted)}
+        profile_lists = [[code_index[c] for c in key] or [len(codes_sorted)] for key in code_keys]
+        profile_start = np.concatenate(([0], np.cumsum([len(p) for p in profile_lists]))).astype(
+            np.int64
+        )
+        profile_codes = np.array([j for p in profile_lists for j in p], dtype=np.int64)
+        profile_flags = np.zeros((len(code_keys), len(codes_sorted) + 1), dtype=np.bool_)
+        for p, members in enumerate(profile_lists):
+            profile_flags[p, members] = True
 
-    profile_flags = np.zeros((len(profiles), len(codes) + 1), dtype=np.bool_)
-    for p, members in enumerate(profile_lists):
-        profile_flags[p, members] = True
-    row_code_bits = _bits(np.arange(len(codes)), profile_flags[:, : len(codes)])[profile]
-    row_cert_bits = _bits(np.arange(len(cert_codes)), valid_until != NOT_HELD)[cert_profile]
-    family_names = [key[0][1].split(".")[0] if key else "" for key in code_keys]
-    family, _ = _intern(family_names)
-    leaves = build_leaves(
-        lat,
-        lon,
-        partition_key(family, row_cert_bits),
-        row_code_bits,
-        row_cert_bits,
-        radius,
-        per_week,
-        window_total(per_week, capacity_total, available_from, available_until),
-        available_from,
-        available_until,
-        lead,
-        leaf_size,
-    )
-    width = max([1] + [len(r.id.encode()) for r in records])
-    return Candidates(
-        ids=np.array([r.id.encode() for r in records], dtype=f"S{width}").reshape(n),
-        lat=lat,
-        lon=lon,
-        service_radius_km=radius,
-        per_week=per_week,
-        capacity_total=capacity_total,
-        reserved=ints(r.reserved_quantity for r in records),
-        available_from=available_from,
-        available_until=available_until,
-        lead_time_days=lead,
-        min_order_quantity=ints(r.min_order_quantity for r in records),
-        active=flags(r.active for r in records),
-        visible=flags(r.visible for r in records),
-        shared=flags(r.shared for r in records),
-        partner=partner,
-        partners=partners,
-        unit=unit,
-        units=units,
-        region=ints(region_index[r.region] if r.region else -1 for r in records),
-        regions=tuple(region_names),
-        profile=profile,
-        profile_start=profile_start,
-        profile_codes=profile_codes,
-        codes=codes,
-        cert_profile=cert_profile,
-        cert_codes=cert_codes,
-        cert_valid_until=valid_until,
-        cert_verified=verified,
-        leaves=leaves,
-    )
+        cert_keys: list[tuple[tuple[str, HeldCertification], ...]] = cert_profiles.values
+        cert_codes = tuple(sorted({code for key in cert_keys for code, _ in key}))
+        cert_index = {code: j for j, code in enumerate(cert_codes)}
+        valid_until = np.full((len(cert_keys), len(cert_codes)), NOT_HELD, dtype=np.int64)
+        verified = np.zeros((len(cert_keys), len(cert_codes)), dtype=np.bool_)
+        for q, key in enumerate(cert_keys):
+            for code, held in key:
+                j = cert_index[code]
+                valid_until[q, j] = held.valid_until.toordinal() if held.valid_until else NO_EXPIRY
+                verified[q, j] = held.verified
+
+        # Regions: renumber so that "no region" is -1 and names are sorted.
+        region_names = sorted(name for name in regions.values if name)
+        region_map = np.array(
+            [region_names.index(name) if name else -1 for name in regions.values] or [-1],
+            dtype=np.int64,
+        )
+        profile = i64["profile"]
+        cert_profile = i64["cert_profile"]
+        row_code_bits = _bits(np.arange(len(codes_sorted)), profile_flags[:, :-1])[profile]
+        row_cert_bits = _bits(np.arange(len(cert_codes)), valid_until != NOT_HELD)[cert_profile]
+        families = _Interned()
+        profile_family = np.array(
+            [families(key[0][1].split(".")[0] if key else "") for key in code_keys] or [0],
+            dtype=np.int64,
+        )
+        per_week, total = i64["per_week"], i64["total"]
+        leaves = build_leaves(
+            f64["lat"],
+            f64["lon"],
+            partition_key(profile_family[profile], row_cert_bits),
+            row_code_bits,
+            row_cert_bits,
+            f64["radius"],
+            per_week,
+            window_total(per_week, total, i64["from"], i64["until"]),
+            i64["from"],
+            i64["until"],
+            i64["lead"],
+            leaf_size,
+        )
+        return Candidates(
+            ids=id_array[order],
+            lat=f64["lat"],
+            lon=f64["lon"],
+            service_radius_km=f64["radius"],
+            per_week=per_week,
+            capacity_total=total,
+            reserved=i64["reserved"],
+            available_from=i64["from"],
+            available_until=i64["until"],
+            lead_time_days=i64["lead"],
+            min_order_quantity=i64["moq"],
+            active=b8["active"],
+            visible=b8["visible"],
+            shared=b8["shared"],
+            partner=i64["partner"],
+            partners=tuple(partners.values),
+            unit=i64["unit"],
+            units=tuple(units.values),
+            region=region_map[i64["region"]],
+            regions=tuple(region_names),
+            profile=profile,
+            profile_start=profile_start,
+            profile_codes=profile_codes,
+            codes=codes_sorted,
+            cert_profile=cert_profile,
+            cert_codes=cert_codes,
+            cert_valid_until=valid_until,
+            cert_verified=verified,
+            leaves=leaves,
+        )
+
+
+_INT_COLUMNS = (
+    "per_week",
+    "total",
+    "reserved",
+    "from",
+    "until",
+    "lead",
+    "moq",
+    "partner",
+    "unit",
+    "region",
+    "profile",
+    "cert_profile",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from app.models.api_key import ApiKey
 from app.models.idempotency import IdempotencyRecord
+from app.models.market_change import MarketChange
 from app.models.offer import Offer
 from app.models.organization import Organization, OrganizationCertification
 from app.models.partner import Partner
@@ -12,6 +13,7 @@ __all__ = [
     "ApiKey",
     "CapacityRequest",
     "IdempotencyRecord",
+    "MarketChange",
     "Offer",
     "Organization",
     "OrganizationCertification",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, CodeList, UTCDateTime
@@ -40,6 +40,8 @@ class CapacityRequest(Timestamps, Versioned, Base):
     region: Mapped[str | None] = mapped_column(String(8), nullable=True)
     max_distance_km: Mapped[float | None] = mapped_column(Float, nullable=True)
     visibility: Mapped[str] = mapped_column(String(16), nullable=False, default="shared")
+    # Weight overrides for matching ({"distance": 0.5, ...}); None: the defaults.
+    weights: Mapped[dict[str, float] | None] = mapped_column(JSON, nullable=True)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="open")
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from sqlalchemy import Row
 
 from app.core.schemas import OutModel, StrictModel
@@ -17,6 +17,26 @@ from app.taxonomy.codes import CodeListField
 RequestRow = Row[Any]
 RequestInputStatus = Literal["open", "fulfilled", "cancelled"]
 RequestStatus = Literal["open", "fulfilled", "cancelled", "expired"]
+
+
+class Weights(StrictModel):
+    """Overrides of the default matching weights, each in [0, 1]; renormalised to sum 1."""
+
+    skill: float | None = Field(default=None, ge=0, le=1)
+    certification: float | None = Field(default=None, ge=0, le=1)
+    distance: float | None = Field(default=None, ge=0, le=1)
+    capacity: float | None = Field(default=None, ge=0, le=1)
+    time: float | None = Field(default=None, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> Weights:
+        overrides = self.overrides()
+        if len(overrides) == len(type(self).model_fields) and not any(overrides.values()):
+            raise ValueError("at least one weight must be greater than 0")
+        return self
+
+    def overrides(self) -> dict[str, float]:
+        return {name: value for name, value in self.model_dump().items() if value is not None}
 
 
 class RequestCreate(StrictModel):
@@ -37,6 +57,9 @@ class RequestCreate(StrictModel):
     required_certifications: CodeListField = Field(default_factory=list)
     preferred_certifications: CodeListField = Field(default_factory=list)
     visibility: Visibility = "shared"
+    weights: Weights | None = Field(
+        default=None, description="Matching weight overrides; default weights when absent"
+    )
 
 
 class RequestUpdate(StrictModel):
@@ -53,6 +76,7 @@ class RequestUpdate(StrictModel):
     preferred_certifications: CodeListField | None = None
     visibility: Visibility | None = None
     status: RequestInputStatus | None = None
+    weights: Weights | None = None
 
 
 class RequestOut(OutModel):
@@ -73,6 +97,7 @@ class RequestOut(OutModel):
     preferred_certifications: list[str]
     visibility: Visibility
     status: RequestStatus
+    weights: dict[str, float] | None
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None
@@ -97,6 +122,7 @@ class RequestOut(OutModel):
             preferred_certifications=request.preferred_certifications,
             visibility=request.visibility,
             status=effective_status(request.status, request.needed_by, on=on),
+            weights=request.weights,
             created_at=request.created_at,
             updated_at=request.updated_at,
             closed_at=request.closed_at,

@@ -24,7 +24,7 @@ from app.requests.schemas import RequestCreate, RequestRow, RequestUpdate
 from app.taxonomy.codes import CodeKind, search_terms
 from app.taxonomy.model import Taxonomy
 
-NULLABLE_ON_PATCH = frozenset({"description", "max_distance_km"})
+NULLABLE_ON_PATCH = frozenset({"description", "max_distance_km", "weights"})
 
 
 class RequestNotFound(NotFound):
@@ -112,6 +112,7 @@ async def create_request(
         region=region if location else organization.region,
         max_distance_km=data.max_distance_km,
         visibility=data.visibility,
+        weights=data.weights.overrides() if data.weights else None,
         status="open",
         created_at=now,
         updated_at=now,
@@ -170,6 +171,8 @@ async def update_request(
         request.lat, request.lon, request.region = location.lat, location.lon, region
     if "needed_by" in changes:
         _check_needed_by(changes["needed_by"], on=today())
+    if "weights" in changes:
+        changes["weights"] = changes["weights"].overrides() if changes["weights"] else None
     if changes.get("status") == "cancelled":
         request.closed_at = utcnow()
     for field, value in changes.items():

@@ -1,0 +1,102 @@
+"""A worker's live matching index: a large immutable base plus a small delta.
+
+Pure (no I/O): ``app.matching.feed`` loads it from the database and applies the
+change log. The base holds every active offer as of its load; offers written since
+are in the delta (rebuilt on each change batch, it stays small) and their base rows
+are masked. When the delta grows past ``REBUILD_AFTER`` the feed loads a new base.
+A search reads one snapshot, so a concurrent apply never shows half a change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.matching.model import (
+    After,
+    BoolArray,
+    Candidates,
+    Match,
+    OfferRecord,
+    TaxonomyLike,
+    Viewer,
+    Want,
+    build_candidates,
+)
+from app.matching.scoring import score_offers
+
+REBUILD_AFTER = 5_000  # offers changed since the base was loaded
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    base: Candidates
+    alive: BoolArray | None  # base rows not superseded (None: all)
+    delta: Candidates
+    changed: Mapping[str, OfferRecord | None] = field(default_factory=dict)
+
+
+class MatchIndex:
+    def __init__(self, records: Iterable[OfferRecord] = ()) -> None:
+        self._snapshot = _Snapshot(build_candidates(records), None, build_candidates([]))
+
+    @classmethod
+    def of(cls, base: Candidates) -> MatchIndex:
+        index = cls()
+        index._snapshot = _Snapshot(base, None, index._snapshot.delta)
+        return index
+
+    def __len__(self) -> int:
+        snapshot = self._snapshot
+        alive = len(snapshot.base) if snapshot.alive is None else int(snapshot.alive.sum())
+        return alive + len(snapshot.delta)
+
+    @property
+    def changed_count(self) -> int:
+        return len(self._snapshot.changed)
+
+    @property
+    def needs_rebuild(self) -> bool:
+        return self.changed_count > REBUILD_AFTER
+
+    def apply(self, changes: Mapping[str, OfferRecord | None]) -> None:
+        """Offers written since the base: the current record, or None when it no longer
+        matches anything (closed, paused, draft, gone)."""
+        if not changes:
+            return
+        snapshot = self._snapshot
+        changed = {**snapshot.changed, **changes}
+        alive = np.ones(len(snapshot.base), dtype=np.bool_)
+        rows = [snapshot.base.row_of(offer_id) for offer_id in changed]
+        alive[[row for row in rows if row is not None]] = False
+        delta = build_candidates(record for record in changed.values() if record is not None)
+        self._snapshot = _Snapshot(snapshot.base, alive, delta, changed)
+
+    def search(
+        self,
+        want: Want,
+        taxonomy: TaxonomyLike,
+        *,
+        limit: int,
+        min_score: float = 0.0,
+        language: str = "en",
+        viewer: Viewer | None = None,
+        region: str | None = None,
+        after: After | None = None,
+    ) -> list[Match]:
+        snapshot = self._snapshot
+        options = {
+            "limit": limit,
+            "min_score": min_score,
+            "language": language,
+            "viewer": viewer,
+            "region": region,
+            "after": after,
+        }
+        found = score_offers(want, snapshot.base, taxonomy, allowed=snapshot.alive, **options)  # type: ignore[arg-type]
+        if len(snapshot.delta):
+            found += score_offers(want, snapshot.delta, taxonomy, **options)  # type: ignore[arg-type]
+            found.sort(key=lambda match: (-match.score, match.offer_id))
+        return found[:limit]

@@ -1,0 +1,287 @@
+"""Ranked, explained matches: offers for a request (saved or not), requests for an offer.
+
+Scoring is CPU work: it runs in a worker thread so the event loop keeps serving
+other requests meanwhile (numpy releases the GIL for the array work).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.dates import today
+from app.core.errors import InvalidInput
+from app.core.security import Principal
+from app.matching import repository
+from app.matching.feed import MatchFeed, offer_record
+from app.matching.model import After, Match, Viewer, Want
+from app.matching.reference import reference_score_offers
+from app.matching.schemas import (
+    Breakdown,
+    MatchedOffer,
+    MatchedRequest,
+    MatchSearch,
+    OfferMatch,
+    OfferMatchPage,
+    OrganizationRef,
+    RequestMatch,
+    RequestMatchPage,
+)
+from app.offers.service import get_visible_offer
+from app.organizations.service import acting_organization
+from app.requests.service import get_visible_request
+from app.taxonomy.model import Taxonomy
+
+
+@dataclass(frozen=True, slots=True)
+class RankWindow:
+    """Which part of a ranking to return (from the query string)."""
+
+    limit: int
+    min_score: float
+    region: str | None
+    cursor: str | None
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Cursor:
+    after: After
+    ranked: int  # matches on the pages before
+
+
+def _encode_cursor(match_score: float, object_id: str, ranked: int) -> str:
+    raw = json.dumps([match_score, object_id, ranked], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None) -> _Cursor | None:
+    if cursor is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        score, object_id, ranked = json.loads(raw)
+        if not (isinstance(score, float | int) and isinstance(object_id, str)):
+            raise ValueError(cursor)
+        if not isinstance(ranked, int) or ranked < 0:
+            raise ValueError(cursor)
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as error:
+        raise InvalidInput.at("cursor", "not a cursor of this ranking") from error
+    return _Cursor(After(float(score), object_id), ranked)
+
+
+def viewer_of(principal: Principal) -> Viewer:
+    if principal.kind == "admin":
+        return Viewer(sees_all=True)
+    return Viewer(partner_id=principal.partner_id)
+
+
+def want_of(source: Any, *, on: date, lat: float, lon: float) -> Want:
+    """A ``Want`` from a stored request row or a search body."""
+    weights = source.weights
+    if weights is not None and not isinstance(weights, dict):
+        weights = weights.overrides()
+    return Want(
+        skills=tuple(source.skills),
+        products=tuple(source.products),
+        quantity=source.quantity,
+        needed_by=source.needed_by,
+        lat=lat,
+        lon=lon,
+        today=on,
+        required_certifications=tuple(source.required_certifications),
+        preferred_certifications=tuple(source.preferred_certifications),
+        max_distance_km=source.max_distance_km,
+        weights=weights or None,
+        unit=source.unit,
+    )
+
+
+def _scores(match: Match, rank: int) -> dict[str, Any]:
+    return {
+        "score": match.score,
+        "rank": rank,
+        "breakdown": Breakdown(**match.breakdown),
+        "distance_km": match.distance_km,
+        "deliverable_quantity": match.deliverable_quantity,
+        "reasons": match.reasons,
+    }
+
+
+async def _rank_offers(
+    session: AsyncSession,
+    feed: MatchFeed,
+    *,
+    want: Want,
+    principal: Principal,
+    window: RankWindow,
+    taxonomy: Taxonomy,
+) -> OfferMatchPage:
+    cursor = _decode_cursor(window.cursor)
+    index = await feed.current(session)
+    found = await asyncio.to_thread(
+        index.search,
+        want,
+        taxonomy,
+        limit=window.limit + 1,
+        min_score=window.min_score,
+        language=window.language,
+        viewer=viewer_of(principal),
+        region=window.region,
+        after=cursor.after if cursor else None,
+    )
+    page, has_more = found[: window.limit], len(found) > window.limit
+    cards = await repository.offer_cards(session, [m.offer_id for m in page])
+    ranked = cursor.ranked if cursor else 0
+    data = []
+    for position, match in enumerate(page, start=ranked + 1):
+        card = cards.get(match.offer_id)
+        if card is None:  # closed between the index read and now
+            continue
+        offer = MatchedOffer(
+            id=card.id,
+            title=card.title,
+            region=card.region,
+            organization=OrganizationRef(id=card.organization_id, name=card.organization_name),
+        )
+        data.append(OfferMatch(offer=offer, **_scores(match, position)))
+    next_cursor = None
+    if has_more and page:
+        next_cursor = _encode_cursor(page[-1].score, page[-1].offer_id, ranked + len(page))
+    return OfferMatchPage(data=data, has_more=has_more, next_cursor=next_cursor)
+
+
+async def request_matches(
+    session: AsyncSession,
+    feed: MatchFeed,
+    *,
+    principal: Principal,
+    request_id: str,
+    window: RankWindow,
+    taxonomy: Taxonomy,
+) -> OfferMatchPage:
+    request = await get_visible_request(session, principal=principal, request_id=request_id)
+    want = want_of(request, on=today(), lat=request.lat, lon=request.lon)
+    return await _rank_offers(
+        session, feed, want=want, principal=principal, window=window, taxonomy=taxonomy
+    )
+
+
+async def search_matches(
+    session: AsyncSession,
+    feed: MatchFeed,
+    *,
+    principal: Principal,
+    data: MatchSearch,
+    window: RankWindow,
+    taxonomy: Taxonomy,
+) -> OfferMatchPage:
+    taxonomy.check(
+        [
+            ("skill", "skills", data.skills, ()),
+            ("product", "products", data.products, ()),
+            ("certification", "required_certifications", data.required_certifications, ()),
+            ("certification", "preferred_certifications", data.preferred_certifications, ()),
+        ]
+    )
+    if not data.skills and not data.products:
+        raise InvalidInput.at("skills", "name at least one skill or product")
+    on = today()
+    if data.needed_by < on:
+        raise InvalidInput.at("needed_by", "lies in the past")
+    location = data.location
+    if location is None:
+        if data.organization_id is None and principal.kind != "organization":
+            raise InvalidInput.at("location", "required unless organization_id is given")
+        organization = await acting_organization(
+            session, principal=principal, organization_id=data.organization_id
+        )
+        if organization.lat is None or organization.lon is None:
+            raise InvalidInput.at("location", "the organisation has no location; give one")
+        lat, lon = organization.lat, organization.lon
+    else:
+        lat, lon = location.lat, location.lon
+    want = want_of(data, on=on, lat=lat, lon=lon)
+    return await _rank_offers(
+        session, feed, want=want, principal=principal, window=window, taxonomy=taxonomy
+    )
+
+
+def _score_requests(
+    offer: Row[Any],
+    held: dict[str, Any],
+    requests: list[Row[Any]],
+    *,
+    on: date,
+    window: RankWindow,
+    taxonomy: Taxonomy,
+) -> list[tuple[Match, Row[Any]]]:
+    """Every request the offer could serve, best first (score desc, request id asc)."""
+    record = offer_record(offer, held)
+    scored = []
+    for request in requests:
+        if window.region is not None and request.region != window.region:
+            continue
+        want = want_of(request, on=on, lat=request.lat, lon=request.lon)
+        found = reference_score_offers(
+            want, [record], taxonomy, limit=1, min_score=window.min_score, language=window.language
+        )
+        if found:
+            scored.append((found[0], request))
+    scored.sort(key=lambda pair: (-pair[0].score, pair[1].id))
+    return scored
+
+
+async def offer_matches(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    offer_id: str,
+    window: RankWindow,
+    taxonomy: Taxonomy,
+) -> RequestMatchPage:
+    """Open requests this offer could serve. Requests are far fewer than offers, so each
+    is scored against the offer directly (the reference scorer, one pair at a time)."""
+    cursor = _decode_cursor(window.cursor)
+    offer = await get_visible_offer(session, principal=principal, offer_id=offer_id)
+    on = today()
+    data: list[RequestMatch] = []
+    if offer.status != "active" or offer.available_until < on:
+        return RequestMatchPage(data=data, has_more=False)
+    held = await repository.held_by(session, offer.organization_id)
+    requests = list(
+        await repository.open_requests(
+            session, principal=principal, unit=offer.capacity_unit, on=on
+        )
+    )
+    scored = await asyncio.to_thread(
+        _score_requests, offer, held, requests, on=on, window=window, taxonomy=taxonomy
+    )
+    if cursor is not None:
+        key = (-cursor.after.score, cursor.after.offer_id)
+        scored = [pair for pair in scored if (-pair[0].score, pair[1].id) > key]
+    page, has_more = scored[: window.limit], len(scored) > window.limit
+    ranked = cursor.ranked if cursor else 0
+    for position, (match, request) in enumerate(page, start=ranked + 1):
+        matched = MatchedRequest(
+            id=request.id,
+            title=request.title,
+            region=request.region,
+            organization=OrganizationRef(
+                id=request.organization_id, name=request.organization_name
+            ),
+        )
+        data.append(RequestMatch(request=matched, **_scores(match, position)))
+    next_cursor = None
+    if has_more and page:
+        last_match, last_request = page[-1]
+        next_cursor = _encode_cursor(last_match.score, last_request.id, ranked + len(page))
+    return RequestMatchPage(data=data, has_more=has_more, next_cursor=next_cursor)
