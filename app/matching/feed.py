@@ -224,15 +224,22 @@ class MatchFeed:
 
 
 async def _batches(session: AsyncSession, on: date) -> AsyncIterator[Sequence[Any]]:
-    statement = (
-        select(*OFFER_COLUMNS)
-        .where(Offer.status == "active", Offer.available_until >= on)
-        .order_by(Offer.id)
-        .execution_options(yield_per=LOAD_BATCH)
-    )
-    result = await session.stream(statement)
-    async for rows in result.partitions(LOAD_BATCH):
+    """Active offers in id order, a page at a time (keyset paging: no server-side cursor,
+    so it also works on a connection without a transaction, as GETs run on PostgreSQL)."""
+    last = ""
+    while True:
+        rows = (
+            await session.execute(
+                select(*OFFER_COLUMNS)
+                .where(Offer.status == "active", Offer.available_until >= on, Offer.id > last)
+                .order_by(Offer.id)
+                .limit(LOAD_BATCH)
+            )
+        ).all()
+        if not rows:
+            return
         yield rows
+        last = rows[-1].id
 
 
 async def _reload(

@@ -198,17 +198,20 @@ async def search_matches(
     if data.needed_by < on:
         raise InvalidInput.at("needed_by", "lies in the past")
     location = data.location
-    if location is None:
-        if data.organization_id is None and principal.kind != "organization":
-            raise InvalidInput.at("location", "required unless organization_id is given")
+    organization = None
+    if data.organization_id is not None or (location is None and principal.kind == "organization"):
+        # A named organisation must be one the caller acts for, location given or not.
         organization = await acting_organization(
             session, principal=principal, organization_id=data.organization_id
         )
-        if organization.lat is None or organization.lon is None:
-            raise InvalidInput.at("location", "the organisation has no location; give one")
-        lat, lon = organization.lat, organization.lon
-    else:
+    if location is not None:
         lat, lon = location.lat, location.lon
+    elif organization is None:
+        raise InvalidInput.at("location", "required unless organization_id is given")
+    elif organization.lat is None or organization.lon is None:
+        raise InvalidInput.at("location", "the organisation has no location; give one")
+    else:
+        lat, lon = organization.lat, organization.lon
     want = want_of(data, on=on, lat=lat, lon=lon)
     return await _rank_offers(
         session, feed, want=want, principal=principal, window=window, taxonomy=taxonomy

@@ -23,7 +23,7 @@ WATCHED = (
 )
 
 POSTGRES_FUNCTION = """
-CREATE FUNCTION capmatch_log_market_change() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION capmatch_log_market_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO market_changes (kind, object_id, txid)
     VALUES (
