@@ -133,10 +133,7 @@ class MatchFeed:
 
     async def _cursor(self, session: AsyncSession) -> None:
         if session.get_bind().dialect.name == "postgresql":
-            horizon = await session.scalar(
-                text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-            )
-            self._horizon = int(horizon)
+            self._horizon = await _snapshot_xmin(session)
             self._seen = set()
         else:
             last = await session.scalar(select(func.coalesce(func.max(MarketChange.seq), 0)))
@@ -162,11 +159,7 @@ class MatchFeed:
     async def _catch_up(self, session: AsyncSession) -> None:
         assert self.index is not None
         if session.get_bind().dialect.name == "postgresql":
-            horizon = int(
-                await session.scalar(
-                    text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-                )
-            )
+            horizon = await _snapshot_xmin(session)
             rows = (
                 await session.execute(
                     select(
@@ -221,6 +214,14 @@ class MatchFeed:
             except Exception:
                 logger.exception("matching index refresh failed; will retry")
             await asyncio.sleep(self.refresh_s)
+
+
+async def _snapshot_xmin(session: AsyncSession) -> int:
+    """The oldest transaction still running as seen now (PostgreSQL)."""
+    xmin = await session.scalar(
+        text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+    )
+    return int(xmin)
 
 
 async def _batches(session: AsyncSession, on: date) -> AsyncIterator[Sequence[Any]]:

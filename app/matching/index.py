@@ -87,16 +87,23 @@ class MatchIndex:
         after: After | None = None,
     ) -> list[Match]:
         snapshot = self._snapshot
-        options = {
-            "limit": limit,
-            "min_score": min_score,
-            "language": language,
-            "viewer": viewer,
-            "region": region,
-            "after": after,
-        }
-        found = score_offers(want, snapshot.base, taxonomy, allowed=snapshot.alive, **options)  # type: ignore[arg-type]
+
+        def rank(candidates: Candidates, alive: BoolArray | None) -> list[Match]:
+            return score_offers(
+                want,
+                candidates,
+                taxonomy,
+                limit=limit,
+                min_score=min_score,
+                language=language,
+                allowed=alive,
+                viewer=viewer,
+                region=region,
+                after=after,
+            )
+
+        found = rank(snapshot.base, snapshot.alive)
         if len(snapshot.delta):
-            found += score_offers(want, snapshot.delta, taxonomy, **options)  # type: ignore[arg-type]
+            found += rank(snapshot.delta, None)
             found.sort(key=lambda match: (-match.score, match.offer_id))
         return found[:limit]

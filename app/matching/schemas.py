@@ -2,37 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from pydantic import BaseModel, Field
 
-from app.core.schemas import StrictModel
-from app.geo.schemas import Location
-from app.offers.schemas import Quantity, Unit
-from app.requests.schemas import Weights
-from app.taxonomy.codes import CodeListField
+from app.requests.schemas import RequestTerms
 
 
-class MatchSearch(StrictModel):
+class MatchSearch(RequestTerms):
     """An unsaved request: ranked, never stored."""
 
     organization_id: str | None = Field(
         default=None, description="Whose location to use when `location` is absent"
     )
     title: str | None = Field(default=None, max_length=200)
-    description: str | None = Field(default=None, max_length=5000)
-    skills: CodeListField = Field(default_factory=list, examples=[["textile.sewing"]])
-    products: CodeListField = Field(default_factory=list, examples=[["mask.surgical"]])
-    quantity: Quantity = Field(examples=[20000])
-    unit: Unit = "pieces"
-    needed_by: date
-    location: Location | None = Field(
-        default=None, description="Delivery point; default: the organisation's"
-    )
-    max_distance_km: float | None = Field(default=None, gt=0, le=20_000)
-    required_certifications: CodeListField = Field(default_factory=list)
-    preferred_certifications: CodeListField = Field(default_factory=list)
-    weights: Weights | None = None
 
 
 class Breakdown(BaseModel):

@@ -37,7 +37,12 @@ from app.matching.schemas import (
 )
 from app.offers.service import get_visible_offer
 from app.organizations.service import acting_organization
-from app.requests.service import get_visible_request
+from app.requests.service import (
+    CODE_FIELDS,
+    check_codes,
+    check_needed_by,
+    get_visible_request,
+)
 from app.taxonomy.model import Taxonomy
 
 
@@ -184,19 +189,11 @@ async def search_matches(
     window: RankWindow,
     taxonomy: Taxonomy,
 ) -> OfferMatchPage:
-    taxonomy.check(
-        [
-            ("skill", "skills", data.skills, ()),
-            ("product", "products", data.products, ()),
-            ("certification", "required_certifications", data.required_certifications, ()),
-            ("certification", "preferred_certifications", data.preferred_certifications, ()),
-        ]
-    )
+    check_codes(taxonomy, data.model_dump(include=set(CODE_FIELDS)))
     if not data.skills and not data.products:
         raise InvalidInput.at("skills", "name at least one skill or product")
     on = today()
-    if data.needed_by < on:
-        raise InvalidInput.at("needed_by", "lies in the past")
+    check_needed_by(data.needed_by, on=on)
     location = data.location
     organization = None
     if data.organization_id is not None or (location is None and principal.kind == "organization"):

@@ -39,11 +39,12 @@ class Weights(StrictModel):
         return {name: value for name, value in self.model_dump().items() if value is not None}
 
 
-class RequestCreate(StrictModel):
+class RequestTerms(StrictModel):
+    """What is wanted: the fields a stored request and a match search share."""
+
     organization_id: str | None = Field(
         default=None, description="Required with a partner key; implied by an organisation key"
     )
-    title: str = Field(min_length=1, max_length=200, examples=["20k type IIR masks for clinics"])
     description: str | None = Field(default=None, max_length=5000)
     skills: CodeListField = Field(default_factory=list, examples=[["textile.sewing"]])
     products: CodeListField = Field(default_factory=list, examples=[["mask.surgical"]])
@@ -56,10 +57,14 @@ class RequestCreate(StrictModel):
     max_distance_km: float | None = Field(default=None, gt=0, le=20_000)
     required_certifications: CodeListField = Field(default_factory=list)
     preferred_certifications: CodeListField = Field(default_factory=list)
-    visibility: Visibility = "shared"
     weights: Weights | None = Field(
         default=None, description="Matching weight overrides; default weights when absent"
     )
+
+
+class RequestCreate(RequestTerms):
+    title: str = Field(min_length=1, max_length=200, examples=["20k type IIR masks for clinics"])
+    visibility: Visibility = "shared"
 
 
 class RequestUpdate(StrictModel):

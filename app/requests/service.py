@@ -57,7 +57,7 @@ def _check_request(request: CapacityRequest) -> None:
     )
 
 
-_CODE_FIELDS: dict[str, CodeKind] = {
+CODE_FIELDS: dict[str, CodeKind] = {
     "skills": "skill",
     "products": "product",
     "required_certifications": "certification",
@@ -65,18 +65,18 @@ _CODE_FIELDS: dict[str, CodeKind] = {
 }
 
 
-def _check_codes(
+def check_codes(
     taxonomy: Taxonomy, lists: dict[str, Any], *, current: CapacityRequest | None = None
 ) -> None:
     """Every code must be known; a deprecated one only where the request already had it."""
     taxonomy.check(
         (kind, name, lists[name], getattr(current, name) if current is not None else ())
-        for name, kind in _CODE_FIELDS.items()
+        for name, kind in CODE_FIELDS.items()
         if lists.get(name) is not None
     )
 
 
-def _check_needed_by(needed_by: date, *, on: date) -> None:
+def check_needed_by(needed_by: date, *, on: date) -> None:
     if needed_by < on:
         raise InvalidInput.at("needed_by", "lies in the past")
 
@@ -88,8 +88,8 @@ async def create_request(
     organization = await acting_organization(
         session, principal=principal, organization_id=data.organization_id
     )
-    _check_codes(taxonomy, data.model_dump(include=set(_CODE_FIELDS)))
-    _check_needed_by(data.needed_by, on=on)
+    check_codes(taxonomy, data.model_dump(include=set(CODE_FIELDS)))
+    check_needed_by(data.needed_by, on=on)
     location = data.location
     # Own coordinates take the region of the nearest known postal code (None without one).
     region = await region_near(session, location.lat, location.lon) if location else None
@@ -164,13 +164,13 @@ async def update_request(
     # the request changes: a query after them would autoflush and bump the version twice.
     await acting_organization(session, principal=principal, organization_id=request.organization_id)
     changes = patch_changes(data, nullable=NULLABLE_ON_PATCH)
-    _check_codes(taxonomy, changes, current=request)
+    check_codes(taxonomy, changes, current=request)
     if "location" in changes:
         location = changes.pop("location")
         region = await region_near(session, location.lat, location.lon)
         request.lat, request.lon, request.region = location.lat, location.lon, region
     if "needed_by" in changes:
-        _check_needed_by(changes["needed_by"], on=today())
+        check_needed_by(changes["needed_by"], on=today())
     if "weights" in changes:
         changes["weights"] = changes["weights"].overrides() if changes["weights"] else None
     if changes.get("status") == "cancelled":
