@@ -205,7 +205,8 @@ class Leaves:
     lat_max: FloatArray
     lon_min: FloatArray
     lon_max: FloatArray
-    code_bits: npt.NDArray[np.uint64]  # (G, words): union of the members' codes
+    code_start: IntArray  # (G + 1,) the codes any member names:
+    group_codes: IntArray  # group_codes[code_start[g]:code_start[g + 1]], then the sentinel
     cert_bits: npt.NDArray[np.uint64]  # (G, words): union of certifications held
     radius_max: FloatArray  # inf when a member has no service radius
     per_week_max: IntArray
@@ -315,6 +316,7 @@ def build_leaves(
     available_from: IntArray,
     available_until: IntArray,
     lead: IntArray,
+    codes: int,
     leaf_size: int = DEFAULT_LEAF_SIZE,
 ) -> Leaves:
     """Groups of at most ``leaf_size`` rows: one ``partition`` each, split by place."""
@@ -328,6 +330,7 @@ def build_leaves(
     start = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
     rows = np.concatenate(groups).astype(np.int64) if groups else np.zeros(0, np.int64)
     heads = start[:-1]
+    code_start, group_codes = _group_codes(row_code_bits[rows], heads, codes)
 
     def reduce(ufunc: np.ufunc, values: npt.NDArray[Any]) -> npt.NDArray[Any]:
         if not heads.size:
@@ -341,7 +344,8 @@ def build_leaves(
         lat_max=reduce(np.maximum, lat),
         lon_min=reduce(np.minimum, lon),
         lon_max=reduce(np.maximum, lon),
-        code_bits=reduce(np.bitwise_or, row_code_bits),
+        code_start=code_start,
+        group_codes=group_codes,
         cert_bits=reduce(np.bitwise_or, row_cert_bits),
         radius_max=reduce(np.maximum, np.where(np.isnan(radius), np.inf, radius)),
         per_week_max=reduce(np.maximum, per_week),
@@ -350,6 +354,24 @@ def build_leaves(
         from_min=reduce(np.minimum, available_from),
         lead_min=reduce(np.minimum, lead),
     )
+
+
+def _group_codes(
+    member_bits: npt.NDArray[np.uint64], heads: IntArray, codes: int
+) -> tuple[IntArray, IntArray]:
+    """Per group, the codes any member names (ascending) and the sentinel ``codes``.
+
+    The sentinel (similarity 0) keeps every group's list non-empty, so a max over
+    each list is one ``reduceat``.
+    """
+    if not heads.size:
+        return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    union = np.bitwise_or.reduceat(member_bits, heads, axis=0)
+    flags = np.unpackbits(union.view(np.uint8), axis=1, bitorder="little")[:, :codes]
+    flags = np.concatenate([flags, np.ones((flags.shape[0], 1), dtype=np.uint8)], axis=1)
+    group, code = np.nonzero(flags)
+    start = np.searchsorted(group, np.arange(flags.shape[0] + 1)).astype(np.int64)
+    return start, code.astype(np.int64)
 
 
 def partition_key(family: IntArray, row_cert_bits: npt.NDArray[np.uint64]) -> IntArray:
@@ -512,6 +534,7 @@ class CandidatesBuilder:
             i64["from"],
             i64["until"],
             i64["lead"],
+            len(codes_sorted),
             leaf_size,
         )
         return Candidates(

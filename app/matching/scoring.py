@@ -48,8 +48,8 @@ from app.matching.reasons import build_reasons
 
 __all__ = ["haversine_array", "score_offers"]
 
-FIRST_BATCH_ROWS = 512  # rows scored before the stopping bound is first checked; each
-MAX_BATCH_ROWS = 16384  # later step takes twice as many, up to this
+FIRST_BATCH_ROWS = 1024  # rows scored before the stopping bound is first checked; each
+MAX_BATCH_ROWS = 16384  # later step takes twice as many, up to this (bench/README.md)
 BOUND_SLACK = 1e-9  # bounds are compared with this much room for float rounding
 
 
@@ -177,13 +177,11 @@ def _group_bounds(q: _Query, c: Candidates) -> FloatArray:
     want = q.want
     possible = leaves.until_max >= q.today
     # skill: per wanted code, the best similarity among the group's codes
+    heads = leaves.code_start[:-1]
     skill = np.zeros(len(leaves), dtype=np.float64)
     covered = np.zeros(len(leaves), dtype=np.bool_)
     for similarity in q.similarities:
-        best = np.zeros(len(leaves), dtype=np.float64)
-        for level in np.unique(similarity[similarity > 0.0])[::-1].tolist():
-            has = _any_bit(leaves.code_bits, np.flatnonzero(similarity[:-1] == level))
-            best = np.where((best == 0.0) & has, level, best)
+        best = np.maximum.reduceat(similarity[leaves.group_codes], heads)
         covered |= best > 0.0
         skill = skill + best
     skill = skill / len(q.similarities)
@@ -344,6 +342,22 @@ def _score_rows(
     return scored
 
 
+def _nothing(wanted: int, preferred: int) -> _Scored:
+    """No rows yet."""
+    no_floats = np.zeros(0, dtype=np.float64)
+    no_ints = np.zeros(0, dtype=np.int64)
+    return _Scored(
+        rows=no_ints,
+        score=no_floats,
+        factors=dict.fromkeys(FACTORS, no_floats),
+        distance=no_floats,
+        start=no_ints,
+        deliverable=no_ints,
+        best=np.zeros((0, wanted), dtype=np.float64),
+        preferred=[no_floats] * preferred,
+    )
+
+
 def _select(s: _Scored, chosen: IntArray) -> _Scored:
     return _Scored(
         rows=s.rows[chosen],
@@ -394,13 +408,13 @@ def _search(
     min_score: float,
     allowed: BoolArray | None,
     after: After | None,
+    batch_rows: int,
 ) -> _Scored:
     bounds = _group_bounds(q, c)
     live = np.flatnonzero(bounds + BOUND_SLACK >= min_score)
     order = live[np.argsort(-bounds[live], kind="stable")]
     sizes = c.leaves.start[order + 1] - c.leaves.start[order]
-    best = _score_rows(q, c, np.zeros(0, dtype=np.int64), allowed, after)
-    batch_rows = FIRST_BATCH_ROWS
+    best = _nothing(len(q.similarities), len(q.preferred))
     i = 0
     while i < order.size:
         threshold = min_score
@@ -432,12 +446,15 @@ def score_offers(
     viewer: Viewer | None = None,
     region: str | None = None,
     after: After | None = None,
+    batch_rows: int = FIRST_BATCH_ROWS,
 ) -> list[Match]:
     """The best ``limit`` candidates for ``want``: score descending, then offer id ascending.
 
     ``allowed`` is an optional extra row mask (e.g. rows superseded by newer versions),
     ``viewer`` limits to the offers that viewer may see, ``region`` to one region,
-    ``after`` continues a ranking after a given match. Raises ``ValueError`` for
+    ``after`` continues a ranking after a given match; ``batch_rows`` is the size of
+    the first batch scored before the early stop is checked (the answer does not
+    depend on it; tests make it small to exercise the stop). Raises ``ValueError`` for
     invalid weight overrides.
     """
     resolve_weights(want.weights)
@@ -446,49 +463,69 @@ def score_offers(
     q = _prepare(want, candidates, taxonomy, viewer, region)
     if q is None:
         return []
-    found = _search(q, candidates, limit=limit, min_score=min_score, allowed=allowed, after=after)
+    found = _search(
+        q,
+        candidates,
+        limit=limit,
+        min_score=min_score,
+        allowed=allowed,
+        after=after,
+        batch_rows=batch_rows,
+    )
     return _matches(q, candidates, found, taxonomy, language)
 
 
 def _matches(
     q: _Query, c: Candidates, found: _Scored, taxonomy: TaxonomyLike, language: str
 ) -> list[Match]:
+    # Plain lists from here on: indexing numpy scalars one by one costs more than
+    # the whole vectorised search at small N.
     want = q.want
-    breakdown = {name: quantise_array(values) for name, values in found.factors.items()}
-    distance_km = quantise_array(found.distance, DISTANCE_DECIMALS)
+    breakdowns = list(
+        zip(*(quantise_array(values).tolist() for values in found.factors.values()), strict=True)
+    )
+    distances = quantise_array(found.distance, DISTANCE_DECIMALS).tolist()
+    fully = (found.best >= 1.0).sum(axis=1).tolist()
+    partly = ((found.best > 0.0) & (found.best < 1.0)).sum(axis=1).tolist()
+    preferred = [values.tolist() for values in found.preferred]
+    minimum_orders = c.min_order_quantity[found.rows].tolist()
     matches = []
-    for i in range(found.rows.size):
-        row = int(found.rows[i])
-        best = found.best[i]
+    for i, (row, score, deliverable, start) in enumerate(
+        zip(
+            found.rows.tolist(),
+            found.score.tolist(),
+            found.deliverable.tolist(),
+            found.start.tolist(),
+            strict=True,
+        )
+    ):
+        credits = [
+            (code, values[i])
+            for code, values in zip(want.preferred_certifications, preferred, strict=True)
+        ]
         facts = Explanation(
-            wanted=best.shape[0],
-            fully_covered=int((best >= 1.0).sum()),
-            partly_covered=int(((best > 0.0) & (best < 1.0)).sum()),
+            wanted=len(q.similarities),
+            fully_covered=fully[i],
+            partly_covered=partly[i],
             required=want.required_certifications,
             preferred_held=tuple(
-                (code, bool(values[i] >= VERIFIED_CREDIT))
-                for code, values in zip(want.preferred_certifications, found.preferred, strict=True)
-                if values[i] > 0.0
+                (code, credit >= VERIFIED_CREDIT) for code, credit in credits if credit > 0.0
             ),
-            preferred_missing=tuple(
-                code
-                for code, values in zip(want.preferred_certifications, found.preferred, strict=True)
-                if values[i] == 0.0
-            ),
-            distance_km=float(distance_km[i]),
-            deliverable=int(found.deliverable[i]),
+            preferred_missing=tuple(code for code, credit in credits if credit == 0.0),
+            distance_km=distances[i],
+            deliverable=deliverable,
             quantity=want.quantity,
-            min_order_quantity=int(c.min_order_quantity[row]),
-            start=date.fromordinal(int(found.start[i])),
+            min_order_quantity=minimum_orders[i],
+            start=date.fromordinal(start),
             needed_by=want.needed_by,
         )
         matches.append(
             Match(
                 offer_id=c.offer_id(row),
-                score=float(found.score[i]),
-                breakdown={name: float(values[i]) for name, values in breakdown.items()},
-                distance_km=float(distance_km[i]),
-                deliverable_quantity=int(found.deliverable[i]),
+                score=score,
+                breakdown=dict(zip(found.factors, breakdowns[i], strict=True)),
+                distance_km=distances[i],
+                deliverable_quantity=deliverable,
                 reasons=build_reasons(facts, taxonomy, language),
             )
         )

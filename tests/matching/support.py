@@ -61,9 +61,10 @@ def rank(
     fast = score_offers(want, build_candidates(offers), TAXONOMY, limit=limit, **options)
     slow = reference_score_offers(want, offers, TAXONOMY, limit=limit, **options)
     assert fast == slow
-    # One offer per group: every group bound and the early stop are exercised too.
+    # One offer per group, scored one group at a time: every group bound and the
+    # early stop are exercised too.
     grouped = build_candidates(offers, leaf_size=1)
-    assert score_offers(want, grouped, TAXONOMY, limit=limit, **options) == slow
+    assert score_offers(want, grouped, TAXONOMY, limit=limit, batch_rows=1, **options) == slow
     return fast
 
 

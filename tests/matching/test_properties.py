@@ -107,6 +107,7 @@ def test_removing_a_required_certification_removes_the_match(
     st.sampled_from(["en", "de"]),
     st.randoms(use_true_random=False),
     st.integers(1, 40),
+    st.sampled_from([1, 3, 1024]),
     st.sampled_from([None, Viewer("p1"), Viewer("p2"), Viewer("p3"), Viewer(sees_all=True)]),
     st.sampled_from([None, None, "DE-BE"]),
 )
@@ -118,6 +119,7 @@ def test_the_fast_scorer_ranks_exactly_as_the_reference(
     language: str,
     random: object,
     leaf_size: int,
+    batch_rows: int,
     viewer: Viewer | None,
     region: str | None,
 ) -> None:
@@ -125,7 +127,7 @@ def test_the_fast_scorer_ranks_exactly_as_the_reference(
     random.shuffle(shuffled)  # type: ignore[attr-defined]
     options = {"min_score": min_score, "language": language, "viewer": viewer, "region": region}
     candidates = build_candidates(shuffled, leaf_size=leaf_size)
-    fast = score_offers(want, candidates, TAXONOMY, limit=limit, **options)  # type: ignore[arg-type]
+    fast = score_offers(want, candidates, TAXONOMY, limit=limit, batch_rows=batch_rows, **options)  # type: ignore[arg-type]
     slow = reference_score_offers(want, shuffled, TAXONOMY, limit=limit, **options)  # type: ignore[arg-type]
     if slow:
         # The next page, after the last match of this one, agrees as well.
@@ -136,6 +138,7 @@ def test_the_fast_scorer_ranks_exactly_as_the_reference(
             TAXONOMY,
             limit=limit,
             after=after,
+            batch_rows=batch_rows,
             **options,  # type: ignore[arg-type]
         ) == reference_score_offers(want, shuffled, TAXONOMY, limit=limit, after=after, **options)  # type: ignore[arg-type]
     event(f"matches: {min(len(fast), 5)}{'+' if len(fast) >= 5 else ''}")
