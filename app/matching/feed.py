@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.dates import today
 from app.core.db import utcnow
+from app.core.memory import release_free_memory
 from app.matching.index import MatchIndex
 from app.matching.model import CandidatesBuilder, HeldCertification, OfferRecord
 from app.models import MarketChange, Offer, OrganizationCertification
@@ -150,6 +151,8 @@ class MatchFeed:
             await asyncio.to_thread(builder.add, records)
         candidates = await asyncio.to_thread(builder.finish)
         self.index = MatchIndex.of(candidates)
+        del builder, held
+        await asyncio.to_thread(release_free_memory)
         logger.info(
             "matching index loaded",
             extra={"offers": len(candidates), "seconds": round(time.perf_counter() - started, 3)},

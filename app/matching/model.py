@@ -19,6 +19,10 @@ import numpy.typing as npt
 Kind = Literal["skill", "product", "certification"]
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+# Per-offer columns: quantities are at most 1e9 (API) and dates are ordinals, so 32 bits
+# hold them and a million offers take half the memory. Arithmetic that can grow (per
+# week x days) is done in 64 bits after gathering the rows it needs.
+Int32Array = npt.NDArray[np.int32]
 BoolArray = npt.NDArray[np.bool_]
 
 FACTORS: tuple[str, ...] = ("skill", "certification", "distance", "capacity", "time")
@@ -200,7 +204,7 @@ class Leaves:
     """
 
     start: IntArray  # (G + 1,)
-    rows: IntArray  # (N,) row numbers grouped
+    rows: Int32Array  # (N,) row numbers grouped
     lat_min: FloatArray
     lat_max: FloatArray
     lon_min: FloatArray
@@ -235,27 +239,27 @@ class Candidates:
     lat: FloatArray
     lon: FloatArray
     service_radius_km: FloatArray  # NaN: unlimited
-    per_week: IntArray
-    capacity_total: IntArray  # -1: none, per-week capacity over the window instead
-    reserved: IntArray
-    available_from: IntArray  # date ordinals
-    available_until: IntArray
-    lead_time_days: IntArray
-    min_order_quantity: IntArray
+    per_week: Int32Array
+    capacity_total: Int32Array  # -1: none, per-week capacity over the window instead
+    reserved: Int32Array
+    available_from: Int32Array  # date ordinals
+    available_until: Int32Array
+    lead_time_days: Int32Array
+    min_order_quantity: Int32Array
     active: BoolArray
     visible: BoolArray
     shared: BoolArray
-    partner: IntArray
+    partner: Int32Array
     partners: tuple[str, ...]
-    unit: IntArray
+    unit: Int32Array
     units: tuple[str, ...]
-    region: IntArray  # -1: none
+    region: Int32Array  # -1: none
     regions: tuple[str, ...]
-    profile: IntArray
+    profile: Int32Array
     profile_start: IntArray
     profile_codes: IntArray  # a profile without codes points at the sentinel len(codes)
     codes: tuple[tuple[Kind, str], ...]
-    cert_profile: IntArray
+    cert_profile: Int32Array
     cert_codes: tuple[str, ...]
     cert_valid_until: IntArray  # (Q, len(cert_codes))
     cert_verified: BoolArray  # (Q, len(cert_codes))
@@ -328,7 +332,7 @@ def build_leaves(
             groups.extend(_kd_groups(lat, lon, members, leaf_size))
     sizes = np.array([g.size for g in groups], dtype=np.int64)
     start = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
-    rows = np.concatenate(groups).astype(np.int64) if groups else np.zeros(0, np.int64)
+    rows = np.concatenate(groups).astype(np.int32) if groups else np.zeros(0, np.int32)
     heads = start[:-1]
     code_start, group_codes = _group_codes(row_code_bits[rows], heads, codes)
 
@@ -388,9 +392,15 @@ def partition_key(family: IntArray, row_cert_bits: npt.NDArray[np.uint64]) -> In
 
 
 def window_total(
-    per_week: IntArray, capacity_total: IntArray, start: IntArray, end: IntArray
+    per_week: IntArray,
+    capacity_total: IntArray | Int32Array,
+    start: IntArray | Int32Array,
+    end: IntArray | Int32Array,
 ) -> IntArray:
-    """The capacity over the whole window: explicit total, else per-week over the window."""
+    """The capacity over the whole window: explicit total, else per-week over the window.
+
+    ``per_week`` is 64-bit so the product cannot overflow.
+    """
     over_window = np.maximum(0, per_week * (end - start + 1) // 7)
     total: IntArray = np.where(capacity_total >= 0, capacity_total, over_window)
     return total
@@ -427,7 +437,7 @@ class CandidatesBuilder:
     """
 
     def __init__(self) -> None:
-        self.ints = {name: array("q") for name in _INT_COLUMNS}
+        self.ints = {name: array("i") for name in _INT_COLUMNS}  # C int: 32 bits
         self.floats = {name: array("d") for name in ("lat", "lon", "radius")}
         self.flags = {name: array("b") for name in ("active", "visible", "shared")}
         self.ids: list[bytes] = []
@@ -477,9 +487,11 @@ class CandidatesBuilder:
         def col(values: array[Any], dtype: Any) -> npt.NDArray[Any]:
             return np.frombuffer(values, dtype=dtype)[order] if n else np.zeros(0, dtype)
 
-        i64 = {name: col(values, np.int64) for name, values in ints.items()}
+        i32 = {name: col(values, np.int32) for name, values in ints.items()}
         f64 = {name: col(values, np.float64) for name, values in floats.items()}
         b8 = {name: col(values, np.int8).astype(np.bool_) for name, values in flags.items()}
+        del ints, floats, flags
+        self.ints, self.floats, self.flags = {}, {}, {}  # the columns above are copies
 
         code_keys: list[tuple[tuple[Kind, str], ...]] = profiles.values
         codes_sorted: tuple[tuple[Kind, str], ...] = tuple(
@@ -510,10 +522,10 @@ class CandidatesBuilder:
         region_names = sorted(name for name in regions.values if name)
         region_map = np.array(
             [region_names.index(name) if name else -1 for name in regions.values] or [-1],
-            dtype=np.int64,
+            dtype=np.int32,
         )
-        profile = i64["profile"]
-        cert_profile = i64["cert_profile"]
+        profile = i32["profile"]
+        cert_profile = i32["cert_profile"]
         row_code_bits = _bits(np.arange(len(codes_sorted)), profile_flags[:, :-1])[profile]
         row_cert_bits = _bits(np.arange(len(cert_codes)), valid_until != NOT_HELD)[cert_profile]
         families = _Interned()
@@ -521,7 +533,8 @@ class CandidatesBuilder:
             [families(key[0][1].split(".")[0] if key else "") for key in code_keys] or [0],
             dtype=np.int64,
         )
-        per_week, total = i64["per_week"], i64["total"]
+        per_week, total = i32["per_week"], i32["total"]
+        wide = {name: i32[name].astype(np.int64) for name in ("per_week", "from", "until")}
         leaves = build_leaves(
             f64["lat"],
             f64["lon"],
@@ -529,11 +542,11 @@ class CandidatesBuilder:
             row_code_bits,
             row_cert_bits,
             f64["radius"],
-            per_week,
-            window_total(per_week, total, i64["from"], i64["until"]),
-            i64["from"],
-            i64["until"],
-            i64["lead"],
+            wide["per_week"],
+            window_total(wide["per_week"], total, wide["from"], wide["until"]),
+            wide["from"],
+            wide["until"],
+            i32["lead"].astype(np.int64),
             len(codes_sorted),
             leaf_size,
         )
@@ -544,19 +557,19 @@ class CandidatesBuilder:
             service_radius_km=f64["radius"],
             per_week=per_week,
             capacity_total=total,
-            reserved=i64["reserved"],
-            available_from=i64["from"],
-            available_until=i64["until"],
-            lead_time_days=i64["lead"],
-            min_order_quantity=i64["moq"],
+            reserved=i32["reserved"],
+            available_from=i32["from"],
+            available_until=i32["until"],
+            lead_time_days=i32["lead"],
+            min_order_quantity=i32["moq"],
             active=b8["active"],
             visible=b8["visible"],
             shared=b8["shared"],
-            partner=i64["partner"],
+            partner=i32["partner"],
             partners=tuple(partners.values),
-            unit=i64["unit"],
+            unit=i32["unit"],
             units=tuple(units.values),
-            region=region_map[i64["region"]],
+            region=region_map[i32["region"]],
             regions=tuple(region_names),
             profile=profile,
             profile_start=profile_start,

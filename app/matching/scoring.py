@@ -285,7 +285,7 @@ def _score_rows(
 
     available_from = c.available_from[rows]
     available_until = c.available_until[rows]
-    per_week = c.per_week[rows]
+    per_week = c.per_week[rows].astype(np.int64)  # x days: 64 bits
     start = np.maximum(available_from, q.today + c.lead_time_days[rows])
     end = np.minimum(available_until, q.needed_by)
     total = window_total(per_week, c.capacity_total[rows], available_from, available_until)
