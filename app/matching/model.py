@@ -209,6 +209,7 @@ class Leaves:
     lat_max: FloatArray
     lon_min: FloatArray
     lon_max: FloatArray
+    cos_far: FloatArray  # cos of the member latitude farthest from the equator
     code_start: IntArray  # (G + 1,) the codes any member names:
     group_codes: IntArray  # group_codes[code_start[g]:code_start[g + 1]], then the sentinel
     cert_bits: npt.NDArray[np.uint64]  # (G, words): union of certifications held
@@ -348,6 +349,7 @@ def build_leaves(
         lat_max=reduce(np.maximum, lat),
         lon_min=reduce(np.minimum, lon),
         lon_max=reduce(np.maximum, lon),
+        cos_far=np.cos(np.radians(reduce(np.maximum, np.abs(lat)))),
         code_start=code_start,
         group_codes=group_codes,
         cert_bits=reduce(np.bitwise_or, row_cert_bits),

@@ -36,6 +36,7 @@ from app.matching.model import (
     Explanation,
     FloatArray,
     IntArray,
+    Leaves,
     Match,
     TaxonomyLike,
     Viewer,
@@ -44,7 +45,7 @@ from app.matching.model import (
     resolve_weights,
     window_total,
 )
-from app.matching.reasons import build_reasons
+from app.matching.reasons import ReasonWriter
 
 __all__ = ["haversine_array", "score_offers"]
 
@@ -64,20 +65,21 @@ def haversine_array(lat: float, lon: float, lats: FloatArray, lons: FloatArray) 
     return distances
 
 
-def _distance_lower_bound(lat: float, lon: float, c: Candidates) -> FloatArray:
-    """Per group, a distance no member can be nearer than.
+def _distance_lower_bound(lat: float, lon: float, leaves: Leaves, groups: IntArray) -> FloatArray:
+    """Per group in ``groups``, a distance no member can be nearer than.
 
     With |latitude| <= m for both points, haversine's a >= sin^2(dphi/2) + cos^2(m)
     sin^2(dlambda/2), where dphi and dlambda are the gaps to the group's box.
     """
-    leaves = c.leaves
-    d_phi = np.radians(np.maximum(0.0, np.maximum(leaves.lat_min - lat, lat - leaves.lat_max)))
-    east = np.mod(leaves.lon_min - lon, 360.0)
-    west = np.mod(lon - leaves.lon_max, 360.0)
-    inside = (leaves.lon_min <= lon) & (lon <= leaves.lon_max)
+    lat_min, lat_max = leaves.lat_min[groups], leaves.lat_max[groups]
+    lon_min, lon_max = leaves.lon_min[groups], leaves.lon_max[groups]
+    d_phi = np.radians(np.maximum(0.0, np.maximum(lat_min - lat, lat - lat_max)))
+    east = np.mod(lon_min - lon, 360.0)
+    west = np.mod(lon - lon_max, 360.0)
+    inside = (lon_min <= lon) & (lon <= lon_max)
     d_lambda = np.radians(np.where(inside, 0.0, np.minimum(np.minimum(east, west), 180.0)))
-    m = np.radians(np.maximum(abs(lat), np.maximum(np.abs(leaves.lat_min), np.abs(leaves.lat_max))))
-    a = np.sin(d_phi / 2) ** 2 + np.cos(m) ** 2 * np.sin(d_lambda / 2) ** 2
+    cos_m = np.minimum(np.cos(np.radians(abs(lat))), leaves.cos_far[groups])
+    a = np.sin(d_phi / 2) ** 2 + cos_m**2 * np.sin(d_lambda / 2) ** 2
     bound: FloatArray = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(a)))
     return np.maximum(0.0, bound * (1 - 1e-9) - 1e-6)
 
@@ -171,8 +173,12 @@ def _any_bit(bits: npt.NDArray[np.uint64], columns: IntArray) -> BoolArray:
     return found
 
 
-def _group_bounds(q: _Query, c: Candidates) -> FloatArray:
-    """Per group, the best score a member could reach; -inf when none can match."""
+def _group_bounds(q: _Query, c: Candidates) -> tuple[IntArray, FloatArray]:
+    """The groups a member of which could match, and the best score one could reach.
+
+    Cheap tests first: the distance bound (trigonometry) is computed only for groups
+    that pass the others.
+    """
     leaves = c.leaves
     want = q.want
     possible = leaves.until_max >= q.today
@@ -184,38 +190,39 @@ def _group_bounds(q: _Query, c: Candidates) -> FloatArray:
         best = np.maximum.reduceat(similarity[leaves.group_codes], heads)
         covered |= best > 0.0
         skill = skill + best
-    skill = skill / len(q.similarities)
     possible &= covered
     for columns in q.required:
         possible &= _any_bit(leaves.cert_bits, columns)
-    certification = np.ones(len(leaves), dtype=np.float64)
-    if q.preferred:
-        credit = np.zeros(len(leaves), dtype=np.float64)
-        for columns in q.preferred:
-            if columns.size:
-                credit = credit + np.where(
-                    _any_bit(leaves.cert_bits, columns), VERIFIED_CREDIT, 0.0
-                )
-        certification = credit / len(q.preferred)
-    nearest = _distance_lower_bound(want.lat, want.lon, c)
-    possible &= nearest <= leaves.radius_max
-    if want.max_distance_km is not None:
-        possible &= nearest <= want.max_distance_km
     start = np.maximum(leaves.from_min, q.today + leaves.lead_min)
     end = np.minimum(leaves.until_max, q.needed_by)
     deliverable = np.minimum(
         leaves.total_max, leaves.per_week_max * np.maximum(0, end - start + 1) // 7
     )
     possible &= deliverable > 0
+    groups = np.flatnonzero(possible)
+    nearest = _distance_lower_bound(want.lat, want.lon, leaves, groups)
+    near = nearest <= leaves.radius_max[groups]
+    if want.max_distance_km is not None:
+        near &= nearest <= want.max_distance_km
+    groups, nearest = groups[near], nearest[near]
+    certification = np.ones(groups.size, dtype=np.float64)
+    if q.preferred:
+        credit = np.zeros(groups.size, dtype=np.float64)
+        for columns in q.preferred:
+            if columns.size:
+                held = _any_bit(leaves.cert_bits[groups], columns)
+                credit = credit + np.where(held, VERIFIED_CREDIT, 0.0)
+        certification = credit / len(q.preferred)
+    start = start[groups]
     bound = (
-        q.weights["skill"] * skill
+        q.weights["skill"] * (skill[groups] / len(q.similarities))
         + q.weights["certification"] * certification
         + q.weights["distance"] * np.exp(-nearest / DISTANCE_SCALE_KM)
-        + q.weights["capacity"] * np.minimum(1.0, deliverable / want.quantity)
+        + q.weights["capacity"] * np.minimum(1.0, deliverable[groups] / want.quantity)
         + q.weights["time"]
         * np.minimum(1.0, np.maximum(0.0, (q.needed_by - start) / FULL_TIME_DAYS))
     )
-    return np.where(possible, bound, -np.inf)
+    return groups, bound
 
 
 def _certification_credit(
@@ -410,9 +417,10 @@ def _search(
     after: After | None,
     batch_rows: int,
 ) -> _Scored:
-    bounds = _group_bounds(q, c)
-    live = np.flatnonzero(bounds + BOUND_SLACK >= min_score)
-    order = live[np.argsort(-bounds[live], kind="stable")]
+    groups, group_bounds = _group_bounds(q, c)
+    live = np.flatnonzero(group_bounds + BOUND_SLACK >= min_score)
+    ranked = live[np.argsort(-group_bounds[live], kind="stable")]
+    order, bounds = groups[ranked], group_bounds[ranked]
     sizes = c.leaves.start[order + 1] - c.leaves.start[order]
     best = _nothing(len(q.similarities), len(q.preferred))
     i = 0
@@ -420,11 +428,11 @@ def _search(
         threshold = min_score
         if best.rows.size >= limit:
             threshold = max(threshold, float(best.score[limit - 1]))
-        if bounds[order[i]] + BOUND_SLACK < threshold:
+        if bounds[i] + BOUND_SLACK < threshold:
             break
         j = i + 1
         taken = int(sizes[i])
-        while j < order.size and taken < batch_rows and bounds[order[j]] + BOUND_SLACK >= threshold:
+        while j < order.size and taken < batch_rows and bounds[j] + BOUND_SLACK >= threshold:
             taken += int(sizes[j])
             j += 1
         batch = _score_rows(q, c, _groups_rows(c, order[i:j]), allowed, after)
@@ -489,6 +497,7 @@ def _matches(
     partly = ((found.best > 0.0) & (found.best < 1.0)).sum(axis=1).tolist()
     preferred = [values.tolist() for values in found.preferred]
     minimum_orders = c.min_order_quantity[found.rows].tolist()
+    reasons = ReasonWriter(taxonomy, language)
     matches = []
     for i, (row, score, deliverable, start) in enumerate(
         zip(
@@ -526,7 +535,7 @@ def _matches(
                 breakdown=dict(zip(found.factors, breakdowns[i], strict=True)),
                 distance_km=distances[i],
                 deliverable_quantity=deliverable,
-                reasons=build_reasons(facts, taxonomy, language),
+                reasons=reasons(facts),
             )
         )
     return matches
