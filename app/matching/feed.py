@@ -19,23 +19,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import ColumnElement, Select, and_, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.dates import today
 from app.core.db import utcnow
 from app.core.memory import release_free_memory
 from app.matching.index import MatchIndex
-from app.matching.model import CandidatesBuilder, HeldCertification, OfferRecord
+from app.matching.model import Candidates, CandidatesBuilder, HeldCertification, OfferRecord
 from app.models import MarketChange, Offer, OrganizationCertification
 
 logger = logging.getLogger("capmatch.matching")
 
-LOAD_BATCH = 20_000
+LOAD_BATCH = 1_000  # offers per page of the initial load
 OFFER_COLUMNS = (
     Offer.id,
     Offer.organization_id,
@@ -89,17 +89,16 @@ def matchable(row: Any, on: date) -> bool:
 
 
 async def certifications_of(
-    session: AsyncSession, organization_ids: Iterable[str] | None = None
+    session: AsyncSession, organization_ids: Iterable[str] | Select[Any]
 ) -> dict[str, Certifications]:
-    """Certifications held per organisation (all organisations when ``None``)."""
+    """Certifications held per organisation, for the ids given (or selected)."""
     statement = select(
         OrganizationCertification.organization_id,
         OrganizationCertification.code,
         OrganizationCertification.valid_until,
         OrganizationCertification.verified,
     )
-    if organization_ids is not None:
-        statement = statement.where(OrganizationCertification.organization_id.in_(organization_ids))
+    statement = statement.where(OrganizationCertification.organization_id.in_(organization_ids))
     held: dict[str, Certifications] = {}
     for organization_id, code, valid_until, verified in await session.execute(statement):
         held.setdefault(organization_id, {})[code] = HeldCertification(valid_until, verified)
@@ -143,15 +142,9 @@ class MatchFeed:
     async def _load(self, session: AsyncSession) -> None:
         started = time.perf_counter()
         await self._cursor(session)
-        on = today()
-        held = await certifications_of(session)
-        builder = CandidatesBuilder()
-        async for rows in _batches(session, on):
-            records = [offer_record(row, held.get(row.organization_id, {})) for row in rows]
-            await asyncio.to_thread(builder.add, records)
-        candidates = await asyncio.to_thread(builder.finish)
+        candidates = await _load_candidates(session, today())
         self.index = MatchIndex.of(candidates)
-        del builder, held
+        # The load's rows and records are gone with _load_candidates' frame by now.
         await asyncio.to_thread(release_free_memory)
         logger.info(
             "matching index loaded",
@@ -227,23 +220,44 @@ async def _snapshot_xmin(session: AsyncSession) -> int:
     return int(xmin)
 
 
-async def _batches(session: AsyncSession, on: date) -> AsyncIterator[Sequence[Any]]:
-    """Active offers in id order, a page at a time (keyset paging: no server-side cursor,
-    so it also works on a connection without a transaction, as GETs run on PostgreSQL)."""
+async def _load_candidates(session: AsyncSession, on: date) -> Candidates:
+    """Every matchable offer as columns, read a small page at a time.
+
+    Memory is what decides the shape of this loop (bench/README.md, "Matching engine"):
+    only one page of rows and records is alive at a time, each page fetches the
+    certifications of its own organisations (not a map of all of them), and nothing
+    per offer outlives its page except the builder's typed arrays. Python's small-object
+    heap grows only to about one page then, so little of it stays pinned afterwards.
+    """
+    builder = CandidatesBuilder()
     last = ""
     while True:
+        # Keyset paging: no server-side cursor, so it also works on a connection
+        # without a transaction, as GETs run on PostgreSQL.
         rows = (
             await session.execute(
                 select(*OFFER_COLUMNS)
-                .where(Offer.status == "active", Offer.available_until >= on, Offer.id > last)
+                .where(_in_index(on), Offer.id > last)
                 .order_by(Offer.id)
                 .limit(LOAD_BATCH)
             )
         ).all()
         if not rows:
-            return
-        yield rows
+            return await asyncio.to_thread(builder.finish)
+        page_organizations = select(Offer.organization_id).where(
+            _in_index(on), Offer.id.between(rows[0].id, rows[-1].id)
+        )
         last = rows[-1].id
+        held = await certifications_of(session, page_organizations)
+        records = [offer_record(row, held.get(row.organization_id, {})) for row in rows]
+        del rows, held
+        await asyncio.to_thread(builder.add, records)
+        del records
+
+
+def _in_index(on: date) -> ColumnElement[bool]:
+    """The offers the index holds (``matchable`` as SQL)."""
+    return and_(Offer.status == "active", Offer.available_until >= on)
 
 
 async def _reload(

@@ -442,15 +442,16 @@ class CandidatesBuilder:
         self.ints = {name: array("i") for name in _INT_COLUMNS}  # C int: 32 bits
         self.floats = {name: array("d") for name in ("lat", "lon", "radius")}
         self.flags = {name: array("b") for name in ("active", "visible", "shared")}
-        self.ids: list[bytes] = []
+        self.id_chunks: list[npt.NDArray[np.bytes_]] = []
         self.profiles, self.cert_profiles, self.partners, self.units, self.regions = (
             _Interned() for _ in range(5)
         )
 
     def add(self, records: Iterable[OfferRecord]) -> None:
-        ints, floats, flags, ids = self.ints, self.floats, self.flags, self.ids
+        ints, floats, flags = self.ints, self.floats, self.flags
         profiles, cert_profiles = self.profiles, self.cert_profiles
         partners, units, regions = self.partners, self.units, self.regions
+        ids: list[bytes] = []
         for r in records:
             ids.append(r.id.encode())
             floats["lat"].append(r.lat)
@@ -474,16 +475,18 @@ class CandidatesBuilder:
             flags["active"].append(r.active)
             flags["visible"].append(r.visible)
             flags["shared"].append(r.shared)
+        # One small array per batch: a million bytes objects kept until finish() would
+        # pin much of the heap the batch rows came and went in (RSS stays high).
+        self.id_chunks.append(np.array(ids, dtype=np.bytes_))
 
     def finish(self, *, leaf_size: int = DEFAULT_LEAF_SIZE) -> Candidates:
-        ints, floats, flags, ids = self.ints, self.floats, self.flags, self.ids
+        ints, floats, flags = self.ints, self.floats, self.flags
         profiles, cert_profiles = self.profiles, self.cert_profiles
         partners, units, regions = self.partners, self.units, self.regions
-        n = len(ids)
-        width = max([1] + [len(i) for i in ids])
-        id_array = np.array(ids, dtype=f"S{width}").reshape(n)
-        del ids
-        self.ids = []  # the bytes live on in id_array only
+        width = max([1] + [chunk.dtype.itemsize for chunk in self.id_chunks])
+        id_array = np.concatenate([np.zeros(0, f"S{width}"), *self.id_chunks], dtype=f"S{width}")
+        self.id_chunks = []
+        n = len(id_array)
         order = np.argsort(id_array, kind="stable")
 
         def col(values: array[Any], dtype: Any) -> npt.NDArray[Any]:

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -23,6 +24,8 @@ from app.core.dates import today
 from app.core.db import Database
 from app.geo.gazetteer import read_file, replace_rows
 from app.main import create_app
+from app.matching import feed as feed_module
+from app.matching.feed import MatchFeed
 from app.models import CapacityRequest, Offer
 from tests.fixtures.assertions import assert_invalid, assert_problem, day
 from tests.fixtures.factories import (
@@ -888,6 +891,35 @@ async def test_organisation_certificate_changes_show_in_the_next_call(
     )
     assert shortened.status_code == 200, shortened.text
     assert offer_ids(await request_matches(client, wanted["id"], market.a.headers)) == []
+
+
+@pytest.mark.parametrize("page_size", [1, 2])
+async def test_an_index_read_in_small_pages_ranks_like_one_read_at_once(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    market: Market,
+    monkeypatch: pytest.MonkeyPatch,
+    page_size: int,
+) -> None:
+    # Pages cut between offers of one organisation and between organisations with
+    # different certificates: each page must still find its own organisations'.
+    plain = await make_organization(client, market.a, certifications=[])
+    made = [
+        await offer(client, market.a1),
+        await offer(client, plain, certifications=[]),
+        await offer(client, market.b1, location=ESSLINGEN, as_org=True),
+        await offer(client, market.a1, location=MUNICH),
+        await offer(client, plain, certifications=[], location=ESSLINGEN),
+    ]
+    wanted = await request(
+        client, market.a2, required_certifications=[], preferred_certifications=["iso-13485"]
+    )
+    at_once = await request_matches(client, wanted["id"], market.a.headers)
+    assert sorted(offer_ids(at_once)) == sorted(item["id"] for item in made)
+
+    monkeypatch.setattr(feed_module, "LOAD_BATCH", page_size)
+    app.state.match_feed = MatchFeed()  # a restarted worker: loads afresh, in pages
+    assert await request_matches(client, wanted["id"], market.a.headers) == at_once
 
 
 async def test_request_changes_show_in_the_very_next_call(
