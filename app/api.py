@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from app.engagements.router import requests_router as request_engagements_router
+from app.engagements.router import router as engagements_router
 from app.geo.router import router as regions_router
 from app.matching.router import offers_router as offer_matches_router
 from app.matching.router import requests_router as request_matches_router
@@ -20,6 +22,8 @@ DOMAIN_ROUTERS = (
     offers_router,
     requests_router,
     request_matches_router,
+    request_engagements_router,
+    engagements_router,
     offer_matches_router,
     match_search_router,
     regions_router,

@@ -26,6 +26,7 @@ from app.core.idempotency import IdempotentReplay, purge_expired, replay_respons
 from app.core.logging import configure_logging
 from app.core.middleware import Metrics, install_middleware
 from app.core.security import KeyCache
+from app.engagements.service import expire_lapsed_holds
 from app.matching.feed import MatchFeed
 from app.ops.router import router as ops_router
 from app.taxonomy.model import load_taxonomy
@@ -41,6 +42,19 @@ operator's admin key, a partner key (`cmp_...`) or an organisation key (`cmo_...
 Errors are `application/problem+json` (RFC 9457). Every POST accepts an
 `Idempotency-Key`; PATCH honours `If-Match`.
 """
+
+
+async def _sweep_lapsed_holds(app: FastAPI) -> None:
+    """Expire pending engagements past ``expires_at`` and free what they held, so
+    capacity comes back (also to matching) without anyone calling an endpoint."""
+    settings: Settings = app.state.settings
+    while True:
+        await asyncio.sleep(settings.engagement_sweep_s)
+        try:
+            async with app.state.database.sessionmaker() as session, session.begin():
+                await expire_lapsed_holds(session)
+        except Exception:
+            logger.exception("engagement hold sweep failed; will retry")
 
 
 async def _sweep_idempotency_keys(app: FastAPI) -> None:
@@ -62,6 +76,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.database = create_database(app.state.settings)
     settings: Settings = app.state.settings
     sweeper = asyncio.create_task(_sweep_idempotency_keys(app))
+    hold_sweeper = asyncio.create_task(_sweep_lapsed_holds(app))
     follower = asyncio.create_task(
         app.state.match_feed.follow(
             app.state.database.sessionmaker,
@@ -72,7 +87,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        for task in (sweeper, follower):
+        for task in (sweeper, hold_sweeper, follower):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

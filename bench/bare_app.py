@@ -47,6 +47,7 @@ COLUMNS = (
     "service_radius_km",
     "visibility",
     "status",
+    "total_quantity",
     "reserved_quantity",
     "closed_at",
     "created_at",
@@ -83,7 +84,11 @@ def _row_from_body(body: dict[str, Any]) -> tuple[Any, ...]:
     skills = body.get("skills", [])
     products = body.get("products", [])
     certifications = body.get("certifications", [])
-    available_from = body.get("available_from")
+    start = date.fromisoformat(body["available_from"]) if body.get("available_from") else now.date()
+    end = date.fromisoformat(body["available_until"])
+    total = capacity.get("total")
+    if total is None:  # per week over the window, both ends inclusive (as capmatch)
+        total = max(0, capacity["per_week"] * ((end - start).days + 1) // 7)
     return (
         _new_id(),
         body["partner_id"],
@@ -99,14 +104,15 @@ def _row_from_body(body: dict[str, Any]) -> tuple[Any, ...]:
         capacity.get("total"),
         body.get("min_order_quantity", 1),
         body.get("lead_time_days", 0),
-        date.fromisoformat(available_from) if available_from else now.date(),
-        date.fromisoformat(body["available_until"]),
+        start,
+        end,
         location["lat"],
         location["lon"],
         None,
         body.get("service_radius_km"),
         body.get("visibility", "shared"),
         body.get("status", "active"),
+        total,
         0,
         None,
         now,

@@ -424,6 +424,11 @@ def generate_market(n_offers: int, seed: int, places: Places, today: date) -> Ma
         (per_week * rng.uniform(0.0, 2.0, n_offers)).astype(np.int64),
         0,
     )
+    # Never above the window's total: the database refuses that (offers CHECK).
+    days = available_until - available_from + 1
+    reserved = np.minimum(
+        reserved, np.where(capacity_total >= 0, capacity_total, per_week * days // 7)
+    )
     lead_time_days = rng.choice(np.array([0, 0, 3, 7, 7, 14, 21, 28]), n_offers)
     min_order_quantity = rng.choice(
         np.array([1, 100, 500, 1_000, 5_000, 20_000]), n_offers, p=[0.3, 0.2, 0.2, 0.15, 0.1, 0.05]
@@ -563,6 +568,7 @@ def offer_rows(
         ],
         "visibility": ["shared"] * (stop - start),
         "status": ["active"] * (stop - start),
+        "total_quantity": _totals(market, start, stop),
         "reserved_quantity": market.reserved[start:stop].tolist(),
         "closed_at": [None] * (stop - start),
         "created_at": [now] * (stop - start),
@@ -573,6 +579,15 @@ def offer_rows(
     if missing:
         raise ValueError(f"the generator has no values for offer columns {missing}")
     return list(zip(*(values[c] for c in columns), strict=True))
+
+
+def _totals(market: Market, start: int, stop: int) -> list[int]:
+    """Units over the whole window (explicit total, else per week over the window)."""
+    per_week = market.per_week[start:stop].astype(np.int64)
+    days = market.available_until[start:stop] - market.available_from[start:stop] + 1
+    total = market.capacity_total[start:stop]
+    totals: list[int] = np.where(total >= 0, total, np.maximum(0, per_week * days // 7)).tolist()
+    return totals
 
 
 # --- requests ----------------------------------------------------------------------

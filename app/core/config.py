@@ -48,6 +48,23 @@ class Settings(BaseSettings):
     match_change_log_hours: int = Field(
         default=24, gt=0, description="Hours the change log keeps entries for the workers."
     )
+    engagement_hold_hours: int = Field(
+        default=72,
+        gt=0,
+        le=24 * 90,
+        description="Hours a pending engagement holds capacity before it lapses.",
+    )
+    engagement_hold_share: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="Share of an offer's total that one buyer's pending holds may add up to.",
+    )
+    engagement_sweep_s: float = Field(
+        default=15.0,
+        gt=0,
+        description="Seconds between sweeps that expire lapsed holds and free their capacity.",
+    )
     key_last_used_resolution_s: int = Field(
         default=60,
         ge=0,

@@ -55,6 +55,13 @@ class MarketRepository(Generic[M]):
         row: Row[Any] | None = (await self.session.execute(statement, parameters)).one_or_none()
         return row
 
+    async def get_owned(self, object_id: str, principal: Principal) -> M | None:
+        statement = select(self.model).where(
+            self.model.id == object_id, owned_clause(self.model, principal)
+        )
+        found: M | None = (await self.session.execute(statement)).scalar_one_or_none()
+        return found
+
     async def get_owned_for_update(self, object_id: str, principal: Principal) -> M | None:
         statement = (
             select(self.model)

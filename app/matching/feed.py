@@ -48,6 +48,7 @@ OFFER_COLUMNS = (
     Offer.capacity_per_week,
     Offer.capacity_total,
     Offer.reserved_quantity,
+    Offer.held_quantity,
     Offer.available_from,
     Offer.available_until,
     Offer.lead_time_days,
@@ -71,7 +72,8 @@ def offer_record(row: Any, held: Certifications) -> OfferRecord:
         available_from=row.available_from,
         available_until=row.available_until,
         capacity_total=row.capacity_total,
-        reserved_quantity=row.reserved_quantity,
+        # Held (pending engagements) counts as taken: matches rank remaining capacity.
+        reserved_quantity=row.reserved_quantity + row.held_quantity,
         lead_time_days=row.lead_time_days,
         min_order_quantity=row.min_order_quantity,
         service_radius_km=row.service_radius_km,

@@ -150,7 +150,7 @@ class OfferRecord:
     available_from: date
     available_until: date
     capacity_total: int | None = None
-    reserved_quantity: int = 0
+    reserved_quantity: int = 0  # reserved and held by engagements
     lead_time_days: int = 0
     min_order_quantity: int = 1
     service_radius_km: float | None = None
@@ -242,7 +242,7 @@ class Candidates:
     service_radius_km: FloatArray  # NaN: unlimited
     per_week: Int32Array
     capacity_total: Int32Array  # -1: none, per-week capacity over the window instead
-    reserved: Int32Array
+    reserved: IntArray  # reserved + held: sums of engagements may pass 32 bits
     available_from: Int32Array  # date ordinals
     available_until: Int32Array
     lead_time_days: Int32Array
@@ -440,6 +440,7 @@ class CandidatesBuilder:
 
     def __init__(self) -> None:
         self.ints = {name: array("i") for name in _INT_COLUMNS}  # C int: 32 bits
+        self.reserved = array("q")
         self.floats = {name: array("d") for name in ("lat", "lon", "radius")}
         self.flags = {name: array("b") for name in ("active", "visible", "shared")}
         self.id_chunks: list[npt.NDArray[np.bytes_]] = []
@@ -461,7 +462,7 @@ class CandidatesBuilder:
             )
             ints["per_week"].append(r.capacity_per_week)
             ints["total"].append(-1 if r.capacity_total is None else r.capacity_total)
-            ints["reserved"].append(r.reserved_quantity)
+            self.reserved.append(r.reserved_quantity)
             ints["from"].append(r.available_from.toordinal())
             ints["until"].append(r.available_until.toordinal())
             ints["lead"].append(r.lead_time_days)
@@ -495,7 +496,9 @@ class CandidatesBuilder:
         i32 = {name: col(values, np.int32) for name, values in ints.items()}
         f64 = {name: col(values, np.float64) for name, values in floats.items()}
         b8 = {name: col(values, np.int8).astype(np.bool_) for name, values in flags.items()}
+        reserved = col(self.reserved, np.int64)
         del ints, floats, flags
+        self.reserved = array("q")
         self.ints, self.floats, self.flags = {}, {}, {}  # the columns above are copies
 
         code_keys: list[tuple[tuple[Kind, str], ...]] = profiles.values
@@ -562,7 +565,7 @@ class CandidatesBuilder:
             service_radius_km=f64["radius"],
             per_week=per_week,
             capacity_total=total,
-            reserved=i32["reserved"],
+            reserved=reserved,
             available_from=i32["from"],
             available_until=i32["until"],
             lead_time_days=i32["lead"],
@@ -591,7 +594,6 @@ class CandidatesBuilder:
 _INT_COLUMNS = (
     "per_week",
     "total",
-    "reserved",
     "from",
     "until",
     "lead",

@@ -1,6 +1,7 @@
 """ORM tables, one module per table. Importing this package registers them all."""
 
 from app.models.api_key import ApiKey
+from app.models.engagement import Engagement, EngagementEvent, EngagementMessage
 from app.models.idempotency import IdempotencyRecord
 from app.models.market_change import MarketChange
 from app.models.offer import Offer
@@ -12,6 +13,9 @@ from app.models.request import CapacityRequest
 __all__ = [
     "ApiKey",
     "CapacityRequest",
+    "Engagement",
+    "EngagementEvent",
+    "EngagementMessage",
     "IdempotencyRecord",
     "MarketChange",
     "Offer",

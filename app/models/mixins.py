@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, String
+from sqlalchemy import BigInteger, Integer, String
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from app.core.db import UTCDateTime, utcnow
@@ -34,3 +34,6 @@ class Versioned:
 
 ID_LENGTH = 40
 IdColumn = String(ID_LENGTH)
+# Quantities that add up (capacity totals, sums of holds): 64-bit. SQLite's INTEGER is
+# 64-bit already.
+Quantity = BigInteger().with_variant(Integer(), "sqlite")

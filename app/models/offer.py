@@ -6,7 +6,7 @@ from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, Integer,
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, CodeList, UTCDateTime
-from app.models.mixins import IdColumn, Timestamps, Versioned
+from app.models.mixins import IdColumn, Quantity, Timestamps, Versioned
 
 
 class Offer(Timestamps, Versioned, Base):
@@ -42,13 +42,21 @@ class Offer(Timestamps, Versioned, Base):
     service_radius_km: Mapped[float | None] = mapped_column(Float, nullable=True)
     visibility: Mapped[str] = mapped_column(String(16), nullable=False, default="shared")
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
-    reserved_quantity: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # Capacity accounting (app/engagements): total = explicit or per week over the window,
+    # kept here so the database itself refuses reserved + held above it.
+    total_quantity: Mapped[int] = mapped_column(Quantity, nullable=False)
+    reserved_quantity: Mapped[int] = mapped_column(Quantity, nullable=False, default=0)
+    held_quantity: Mapped[int] = mapped_column(Quantity, nullable=False, default=0)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     __table_args__ = (
         CheckConstraint("capacity_per_week > 0", name="capacity_per_week_positive"),
         CheckConstraint("available_until >= available_from", name="window_ordered"),
         CheckConstraint("reserved_quantity >= 0", name="reserved_not_negative"),
+        CheckConstraint("held_quantity >= 0", name="held_not_negative"),
+        CheckConstraint(
+            "reserved_quantity + held_quantity <= total_quantity", name="booked_within_total"
+        ),
         Index("ix_offers_partner_id_id", "partner_id", "id"),
         Index("ix_offers_organization_id_id", "organization_id", "id"),
         Index("ix_offers_status_available_until", "status", "available_until"),

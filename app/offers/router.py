@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Query, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.dates import today
 from app.core.db import SessionDep
@@ -22,6 +23,7 @@ from app.core.query import (
 )
 from app.core.routing import domain_router
 from app.core.security import AnyAuth, MemberAuth
+from app.engagements.service import released_holds
 from app.geo.filters import NearDep
 from app.models import Offer
 from app.offers import service
@@ -43,9 +45,10 @@ VisibleOffer = Annotated[OfferRow, Depends(visible_offer)]
 OwnedOffer = Annotated[Offer, Depends(owned_offer)]
 
 
-def _out(response: Response, offer: Offer | OfferRow) -> OfferOut:
+async def _out(session: AsyncSession, response: Response, offer: Offer | OfferRow) -> OfferOut:
     set_etag(response, offer.version)
-    return OfferOut.of(offer, on=today())
+    released = await released_holds(session, [offer.id])
+    return OfferOut.of(offer, on=today(), released=released.get(offer.id, 0))
 
 
 @router.post(
@@ -63,7 +66,7 @@ async def create_offer(
 ) -> OfferOut:
     """Offer free capacity for one of your organisations."""
     offer = await service.create_offer(session, principal=principal, data=data, taxonomy=taxonomy)
-    return _out(response, offer)
+    return await _out(session, response, offer)
 
 
 @router.get("", response_model=Page[OfferOut], responses=problem_responses(401, 422, 503))
@@ -95,17 +98,20 @@ async def list_offers(
     )
     result = await service.list_offers(session, principal=principal, filters=filters, page=page)
     on = today()
+    released = await released_holds(session, [offer.id for offer in result.items])
     return Page[OfferOut](
-        data=[OfferOut.of(offer, on=on) for offer in result.items],
+        data=[
+            OfferOut.of(offer, on=on, released=released.get(offer.id, 0)) for offer in result.items
+        ],
         has_more=result.has_more,
         next_cursor=result.next_cursor,
     )
 
 
 @router.get("/{offer_id}", response_model=OfferOut, responses=problem_responses(401, 404, 422, 503))
-async def get_offer(offer: VisibleOffer, response: Response) -> OfferOut:
+async def get_offer(offer: VisibleOffer, session: SessionDep, response: Response) -> OfferOut:
     """Read one offer."""
-    return _out(response, offer)
+    return await _out(session, response, offer)
 
 
 @router.patch(
@@ -131,7 +137,7 @@ async def update_offer(
         if_match=if_match,
         taxonomy=taxonomy,
     )
-    return _out(response, updated)
+    return await _out(session, response, updated)
 
 
 @router.delete(
@@ -144,4 +150,4 @@ async def close_offer(
 ) -> OfferOut:
     """Close an offer (soft delete: it reads `closed`, its history stays)."""
     closed = await service.close_offer(session, offer=offer, if_match=if_match)
-    return _out(response, closed)
+    return await _out(session, response, closed)

@@ -9,7 +9,7 @@ from sqlalchemy import Row
 from app.core.schemas import OutModel, StrictModel
 from app.geo.schemas import Location
 from app.models import Offer
-from app.offers.rules import effective_status, total_quantity
+from app.offers.rules import effective_status
 from app.taxonomy.codes import CodeListField
 
 Visibility = Literal["network", "shared"]
@@ -100,15 +100,17 @@ class OfferOut(OutModel):
     visibility: Visibility
     status: OfferStatus
     total_quantity: int = Field(description="Units offered over the whole window")
-    reserved_quantity: int
-    remaining_quantity: int
+    reserved_quantity: int = Field(description="Taken by accepted engagements")
+    held_quantity: int = Field(description="Held by pending engagements that have not expired")
+    remaining_quantity: int = Field(description="total - reserved - held")
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None
 
     @classmethod
-    def of(cls, offer: Offer | OfferRow, *, on: date) -> OfferOut:
-        total = total_quantity(offer)
+    def of(cls, offer: Offer | OfferRow, *, on: date, released: int = 0) -> OfferOut:
+        """``released``: held units of holds past their expiry that no sweep has freed yet."""
+        held = max(0, offer.held_quantity - released)
         return cls(
             id=offer.id,
             partner_id=offer.partner_id,
@@ -132,9 +134,10 @@ class OfferOut(OutModel):
             service_radius_km=offer.service_radius_km,
             visibility=offer.visibility,
             status=effective_status(offer.status, offer.available_until, on=on),
-            total_quantity=total,
+            total_quantity=offer.total_quantity,
             reserved_quantity=offer.reserved_quantity,
-            remaining_quantity=max(0, total - offer.reserved_quantity),
+            held_quantity=held,
+            remaining_quantity=max(0, offer.total_quantity - offer.reserved_quantity - held),
             created_at=offer.created_at,
             updated_at=offer.updated_at,
             closed_at=offer.closed_at,

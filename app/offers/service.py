@@ -18,6 +18,7 @@ from app.core.security import Principal
 from app.geo.service import region_near
 from app.models import Offer, Organization
 from app.offers.repository import OfferRepository
+from app.offers.rules import total_quantity
 from app.offers.schemas import OfferCreate, OfferRow, OfferUpdate
 from app.organizations.repository import OrganizationRepository
 from app.organizations.service import acting_organization
@@ -33,6 +34,10 @@ class OfferNotFound(NotFound):
 
 class OfferClosed(Conflict):
     title = "Offer is closed"
+
+
+class CapacityTaken(Conflict):
+    title = "Capacity is booked"
 
 
 def _check_certifications_held(
@@ -114,6 +119,15 @@ def _check_offer(
         raise InvalidInput.at("available_until", "must not be before available_from")
     if held is not None:
         _check_certifications_held(organization, held, offer.certifications, on=on)
+    total = total_quantity(offer)
+    booked = (offer.reserved_quantity or 0) + (offer.held_quantity or 0)
+    if total < booked:
+        raise CapacityTaken(
+            f"Offer {offer.id} has {booked} units reserved or held by engagements; "
+            f"its capacity cannot drop to {total}.",
+            errors=[FieldError(field="capacity", message=f"must cover the {booked} units booked")],
+        )
+    offer.total_quantity = total
     offer.search_codes = search_terms(
         [
             ("skill", offer.skills),
@@ -161,6 +175,7 @@ async def create_offer(
         visibility=data.visibility,
         status=data.status,
         reserved_quantity=0,
+        held_quantity=0,
         created_at=now,
         updated_at=now,
     )

@@ -23,6 +23,13 @@ class Contact(StrictModel):
     )
 
 
+def contact_of(org: Organization) -> Contact | None:
+    """The organisation's contact person, or None when it gave none."""
+    if not any((org.contact_name, org.contact_email, org.contact_phone)):
+        return None
+    return Contact(name=org.contact_name, email=org.contact_email, phone=org.contact_phone)
+
+
 class CertificationIn(StrictModel):
     code: Code = Field(examples=["iso-13485"])
     valid_until: date | None = Field(default=None, description="Expiry date of the certificate")
@@ -132,12 +139,7 @@ class OrganizationOut(OutModel):
             else None
         )
         address = address_of(org)
-        has_contact = any((org.contact_name, org.contact_email, org.contact_phone))
-        contact = (
-            Contact(name=org.contact_name, email=org.contact_email, phone=org.contact_phone)
-            if has_contact
-            else None
-        )
+        contact = contact_of(org)
         return cls(
             id=org.id,
             partner_id=org.partner_id,

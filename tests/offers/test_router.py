@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.dates import today
@@ -1261,11 +1262,19 @@ async def test_list_shows_reads_derived_fields(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
     offer = await make_offer(client, market.a1, capacity={"per_week": 7, "total": 100})
-    await set_columns(session_factory, offer["id"], reserved_quantity=30)
+    await set_columns(session_factory, offer["id"], reserved_quantity=30, held_quantity=20)
     listed = (await client.get("/v1/offers", headers=market.a.headers)).json()["data"]
     assert [
-        (o["total_quantity"], o["reserved_quantity"], o["remaining_quantity"]) for o in listed
-    ] == [(100, 30, 70)]
-    await set_columns(session_factory, offer["id"], reserved_quantity=130)
+        (
+            o["total_quantity"],
+            o["reserved_quantity"],
+            o["held_quantity"],
+            o["remaining_quantity"],
+        )
+        for o in listed
+    ] == [(100, 30, 20, 50)]
+    # The database itself refuses more reserved and held than the total.
+    with pytest.raises(IntegrityError):
+        await set_columns(session_factory, offer["id"], reserved_quantity=81)
     read = (await client.get(f"/v1/offers/{offer['id']}", headers=market.a.headers)).json()
-    assert read["remaining_quantity"] == 0
+    assert read["remaining_quantity"] == 50

@@ -1,0 +1,438 @@
+"""Engagements: a buyer holds capacity on an offer, the maker accepts or declines.
+
+Business rules live here and in ``rules``; every counter change goes through the
+repository's conditional UPDATEs (see its lock order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.core.config import Settings
+from app.core.dates import today
+from app.core.db import utcnow
+from app.core.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from app.core.ids import new_id
+from app.core.pagination import PageParams, Window, window
+from app.core.security import Principal
+from app.engagements.repository import EngagementRepository, status_conditions
+from app.engagements.rules import (
+    ALLOWED,
+    TARGET,
+    Action,
+    Side,
+    as_status,
+    capacity_change,
+    covers,
+    fairness_limit,
+    may_take,
+    read_status,
+)
+from app.engagements.schemas import (
+    EngagementCreate,
+    EngagementOut,
+    EventOut,
+    MessageCreate,
+    MessageOut,
+    PartyOut,
+)
+from app.models import (
+    CapacityRequest,
+    Engagement,
+    EngagementEvent,
+    EngagementMessage,
+    Organization,
+)
+from app.offers.repository import OfferRepository
+from app.organizations.schemas import contact_of
+from app.requests.repository import RequestRepository
+from app.requests.rules import effective_status as request_status
+
+
+class EngagementNotFound(NotFound):
+    pass
+
+
+class TransitionRefused(Conflict):
+    title = "This engagement cannot make that transition"
+
+
+class CapacityUnavailable(Conflict):
+    title = "Not enough capacity left on the offer"
+
+
+class NotAParty(Forbidden):
+    title = "Only the parties of an engagement act on it"
+
+
+def sides_of(principal: Principal, engagement: Engagement) -> set[Side]:
+    sides: set[Side] = set()
+    if principal.kind == "partner":
+        if engagement.buyer_partner_id == principal.partner_id:
+            sides.add("buyer")
+        if engagement.seller_partner_id == principal.partner_id:
+            sides.add("seller")
+    elif principal.kind == "organization":
+        if engagement.buyer_organization_id == principal.organization_id:
+            sides.add("buyer")
+        if engagement.seller_organization_id == principal.organization_id:
+            sides.add("seller")
+    return sides
+
+
+async def create_engagement(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    request_id: str,
+    data: EngagementCreate,
+    settings: Settings,
+) -> Engagement:
+    """A pending hold of ``data.quantity`` units on an offer, for one of the caller's requests."""
+    now, on = utcnow(), today()
+    request = await RequestRepository(session).get_owned(request_id, principal)
+    if request is None:
+        raise NotFound(f"Request {request_id} not found.")
+    status = request_status(request.status, request.needed_by, on=on)
+    if status != "open":
+        raise Conflict(f"Request {request_id} is {status}; only open requests engage offers.")
+    offer_row = await OfferRepository(session).get_visible(data.offer_id, principal)
+    if offer_row is None:
+        raise NotFound(f"Offer {data.offer_id} not found.")
+    if offer_row.organization_id == request.organization_id:
+        raise InvalidInput.at("offer_id", "an organisation cannot engage its own offer")
+    if offer_row.capacity_unit != request.unit:
+        raise InvalidInput.at(
+            "offer_id",
+            f"the offer counts {offer_row.capacity_unit}, the request {request.unit}",
+        )
+    if data.quantity < offer_row.min_order_quantity:
+        raise InvalidInput.at(
+            "quantity", f"below the offer's minimum order of {offer_row.min_order_quantity}"
+        )
+    repository = EngagementRepository(session)
+    await repository.expire_lapsed(now=now, offer_id=offer_row.id)
+    if not await repository.hold(offer_row.id, data.quantity, on=on, now=now):
+        if offer_row.status != "active" or offer_row.available_until < on:
+            raise Conflict(f"Offer {offer_row.id} is not active; it takes no holds.")
+        remaining = max(0, await repository.remaining(offer_row.id))
+        raise CapacityUnavailable(
+            f"Offer {offer_row.id} has {remaining} units left; {data.quantity} were asked for.",
+            errors=[FieldError(field="quantity", message=f"at most {remaining} units are left")],
+        )
+    # The hold above locked the offer row, so concurrent holds of this buyer queue here.
+    limit = fairness_limit(offer_row.total_quantity, settings.engagement_hold_share)
+    already = await repository.held_by_buyer(offer_row.id, request.organization_id, now)
+    if already + data.quantity > limit:
+        raise CapacityUnavailable(
+            f"One buyer's pending holds on an offer may add up to {limit} units "
+            f"({settings.engagement_hold_share:.0%} of it); {already} are held already. "
+            "Wait for the maker's answer or cancel a hold.",
+            errors=[
+                FieldError(
+                    field="quantity",
+                    message=f"your pending holds on this offer may add up to {limit} units",
+                )
+            ],
+        )
+    engagement = Engagement(
+        id=new_id("eng"),
+        request_id=request.id,
+        offer_id=offer_row.id,
+        buyer_partner_id=request.partner_id,
+        buyer_organization_id=request.organization_id,
+        seller_partner_id=offer_row.partner_id,
+        seller_organization_id=offer_row.organization_id,
+        quantity=data.quantity,
+        status="pending",
+        expires_at=now + timedelta(hours=settings.engagement_hold_hours),
+        created_at=now,
+        updated_at=now,
+    )
+    await repository.add(engagement)
+    await repository.record(
+        engagement.id,
+        from_status=None,
+        to_status="pending",
+        actor_kind="buyer",
+        principal=principal,
+        actor_organization_id=request.organization_id,
+        note=None,
+        now=now,
+    )
+    if data.message:
+        await repository.add_message(
+            _message(engagement, "buyer", request.organization_id, principal, data.message, now)
+        )
+    return engagement
+
+
+async def transition(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    engagement_id: str,
+    action: Action,
+    note: str | None,
+) -> Engagement:
+    now = utcnow()
+    repository = EngagementRepository(session)
+    engagement = await repository.get_for_party(engagement_id, principal, for_update=True)
+    if engagement is None:
+        raise EngagementNotFound(f"Engagement {engagement_id} not found.")
+    sides = sides_of(principal, engagement)
+    if not sides:
+        raise NotAParty(f"The operator is not a party to engagement {engagement_id}.")
+    target = TARGET[action]
+    if engagement.status == target and sides & may_take(action):
+        return engagement  # a retry: already done, nothing moves twice
+    if engagement.status == "pending" and engagement.expires_at <= now:
+        await repository.expire_lapsed(now=now, offer_id=engagement.offer_id)
+        await session.refresh(engagement)
+    current = as_status(engagement.status)
+    allowed = ALLOWED.get((action, current))
+    if allowed is None:
+        raise TransitionRefused(f"Engagement {engagement_id} is {current}; it cannot {action}.")
+    acting = sorted(sides & allowed)
+    if not acting:
+        raise TransitionRefused(
+            f"Only the {' or '.join(sorted(allowed))} may {action} a {current} engagement."
+        )
+    side: Side = acting[0]
+    await repository.move(
+        engagement.offer_id, capacity_change(current, target, engagement.quantity), now=now
+    )
+    engagement.status = target
+    engagement.updated_at = now
+    if target == "accepted":
+        engagement.accepted_at = now
+    if target != "accepted":
+        engagement.closed_at = now
+    await session.flush()
+    await repository.record(
+        engagement.id,
+        from_status=current,
+        to_status=target,
+        actor_kind=side,
+        principal=principal,
+        actor_organization_id=(
+            engagement.buyer_organization_id
+            if side == "buyer"
+            else engagement.seller_organization_id
+        ),
+        note=note,
+        now=now,
+    )
+    if target == "accepted" or (current == "accepted" and target == "cancelled"):
+        await _settle_request(session, repository, engagement.request_id, now)
+    return engagement
+
+
+async def expire_lapsed_holds(session: AsyncSession) -> int:
+    """The periodic sweep: every pending hold past its expiry, a batch at a time."""
+    repository, expired = EngagementRepository(session), 0
+    while swept := await repository.expire_lapsed(now=utcnow()):
+        expired += swept
+    return expired
+
+
+async def released_holds(session: AsyncSession, offer_ids: Sequence[str]) -> dict[str, int]:
+    """Per offer, held units whose holds have lapsed but no sweep has freed yet: reads
+    subtract them so capacity reads free from ``expires_at`` on (lazy on read)."""
+    return await EngagementRepository(session).lapsed_holds(offer_ids, utcnow())
+
+
+async def _settle_request(
+    session: AsyncSession, repository: EngagementRepository, request_id: str, now: datetime
+) -> None:
+    """The request reads fulfilled while accepted engagements cover it (and open again if not)."""
+    request = (
+        await session.execute(
+            select(CapacityRequest).where(CapacityRequest.id == request_id).with_for_update()
+        )
+    ).scalar_one()
+    covered = covers(await repository.accepted_for_request(request_id), request.quantity)
+    if covered and request.status == "open":
+        request.status, request.closed_at, request.updated_at = "fulfilled", now, now
+    elif not covered and request.status == "fulfilled":
+        request.status, request.closed_at, request.updated_at = "open", None, now
+    await session.flush()
+
+
+def _message(
+    engagement: Engagement,
+    side: Side,
+    organization_id: str,
+    principal: Principal,
+    text: str,
+    now: datetime,
+) -> EngagementMessage:
+    return EngagementMessage(
+        id=new_id("emsg"),
+        engagement_id=engagement.id,
+        author_side=side,
+        author_organization_id=organization_id,
+        author_key_id=principal.key_id,
+        text=text,
+        created_at=now,
+    )
+
+
+async def get_engagement(
+    session: AsyncSession, *, principal: Principal, engagement_id: str
+) -> Engagement:
+    engagement = await EngagementRepository(session).get_for_party(engagement_id, principal)
+    if engagement is None:
+        raise EngagementNotFound(f"Engagement {engagement_id} not found.")
+    return engagement
+
+
+async def list_engagements(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    page: PageParams,
+    statuses: Sequence[str],
+    role: Side | None,
+    request_id: str | None,
+    offer_id: str | None,
+) -> Window[Engagement]:
+    now = utcnow()
+    conditions = []
+    status_clause = status_conditions(statuses, now)
+    if status_clause is not None:
+        conditions.append(status_clause)
+    if request_id is not None:
+        conditions.append(Engagement.request_id == request_id)
+    if offer_id is not None:
+        conditions.append(Engagement.offer_id == offer_id)
+    if role is not None and not principal.is_admin:
+        if principal.kind == "partner":
+            column = (
+                Engagement.buyer_partner_id if role == "buyer" else Engagement.seller_partner_id
+            )
+            conditions.append(column == principal.partner_id)
+        else:
+            column = (
+                Engagement.buyer_organization_id
+                if role == "buyer"
+                else Engagement.seller_organization_id
+            )
+            conditions.append(column == principal.organization_id)
+    rows = await EngagementRepository(session).list_page(principal, page, conditions=conditions)
+    return window(rows, page, lambda engagement: engagement.id)
+
+
+async def post_message(
+    session: AsyncSession, *, principal: Principal, engagement_id: str, data: MessageCreate
+) -> EngagementMessage:
+    engagement = await get_engagement(session, principal=principal, engagement_id=engagement_id)
+    sides = sides_of(principal, engagement)
+    if not sides:
+        raise NotAParty(f"The operator is not a party to engagement {engagement_id}.")
+    side: Side = "buyer" if "buyer" in sides else "seller"
+    organization_id = (
+        engagement.buyer_organization_id if side == "buyer" else engagement.seller_organization_id
+    )
+    message = _message(engagement, side, organization_id, principal, data.text, utcnow())
+    return await EngagementRepository(session).add_message(message)
+
+
+async def list_messages(
+    session: AsyncSession, *, principal: Principal, engagement_id: str, page: PageParams
+) -> Window[EngagementMessage]:
+    await get_engagement(session, principal=principal, engagement_id=engagement_id)
+    rows = await EngagementRepository(session).messages_page(engagement_id, page)
+    return window(rows, page, lambda message: message.id)
+
+
+# --- views ------------------------------------------------------------------------
+
+
+async def views(
+    session: AsyncSession, principal: Principal, engagements: Sequence[Engagement]
+) -> list[EngagementOut]:
+    """Engagements as the caller may see them: the other side's contact only once accepted."""
+    if not engagements:
+        return []
+    now, on = utcnow(), today()
+    organization_ids = {e.buyer_organization_id for e in engagements} | {
+        e.seller_organization_id for e in engagements
+    }
+    organizations = {
+        organization.id: organization
+        for organization in (
+            await session.execute(
+                select(Organization)
+                .options(selectinload(Organization.certifications))
+                .where(Organization.id.in_(organization_ids))
+            )
+        ).scalars()
+    }
+    events = await EngagementRepository(session).events_of([e.id for e in engagements])
+    out = []
+    for engagement in engagements:
+        sides = sides_of(principal, engagement)
+        revealed = engagement.accepted_at is not None or principal.is_admin
+
+        out.append(
+            EngagementOut(
+                id=engagement.id,
+                request_id=engagement.request_id,
+                offer_id=engagement.offer_id,
+                quantity=engagement.quantity,
+                status=read_status(engagement.status, engagement.expires_at, now=now),
+                expires_at=engagement.expires_at,
+                accepted_at=engagement.accepted_at,
+                closed_at=engagement.closed_at,
+                your_sides=sorted(sides),
+                buyer=_party(
+                    organizations[engagement.buyer_organization_id],
+                    contact="buyer" in sides or revealed,
+                    on=on,
+                ),
+                seller=_party(
+                    organizations[engagement.seller_organization_id],
+                    contact="seller" in sides or revealed,
+                    on=on,
+                ),
+                history=[_event(event) for event in events[engagement.id]],
+                created_at=engagement.created_at,
+                updated_at=engagement.updated_at,
+            )
+        )
+    return out
+
+
+def _party(organization: Organization, *, contact: bool, on: date) -> PartyOut:
+    return PartyOut(
+        organization_id=organization.id,
+        partner_id=organization.partner_id,
+        name=organization.name,
+        region=organization.region,
+        certifications=sorted(
+            c.code
+            for c in organization.certifications
+            if c.valid_until is None or c.valid_until >= on
+        ),
+        contact=contact_of(organization) if contact else None,
+    )
+
+
+def _event(event: EngagementEvent) -> EventOut:
+    return EventOut(
+        from_status=as_status(event.from_status) if event.from_status else None,
+        to_status=as_status(event.to_status),
+        actor=event.actor_kind,
+        note=event.note,
+        at=event.created_at,
+    )
+
+
+def message_view(message: EngagementMessage) -> MessageOut:
+    return MessageOut.model_validate(message)
