@@ -47,7 +47,7 @@ OwnedOffer = Annotated[Offer, Depends(owned_offer)]
 
 async def _out(session: AsyncSession, response: Response, offer: Offer | OfferRow) -> OfferOut:
     set_etag(response, offer.version)
-    released = await released_holds(session, [offer.id])
+    released = await released_holds(session, [offer])
     return OfferOut.of(offer, on=today(), released=released.get(offer.id, 0))
 
 
@@ -98,7 +98,7 @@ async def list_offers(
     )
     result = await service.list_offers(session, principal=principal, filters=filters, page=page)
     on = today()
-    released = await released_holds(session, [offer.id for offer in result.items])
+    released = await released_holds(session, result.items)
     return Page[OfferOut](
         data=[
             OfferOut.of(offer, on=on, released=released.get(offer.id, 0)) for offer in result.items

@@ -31,6 +31,15 @@ def _timestamp(name: str, *, nullable: bool = False) -> sa.Column[sa.DateTime]:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
+def _foreign_key(
+    table: str, column: str, target: str, *, ondelete: str = "RESTRICT"
+) -> sa.ForeignKeyConstraint:
+    """``column`` of ``table`` refers to ``target.id`` (named as the models name it)."""
+    return sa.ForeignKeyConstraint(
+        [column], [f"{target}.id"], name=op.f(f"fk_{table}_{column}_{target}"), ondelete=ondelete
+    )
+
+
 def _offer_columns_postgresql() -> None:
     op.alter_column("offers", "reserved_quantity", type_=sa.BigInteger())
     op.add_column(
@@ -92,42 +101,12 @@ def upgrade() -> None:
             "status IN ('pending', 'accepted', 'declined', 'cancelled', 'expired', 'fulfilled')",
             name=op.f("ck_engagements_status_known"),
         ),
-        sa.ForeignKeyConstraint(
-            ["request_id"],
-            ["requests.id"],
-            name=op.f("fk_engagements_request_id_requests"),
-            ondelete="RESTRICT",
-        ),
-        sa.ForeignKeyConstraint(
-            ["offer_id"],
-            ["offers.id"],
-            name=op.f("fk_engagements_offer_id_offers"),
-            ondelete="RESTRICT",
-        ),
-        sa.ForeignKeyConstraint(
-            ["buyer_partner_id"],
-            ["partners.id"],
-            name=op.f("fk_engagements_buyer_partner_id_partners"),
-            ondelete="RESTRICT",
-        ),
-        sa.ForeignKeyConstraint(
-            ["buyer_organization_id"],
-            ["organizations.id"],
-            name=op.f("fk_engagements_buyer_organization_id_organizations"),
-            ondelete="RESTRICT",
-        ),
-        sa.ForeignKeyConstraint(
-            ["seller_partner_id"],
-            ["partners.id"],
-            name=op.f("fk_engagements_seller_partner_id_partners"),
-            ondelete="RESTRICT",
-        ),
-        sa.ForeignKeyConstraint(
-            ["seller_organization_id"],
-            ["organizations.id"],
-            name=op.f("fk_engagements_seller_organization_id_organizations"),
-            ondelete="RESTRICT",
-        ),
+        _foreign_key("engagements", "request_id", "requests"),
+        _foreign_key("engagements", "offer_id", "offers"),
+        _foreign_key("engagements", "buyer_partner_id", "partners"),
+        _foreign_key("engagements", "buyer_organization_id", "organizations"),
+        _foreign_key("engagements", "seller_partner_id", "partners"),
+        _foreign_key("engagements", "seller_organization_id", "organizations"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_engagements")),
     )
     for name, columns in (
@@ -152,12 +131,7 @@ def upgrade() -> None:
         _id("actor_key_id", nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
         _timestamp("created_at"),
-        sa.ForeignKeyConstraint(
-            ["engagement_id"],
-            ["engagements.id"],
-            name=op.f("fk_engagement_events_engagement_id_engagements"),
-            ondelete="CASCADE",
-        ),
+        _foreign_key("engagement_events", "engagement_id", "engagements", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_engagement_events")),
     )
     op.create_index(
@@ -172,12 +146,7 @@ def upgrade() -> None:
         _id("author_key_id", nullable=True),
         sa.Column("text", sa.Text(), nullable=False),
         _timestamp("created_at"),
-        sa.ForeignKeyConstraint(
-            ["engagement_id"],
-            ["engagements.id"],
-            name=op.f("fk_engagement_messages_engagement_id_engagements"),
-            ondelete="CASCADE",
-        ),
+        _foreign_key("engagement_messages", "engagement_id", "engagements", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_engagement_messages")),
     )
     op.create_index(
