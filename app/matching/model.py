@@ -225,6 +225,21 @@ class Leaves:
 
 
 @dataclass(frozen=True, slots=True)
+class Reach:
+    """How well one wanted code is served by each code, code mix and group of offers.
+
+    A request's skill factor and its groups' bounds are then lookups: the code mixes
+    and groups of a ``Candidates`` never change, and requests ask for the same few
+    codes, so each code's reach is worked out once per index (and taxonomy).
+    """
+
+    taxonomy: object  # the taxonomy the similarities come from
+    codes: FloatArray  # (len(codes) + 1,): similarity of each code, then the sentinel's 0
+    profiles: FloatArray  # (P,): the best over each profile's codes
+    groups: FloatArray  # (G,): the best over each group's codes
+
+
+@dataclass(frozen=True, slots=True)
 class Candidates:
     """N offers as column arrays sorted by id, the form the fast scorer works on.
 
@@ -265,7 +280,7 @@ class Candidates:
     cert_valid_until: IntArray  # (Q, len(cert_codes))
     cert_verified: BoolArray  # (Q, len(cert_codes))
     leaves: Leaves
-    similarity_cache: dict[tuple[int, Kind, str], FloatArray] = field(
+    reach_cache: dict[tuple[Kind, str], Reach] = field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -323,10 +338,16 @@ def build_leaves(
     lead: IntArray,
     codes: int,
     leaf_size: int = DEFAULT_LEAF_SIZE,
+    searchable: BoolArray | None = None,
 ) -> Leaves:
-    """Groups of at most ``leaf_size`` rows: one ``partition`` each, split by place."""
+    """Groups of at most ``leaf_size`` rows: one ``partition`` each, split by place.
+
+    Only ``searchable`` rows (default: all) join a group, so rows no search may
+    return (inactive, invisible) are never looked at.
+    """
     groups: list[IntArray] = []
-    order = np.argsort(partition, kind="stable")
+    members = np.arange(partition.size) if searchable is None else np.flatnonzero(searchable)
+    order = members[np.argsort(partition[members], kind="stable")]
     bounds = np.flatnonzero(np.diff(partition[order])) + 1
     for members in np.split(order, bounds):
         if members.size:
@@ -557,6 +578,7 @@ class CandidatesBuilder:
             i32["lead"].astype(np.int64),
             len(codes_sorted),
             leaf_size,
+            b8["active"] & b8["visible"],
         )
         return Candidates(
             ids=id_array[order],
@@ -606,7 +628,9 @@ _INT_COLUMNS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+# Match and Explanation are built twenty times per search: frozen dataclasses set each
+# field through object.__setattr__, which made them a tenth of a 10k-offer search.
+@dataclass(slots=True)
 class Match:
     """One ranked offer: its score, every factor that went into it, and why."""
 
@@ -618,7 +642,7 @@ class Match:
     reasons: list[str]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Explanation:
     """The facts behind one match that the reason sentences are made from."""
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TypeVar
 
 from app.matching.model import Explanation, Kind, TaxonomyLike
+
+_Key = TypeVar("_Key")
+_Value = TypeVar("_Value")
 
 
 def is_german(language: str) -> bool:
@@ -16,54 +20,110 @@ def _number(value: float, de: bool, decimals: int = 0) -> str:
     return text.replace(",", "_").replace(".", ",").replace("_", ".") if de else text
 
 
+MEMO_SIZE = 4096  # sentences kept per kind; a full memo starts over
+
+
 class ReasonWriter:
     """Writes the reasons of many matches in one language.
 
-    One writer serves one ranking: labels and dates repeat from match to match, so
-    they are looked up and formatted once (the reasons of a page cost as much as the
-    search itself otherwise).
+    Labels, dates and most sentences repeat from match to match and from search to
+    search, so each is written once and remembered (``shared`` keeps one writer per
+    language and taxonomy): otherwise the reasons of a page cost as much as the
+    search itself.
     """
+
+    _shared: dict[bool, ReasonWriter] = {}  # noqa: RUF012 (a cache, not configuration)
+
+    @classmethod
+    def shared(cls, taxonomy: TaxonomyLike, language: str) -> ReasonWriter:
+        """The writer for ``language`` kept across searches (a new one for a new taxonomy)."""
+        de = is_german(language)
+        writer = cls._shared.get(de)
+        if writer is None or writer.taxonomy is not taxonomy:
+            writer = cls._shared[de] = cls(taxonomy, language)
+        return writer
 
     def __init__(self, taxonomy: TaxonomyLike, language: str) -> None:
         self.taxonomy = taxonomy
         self.de = is_german(language)
         self._labels: dict[str, str] = {}
         self._dates: dict[date, str] = {}
+        # Sentences that depend on a few small facts, written once per writer.
+        self._coverage: dict[tuple[int, int, int], str] = {}
+        self._certifications: dict[
+            tuple[tuple[str, ...], tuple[tuple[str, bool], ...], tuple[str, ...]], list[str]
+        ] = {}
+        self._capacity: dict[tuple[int, int, int, date], list[str]] = {}
+        self._time: dict[tuple[date, date], str] = {}
 
     def _label(self, code: str, kind: Kind = "certification") -> str:
         label = self._labels.get(code)
         if label is None:
             term = self.taxonomy.get(kind, code)
             label = term.label("de" if self.de else "en") if term is not None else code
-            self._labels[code] = label
+            _remember(self._labels, code, label)
         return label
 
     def _date(self, day: date) -> str:
         text = self._dates.get(day)
         if text is None:
             text = day.strftime("%d.%m.%Y") if self.de else day.isoformat()
-            self._dates[day] = text
+            _remember(self._dates, day, text)
         return text
 
     def __call__(self, facts: Explanation) -> list[str]:
         de = self.de
+        coverage_key = (facts.wanted, facts.fully_covered, facts.partly_covered)
+        coverage = self._coverage.get(coverage_key)
+        if coverage is None:
+            coverage = _remember(self._coverage, coverage_key, self._write_coverage(*coverage_key))
+        certification_key = (facts.required, facts.preferred_held, facts.preferred_missing)
+        certifications = self._certifications.get(certification_key)
+        if certifications is None:
+            certifications = _remember(
+                self._certifications,
+                certification_key,
+                self._write_certifications(*certification_key),
+            )
+        km = _number(facts.distance_km, de, 0 if facts.distance_km >= 10 else 1)
+        # The capacity sentence names the deliverable quantity only when it falls short.
+        short = facts.deliverable if facts.deliverable < facts.quantity else -1
+        capacity_key = (short, facts.quantity, facts.min_order_quantity, facts.needed_by)
+        capacity = self._capacity.get(capacity_key)
+        if capacity is None:
+            capacity = _remember(self._capacity, capacity_key, self._write_capacity(*capacity_key))
+        time_key = (facts.start, facts.needed_by)
+        time = self._time.get(time_key)
+        if time is None:
+            time = _remember(self._time, time_key, self._write_time(*time_key))
+        return [
+            coverage,
+            *certifications,
+            f"{km} km vom Lieferort entfernt" if de else f"{km} km from delivery point",
+            *capacity,
+            time,
+        ]
+
+    def _write_coverage(self, wanted: int, fully: int, partly: int) -> str:
+        covered = fully + partly
+        if self.de:
+            text = f"deckt {covered} von {wanted} gesuchten Fähigkeiten/Produkten ab"
+            return text + (f" ({partly} davon teilweise)" if partly else "")
+        text = f"covers {covered} of {wanted} wanted skills/products"
+        return text + (f" ({partly} partly)" if partly else "")
+
+    def _write_certifications(
+        self,
+        required: tuple[str, ...],
+        preferred_held: tuple[tuple[str, bool], ...],
+        preferred_missing: tuple[str, ...],
+    ) -> list[str]:
+        de = self.de
         reasons: list[str] = []
-        # skill / product coverage
-        covered = facts.fully_covered + facts.partly_covered
-        if de:
-            text = f"deckt {covered} von {facts.wanted} gesuchten Fähigkeiten/Produkten ab"
-            if facts.partly_covered:
-                text += f" ({facts.partly_covered} davon teilweise)"
-        else:
-            text = f"covers {covered} of {facts.wanted} wanted skills/products"
-            if facts.partly_covered:
-                text += f" ({facts.partly_covered} partly)"
-        reasons.append(text)
-        # certifications
-        for code in facts.required:
+        for code in required:
             label = self._label(code)
             reasons.append(f"erfüllt die Pflichtzertifizierung {label}" if de else f"holds {label}")
-        for code, verified in facts.preferred_held:
+        for code, verified in preferred_held:
             label = self._label(code)
             if de:
                 reasons.append(
@@ -71,44 +131,53 @@ class ReasonWriter:
                 )
             else:
                 reasons.append(f"holds {label} ({'verified' if verified else 'not verified'})")
-        for code in facts.preferred_missing:
+        for code in preferred_missing:
             label = self._label(code)
             reasons.append(f"{label} fehlt" if de else f"lacks {label}")
-        # distance
-        km = _number(facts.distance_km, de, 0 if facts.distance_km >= 10 else 1)
-        reasons.append(f"{km} km vom Lieferort entfernt" if de else f"{km} km from delivery point")
-        # capacity
-        quantity = _number(facts.quantity, de)
-        by = self._date(facts.needed_by)
-        if facts.deliverable >= facts.quantity:
+        return reasons
+
+    def _write_capacity(
+        self, short: int, wanted: int, min_order_quantity: int, needed_by: date
+    ) -> list[str]:
+        de = self.de
+        quantity = _number(wanted, de)
+        by = self._date(needed_by)
+        reasons: list[str] = []
+        if short < 0:
             reasons.append(
                 f"kann die ganze Menge ({quantity}) bis {by} liefern"
                 if de
                 else f"can deliver all {quantity} by {by}"
             )
         else:
-            deliverable = _number(facts.deliverable, de)
+            deliverable = _number(short, de)
             reasons.append(
                 f"kann {deliverable} von {quantity} bis {by} liefern"
                 if de
                 else f"can deliver {deliverable} of {quantity} by {by}"
             )
-        if facts.min_order_quantity > facts.quantity:
-            moq = _number(facts.min_order_quantity, de)
+        if min_order_quantity > wanted:
+            moq = _number(min_order_quantity, de)
             reasons.append(
                 f"Mindestbestellmenge {moq} liegt über der gesuchten Menge"
                 if de
                 else f"minimum order {moq} exceeds the quantity wanted"
             )
-        # time
-        days = (facts.needed_by - facts.start).days
-        start = self._date(facts.start)
-        reasons.append(
-            f"Lieferbeginn ab {start}, {days} Tage vor dem Bedarfstermin"
-            if de
-            else f"can start {start}, {days} days before needed"
-        )
         return reasons
+
+    def _write_time(self, start: date, needed_by: date) -> str:
+        days = (needed_by - start).days
+        text = self._date(start)
+        if self.de:
+            return f"Lieferbeginn ab {text}, {days} Tage vor dem Bedarfstermin"
+        return f"can start {text}, {days} days before needed"
+
+
+def _remember(memo: dict[_Key, _Value], key: _Key, value: _Value) -> _Value:
+    if len(memo) >= MEMO_SIZE:
+        memo.clear()
+    memo[key] = value
+    return value
 
 
 def build_reasons(facts: Explanation, taxonomy: TaxonomyLike, language: str) -> list[str]:

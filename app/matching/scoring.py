@@ -27,7 +27,6 @@ from app.matching.model import (
     FACTORS,
     FULL_TIME_DAYS,
     MOQ_PENALTY,
-    NOT_HELD,
     UNVERIFIED_CREDIT,
     VERIFIED_CREDIT,
     After,
@@ -36,8 +35,10 @@ from app.matching.model import (
     Explanation,
     FloatArray,
     IntArray,
+    Kind,
     Leaves,
     Match,
+    Reach,
     TaxonomyLike,
     Viewer,
     Want,
@@ -92,7 +93,7 @@ class _Query:
     weights: dict[str, float]
     today: int
     needed_by: int
-    similarities: list[FloatArray]  # per wanted code: similarity of each code (+ sentinel 0)
+    reaches: list[Reach]  # per wanted code
     unit: int
     region: int | None
     partner: int | None  # None: sees every offer
@@ -100,25 +101,35 @@ class _Query:
     preferred: list[IntArray]
 
 
-def _similarities(want: Want, c: Candidates, taxonomy: TaxonomyLike) -> list[FloatArray]:
+def _reaches(want: Want, c: Candidates, taxonomy: TaxonomyLike) -> list[Reach]:
     out = []
     for wanted_kind, code in want.wanted:
-        key = (id(taxonomy), wanted_kind, code)
-        values = c.similarity_cache.get(key)
-        if values is None:
-            values = np.array(
-                [
-                    taxonomy.cross_similarity(
-                        code, offered, wanted_kind=wanted_kind, offered_kind=offered_kind
-                    )
-                    for offered_kind, offered in c.codes
-                ]
-                + [0.0],
-                dtype=np.float64,
-            )
-            c.similarity_cache[key] = values
-        out.append(values)
+        reach = c.reach_cache.get((wanted_kind, code))
+        if reach is None or reach.taxonomy is not taxonomy:
+            reach = _reach(wanted_kind, code, c, taxonomy)
+            c.reach_cache[(wanted_kind, code)] = reach
+        out.append(reach)
     return out
+
+
+def _reach(wanted_kind: Kind, code: str, c: Candidates, taxonomy: TaxonomyLike) -> Reach:
+    similarity = np.array(
+        [
+            taxonomy.cross_similarity(
+                code, offered, wanted_kind=wanted_kind, offered_kind=offered_kind
+            )
+            for offered_kind, offered in c.codes
+        ]
+        + [0.0],
+        dtype=np.float64,
+    )
+    profiles = np.zeros(c.profile_start.size - 1, dtype=np.float64)
+    if profiles.size:  # every profile names at least one code (or the sentinel)
+        profiles = np.maximum.reduceat(similarity[c.profile_codes], c.profile_start[:-1])
+    groups = np.zeros(len(c.leaves), dtype=np.float64)
+    if groups.size:
+        groups = np.maximum.reduceat(similarity[c.leaves.group_codes], c.leaves.code_start[:-1])
+    return Reach(taxonomy, similarity, profiles, groups)
 
 
 def _cert_columns(c: Candidates, code: str) -> IntArray:
@@ -155,7 +166,7 @@ def _prepare(
         weights=weights,
         today=want.today.toordinal(),
         needed_by=want.needed_by.toordinal(),
-        similarities=_similarities(want, c, taxonomy),
+        reaches=_reaches(want, c, taxonomy),
         unit=c.units.index(want.unit),
         region=region_index,
         partner=partner,
@@ -183,14 +194,10 @@ def _group_bounds(q: _Query, c: Candidates) -> tuple[IntArray, FloatArray]:
     want = q.want
     possible = leaves.until_max >= q.today
     # skill: per wanted code, the best similarity among the group's codes
-    heads = leaves.code_start[:-1]
     skill = np.zeros(len(leaves), dtype=np.float64)
-    covered = np.zeros(len(leaves), dtype=np.bool_)
-    for similarity in q.similarities:
-        best = np.maximum.reduceat(similarity[leaves.group_codes], heads)
-        covered |= best > 0.0
-        skill = skill + best
-    possible &= covered
+    for reach in q.reaches:
+        skill = skill + reach.groups
+    possible &= skill > 0.0
     for columns in q.required:
         possible &= _any_bit(leaves.cert_bits, columns)
     start = np.maximum(leaves.from_min, q.today + leaves.lead_min)
@@ -215,7 +222,7 @@ def _group_bounds(q: _Query, c: Candidates) -> tuple[IntArray, FloatArray]:
         certification = credit / len(q.preferred)
     start = start[groups]
     bound = (
-        q.weights["skill"] * (skill[groups] / len(q.similarities))
+        q.weights["skill"] * (skill[groups] / len(q.reaches))
         + q.weights["certification"] * certification
         + q.weights["distance"] * np.exp(-nearest / DISTANCE_SCALE_KM)
         + q.weights["capacity"] * np.minimum(1.0, deliverable[groups] / want.quantity)
@@ -229,30 +236,20 @@ def _certification_credit(
     q: _Query, c: Candidates, rows: IntArray, columns: IntArray
 ) -> FloatArray:
     """Per row: the best credit among the matching held certifications valid on needed_by."""
-    if not columns.size:
-        return np.zeros(rows.size, dtype=np.float64)
+    best = np.zeros(rows.size, dtype=np.float64)
     profiles = c.cert_profile[rows]
-    valid_until = c.cert_valid_until[np.ix_(profiles, columns)]
-    valid = (valid_until != NOT_HELD) & (valid_until >= q.needed_by)
-    verified = c.cert_verified[np.ix_(profiles, columns)]
-    credit = np.where(valid, np.where(verified, VERIFIED_CREDIT, UNVERIFIED_CREDIT), 0.0)
-    best: FloatArray = credit.max(axis=1)
+    for column in columns.tolist():  # usually one: a code without narrower codes held
+        valid_until = c.cert_valid_until[profiles, column]
+        credit = np.where(c.cert_verified[profiles, column], VERIFIED_CREDIT, UNVERIFIED_CREDIT)
+        # NOT_HELD is below every needed_by ordinal
+        best = np.maximum(best, np.where(valid_until >= q.needed_by, credit, 0.0))
     return best
 
 
-def _coverage(q: _Query, c: Candidates, rows: IntArray) -> FloatArray:
-    """(rows, wanted codes): the best similarity any code of the row's offer gives."""
-    best = np.zeros((rows.size, len(q.similarities)), dtype=np.float64)
-    if not rows.size:
-        return best
-    profiles, inverse = np.unique(c.profile[rows], return_inverse=True)
-    starts = c.profile_start[profiles]
-    lengths = c.profile_start[profiles + 1] - starts
-    heads = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    flat = c.profile_codes[np.repeat(starts - heads, lengths) + np.arange(int(lengths.sum()))]
-    for k, similarity in enumerate(q.similarities):
-        best[:, k] = np.maximum.reduceat(similarity[flat], heads)[inverse]
-    return best
+def _coverage(q: _Query, c: Candidates, rows: IntArray) -> list[FloatArray]:
+    """Per wanted code: the best similarity any code of each row's offer gives."""
+    profiles = c.profile[rows]
+    return [reach.profiles[profiles] for reach in q.reaches]
 
 
 @dataclass(slots=True)
@@ -270,10 +267,18 @@ class _Scored:
 
 
 def _score_rows(
-    q: _Query, c: Candidates, rows: IntArray, allowed: BoolArray | None, after: After | None
+    q: _Query,
+    c: Candidates,
+    rows: IntArray,
+    *,
+    allowed: BoolArray | None,
+    after: After | None,
+    limit: int,
+    floor: float,
 ) -> _Scored:
+    """The best ``limit`` of ``rows`` that pass every hard filter and score >= ``floor``."""
     want = q.want
-    keep = c.active[rows] & c.visible[rows] & (c.available_until[rows] >= q.today)
+    keep = c.available_until[rows] >= q.today  # leaves hold only active, visible rows
     keep &= c.unit[rows] == q.unit
     if q.partner is not None:
         keep &= c.shared[rows] | (c.partner[rows] == q.partner)
@@ -284,12 +289,7 @@ def _score_rows(
     rows = rows[keep]
     for columns in q.required:
         rows = rows[_certification_credit(q, c, rows, columns) > 0.0]
-    distance = haversine_array(want.lat, want.lon, c.lat[rows], c.lon[rows])
-    near = ~(c.service_radius_km[rows] < distance)  # NaN radius: unlimited
-    if want.max_distance_km is not None:
-        near &= distance <= want.max_distance_km
-    rows, distance = rows[near], distance[near]
-
+    # Cheap per-row tests before the trigonometry.
     available_from = c.available_from[rows]
     available_until = c.available_until[rows]
     per_week = c.per_week[rows].astype(np.int64)  # x days: 64 bits
@@ -298,21 +298,28 @@ def _score_rows(
     total = window_total(per_week, c.capacity_total[rows], available_from, available_until)
     in_time = per_week * np.maximum(0, end - start + 1) // 7
     deliverable = np.maximum(0, np.minimum(total, in_time) - c.reserved[rows])
-    best = _coverage(q, c, rows)
-    ok = (deliverable > 0) & (best.max(axis=1, initial=0.0) > 0.0)
-    rows, distance, start, deliverable, best = (
+    best = _coverage(q, c, rows)  # per wanted code
+    covered = np.zeros(rows.size, dtype=np.float64)
+    for values in best:  # summed in the reference's order so the floats agree exactly
+        covered = covered + values
+    ok = np.flatnonzero((deliverable > 0) & (covered > 0.0))
+    rows, start, deliverable, covered = rows[ok], start[ok], deliverable[ok], covered[ok]
+    best = [values[ok] for values in best]
+
+    distance = haversine_array(want.lat, want.lon, c.lat[rows], c.lon[rows])
+    near = ~(c.service_radius_km[rows] < distance)  # NaN radius: unlimited
+    if want.max_distance_km is not None:
+        near &= distance <= want.max_distance_km
+    ok = np.flatnonzero(near)
+    rows, distance, start, deliverable, covered = (
         rows[ok],
         distance[ok],
         start[ok],
         deliverable[ok],
-        best[ok],
+        covered[ok],
     )
-
-    # Factors, summed in the same order as the reference so the floats agree exactly.
-    covered = np.zeros(rows.size, dtype=np.float64)
-    for k in range(best.shape[1]):
-        covered = covered + best[:, k]
-    skill = covered / best.shape[1]
+    best = [values[ok] for values in best]
+    skill = covered / len(best)
 
     preferred = [_certification_credit(q, c, rows, columns) for columns in q.preferred]
     certification = np.ones(rows.size, dtype=np.float64)
@@ -340,13 +347,28 @@ def _score_rows(
     for name in FACTORS:
         score = score + q.weights[name] * factors[name]
     score = quantise_array(np.minimum(1.0, score))
-    scored = _Scored(rows, score, factors, distance, start, deliverable, best, preferred)
+    contender = score >= floor
     if after is not None:
-        later = (score < after.score) | (
+        contender &= (score < after.score) | (
             (score == after.score) & (c.ids[rows] > np.bytes_(after.offer_id.encode()))
         )
-        scored = _select(scored, np.flatnonzero(later))
-    return scored
+    chosen = np.flatnonzero(contender)
+    if chosen.size > limit:
+        # Only the best ``limit`` can make the page: keep every row scoring at least
+        # the limit-th best score (ties included) before ordering.
+        cut = np.partition(score[chosen], chosen.size - limit)[chosen.size - limit]
+        chosen = chosen[score[chosen] >= cut]
+    chosen = chosen[np.lexsort((rows[chosen], -score[chosen]))][:limit]
+    return _Scored(
+        rows=rows[chosen],
+        score=score[chosen],
+        factors={name: values[chosen] for name, values in factors.items()},
+        distance=distance[chosen],
+        start=start[chosen],
+        deliverable=deliverable[chosen],
+        best=np.column_stack([values[chosen] for values in best]),
+        preferred=[values[chosen] for values in preferred],
+    )
 
 
 def _nothing(wanted: int, preferred: int) -> _Scored:
@@ -391,11 +413,9 @@ def _concat(a: _Scored, b: _Scored) -> _Scored:
     )
 
 
-def _top(s: _Scored, limit: int, min_score: float) -> _Scored:
-    """The best ``limit`` rows scoring at least ``min_score``: score desc, then id (row) asc."""
-    chosen = np.flatnonzero(s.score >= min_score)
-    order = chosen[np.lexsort((s.rows[chosen], -s.score[chosen]))][:limit]
-    return _select(s, order)
+def _top(s: _Scored, limit: int) -> _Scored:
+    """The best ``limit`` rows: score descending, then id (row) ascending."""
+    return _select(s, np.lexsort((s.rows, -s.score))[:limit])
 
 
 def _groups_rows(c: Candidates, groups: IntArray) -> IntArray:
@@ -422,11 +442,11 @@ def _search(
     ranked = live[np.argsort(-group_bounds[live], kind="stable")]
     order, bounds = groups[ranked], group_bounds[ranked]
     sizes = c.leaves.start[order + 1] - c.leaves.start[order]
-    best = _nothing(len(q.similarities), len(q.preferred))
+    best: _Scored | None = None
     i = 0
     while i < order.size:
         threshold = min_score
-        if best.rows.size >= limit:
+        if best is not None and best.rows.size >= limit:
             threshold = max(threshold, float(best.score[limit - 1]))
         if bounds[i] + BOUND_SLACK < threshold:
             break
@@ -435,11 +455,19 @@ def _search(
         while j < order.size and taken < batch_rows and bounds[j] + BOUND_SLACK >= threshold:
             taken += int(sizes[j])
             j += 1
-        batch = _score_rows(q, c, _groups_rows(c, order[i:j]), allowed, after)
-        best = _top(_concat(best, batch), limit, min_score)
+        batch = _score_rows(
+            q,
+            c,
+            _groups_rows(c, order[i:j]),
+            allowed=allowed,
+            after=after,
+            limit=limit,
+            floor=threshold,
+        )
+        best = batch if best is None else _top(_concat(best, batch), limit)
         batch_rows = min(2 * batch_rows, MAX_BATCH_ROWS)
         i = j
-    return best
+    return best if best is not None else _nothing(len(q.reaches), len(q.preferred))
 
 
 def score_offers(
@@ -497,11 +525,13 @@ def _matches(
     partly = ((found.best > 0.0) & (found.best < 1.0)).sum(axis=1).tolist()
     preferred = [values.tolist() for values in found.preferred]
     minimum_orders = c.min_order_quantity[found.rows].tolist()
-    reasons = ReasonWriter(taxonomy, language)
+    offer_ids = [raw.decode() for raw in c.ids[found.rows].tolist()]
+    wanted = len(q.reaches)
+    names = tuple(found.factors)
+    reasons = ReasonWriter.shared(taxonomy, language)
     matches = []
-    for i, (row, score, deliverable, start) in enumerate(
+    for i, (score, deliverable, start) in enumerate(
         zip(
-            found.rows.tolist(),
             found.score.tolist(),
             found.deliverable.tolist(),
             found.start.tolist(),
@@ -513,7 +543,7 @@ def _matches(
             for code, values in zip(want.preferred_certifications, preferred, strict=True)
         ]
         facts = Explanation(
-            wanted=len(q.similarities),
+            wanted=wanted,
             fully_covered=fully[i],
             partly_covered=partly[i],
             required=want.required_certifications,
@@ -530,9 +560,9 @@ def _matches(
         )
         matches.append(
             Match(
-                offer_id=c.offer_id(row),
+                offer_id=offer_ids[i],
                 score=score,
-                breakdown=dict(zip(found.factors, breakdowns[i], strict=True)),
+                breakdown=dict(zip(names, breakdowns[i], strict=True)),
                 distance_km=distances[i],
                 deliverable_quantity=deliverable,
                 reasons=reasons(facts),

@@ -34,6 +34,7 @@ PARENT_CREDIT = 0.6  # offered code is the wanted code's parent; halves per furt
 SIBLING_CREDIT = 0.3  # same parent, different leaf
 FAMILY_CREDIT = 0.1  # same top-level family, otherwise unrelated
 VIA_PRODUCT_CREDIT = 0.8  # a skill reached through a product's "made with" relation
+MEMO_SIZE = 100_000  # similarities remembered per taxonomy (bounds memory for huge vocabularies)
 
 
 class TaxonomyError(ValueError):
@@ -72,6 +73,13 @@ class Taxonomy:
     usually_needs: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # (offered skill, wanted skill) -> strength in [0, 1]
     transfers: Mapping[tuple[str, str], float] = field(default_factory=dict)
+    # Answers already worked out: the vocabulary never changes, the scorer asks again.
+    _product_skills: dict[str, frozenset[str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _cross: dict[tuple[str, str, CodeKind, CodeKind], float] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     # -- lookups -------------------------------------------------------------
 
@@ -97,7 +105,12 @@ class Taxonomy:
 
     def product_skills(self, product: str) -> frozenset[str]:
         """Skills that make a product: its own, its ancestors' and its variants' entries."""
-        return self._product_relation(self.made_with, product)
+        skills = self._product_skills.get(product)
+        if skills is None:
+            skills = self._product_relation(self.made_with, product)
+            if len(self._product_skills) < MEMO_SIZE:
+                self._product_skills[product] = skills
+        return skills
 
     def product_certifications(self, product: str) -> frozenset[str]:
         """Certifications a product usually needs (inherited like ``product_skills``)."""
@@ -147,6 +160,17 @@ class Taxonomy:
         ``0.8 x`` the best skill similarity. Certifications relate only to
         certifications.
         """
+        key = (wanted, offered, wanted_kind, offered_kind)
+        value = self._cross.get(key)
+        if value is None:
+            value = self._cross_similarity(wanted, offered, wanted_kind, offered_kind)
+            if len(self._cross) < MEMO_SIZE:
+                self._cross[key] = value
+        return value
+
+    def _cross_similarity(
+        self, wanted: str, offered: str, wanted_kind: CodeKind, offered_kind: CodeKind
+    ) -> float:
         if wanted_kind == offered_kind:
             return self.similarity(wanted, offered, kind=wanted_kind)
         if {wanted_kind, offered_kind} != {"skill", "product"}:
