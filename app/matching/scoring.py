@@ -51,7 +51,8 @@ from app.matching.reasons import ReasonWriter
 __all__ = ["haversine_array", "score_offers"]
 
 FIRST_BATCH_ROWS = 1024  # rows scored before the stopping bound is first checked; each
-MAX_BATCH_ROWS = 16384  # later step takes twice as many, up to this (bench/README.md)
+BATCH_GROWTH = 4  # later step takes this many times as many (a batch has a fixed cost),
+MAX_BATCH_ROWS = 16384  # up to this (bench/README.md)
 BOUND_SLACK = 1e-9  # bounds are compared with this much room for float rounding
 
 
@@ -279,7 +280,8 @@ def _score_rows(
     """The best ``limit`` of ``rows`` that pass every hard filter and score >= ``floor``."""
     want = q.want
     keep = c.available_until[rows] >= q.today  # leaves hold only active, visible rows
-    keep &= c.unit[rows] == q.unit
+    if len(c.units) > 1:  # _prepare checked that the one unit there is, is the one wanted
+        keep &= c.unit[rows] == q.unit
     if q.partner is not None:
         keep &= c.shared[rows] | (c.partner[rows] == q.partner)
     if q.region is not None:
@@ -465,7 +467,7 @@ def _search(
             floor=threshold,
         )
         best = batch if best is None else _top(_concat(best, batch), limit)
-        batch_rows = min(2 * batch_rows, MAX_BATCH_ROWS)
+        batch_rows = min(BATCH_GROWTH * batch_rows, MAX_BATCH_ROWS)
         i = j
     return best if best is not None else _nothing(len(q.reaches), len(q.preferred))
 
@@ -517,55 +519,75 @@ def _matches(
     # Plain lists from here on: indexing numpy scalars one by one costs more than
     # the whole vectorised search at small N.
     want = q.want
-    breakdowns = list(
-        zip(*(quantise_array(values).tolist() for values in found.factors.values()), strict=True)
-    )
+    names = tuple(found.factors)
+    breakdowns = [
+        dict(zip(names, values, strict=True))
+        for values in zip(
+            *(quantise_array(v).tolist() for v in found.factors.values()), strict=True
+        )
+    ]
     distances = quantise_array(found.distance, DISTANCE_DECIMALS).tolist()
     fully = (found.best >= 1.0).sum(axis=1).tolist()
     partly = ((found.best > 0.0) & (found.best < 1.0)).sum(axis=1).tolist()
-    preferred = [values.tolist() for values in found.preferred]
+    certifications = _preferred_facts(
+        want.preferred_certifications, found.preferred, found.rows.size
+    )
     minimum_orders = c.min_order_quantity[found.rows].tolist()
     offer_ids = [raw.decode() for raw in c.ids[found.rows].tolist()]
+    starts = [date.fromordinal(day) for day in found.start.tolist()]
     wanted = len(q.reaches)
-    names = tuple(found.factors)
     reasons = ReasonWriter.shared(taxonomy, language)
     matches = []
-    for i, (score, deliverable, start) in enumerate(
-        zip(
-            found.score.tolist(),
-            found.deliverable.tolist(),
-            found.start.tolist(),
-            strict=True,
-        )
+    for i, (score, deliverable) in enumerate(
+        zip(found.score.tolist(), found.deliverable.tolist(), strict=True)
     ):
-        credits = [
-            (code, values[i])
-            for code, values in zip(want.preferred_certifications, preferred, strict=True)
-        ]
+        held, missing = certifications[i]
         facts = Explanation(
             wanted=wanted,
             fully_covered=fully[i],
             partly_covered=partly[i],
             required=want.required_certifications,
-            preferred_held=tuple(
-                (code, credit >= VERIFIED_CREDIT) for code, credit in credits if credit > 0.0
-            ),
-            preferred_missing=tuple(code for code, credit in credits if credit == 0.0),
+            preferred_held=held,
+            preferred_missing=missing,
             distance_km=distances[i],
             deliverable=deliverable,
             quantity=want.quantity,
             min_order_quantity=minimum_orders[i],
-            start=date.fromordinal(start),
+            start=starts[i],
             needed_by=want.needed_by,
         )
         matches.append(
             Match(
                 offer_id=offer_ids[i],
                 score=score,
-                breakdown=dict(zip(names, breakdowns[i], strict=True)),
+                breakdown=breakdowns[i],
                 distance_km=distances[i],
                 deliverable_quantity=deliverable,
                 reasons=reasons(facts),
             )
         )
     return matches
+
+
+def _preferred_facts(
+    codes: tuple[str, ...], credits: list[FloatArray], matches: int
+) -> list[tuple[tuple[tuple[str, bool], ...], tuple[str, ...]]]:
+    """Per match: the preferred certifications held (code, verified) and those missing.
+
+    Credits take a few values (0, unverified, verified), so most matches share one
+    answer and each distinct one is worked out once.
+    """
+    if not codes:
+        return [((), ())] * matches
+    answers: dict[tuple[float, ...], tuple[tuple[tuple[str, bool], ...], tuple[str, ...]]] = {}
+    out = []
+    for row in zip(*(values.tolist() for values in credits), strict=True):
+        answer = answers.get(row)
+        if answer is None:
+            pairs = list(zip(codes, row, strict=True))
+            answer = answers[row] = (
+                tuple((code, credit >= VERIFIED_CREDIT) for code, credit in pairs if credit > 0.0),
+                tuple(code for code, credit in pairs if credit == 0.0),
+            )
+        out.append(answer)
+    return out
