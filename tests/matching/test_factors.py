@@ -16,6 +16,8 @@ from app.matching.model import (
     DEFAULT_WEIGHTS,
     DISTANCE_SCALE_KM,
     HeldCertification,
+    Kind,
+    Labelled,
     build_candidates,
     quantise,
     quantise_array,
@@ -203,6 +205,29 @@ def test_a_related_skill_counts_through_the_hierarchy_and_transfers() -> None:
 
 def test_no_covered_code_is_not_a_match() -> None:
     assert only(make_want(), make_offer(skills=("metal.welding",))) is None
+
+
+class _NothingAlike:
+    """A vocabulary in which no code serves any other (labels as the real one)."""
+
+    def similarity(self, wanted: str, offered: str, *, kind: Kind = "skill") -> float:
+        return 0.0
+
+    def cross_similarity(
+        self, wanted: str, offered: str, *, wanted_kind: Kind, offered_kind: Kind
+    ) -> float:
+        return 0.0
+
+    def get(self, kind: Kind, code: str) -> Labelled | None:
+        return TAXONOMY.get(kind, code)
+
+
+def test_similarities_kept_with_an_index_follow_a_new_taxonomy() -> None:
+    candidates = build_candidates([make_offer()])
+    want = make_want()
+    assert score_offers(want, candidates, TAXONOMY, limit=5)
+    assert score_offers(want, candidates, _NothingAlike(), limit=5) == []
+    assert score_offers(want, candidates, TAXONOMY, limit=5)
 
 
 # -- certifications ----------------------------------------------------------------------
