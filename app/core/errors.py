@@ -244,6 +244,13 @@ async def _handle_http_exception(request: Request, exc: Exception) -> Response:
     )
 
 
+# PostgreSQL SQLSTATEs that mean the database cannot be used now, whatever the statement:
+# class 08 connection exception, 53 insufficient resources (too many connections), 57P
+# operator intervention (shutting down, starting up, database dropped), and 3D000: the
+# configured database does not exist (yet).
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57P", "3D000")
+
+
 def is_database_unavailable(exc: BaseException) -> bool:
     """True when the database cannot be reached (as opposed to a bug in a statement)."""
     if isinstance(exc, PoolTimeoutError | DisconnectionError | ConnectionError | TimeoutError):
@@ -252,6 +259,9 @@ def is_database_unavailable(exc: BaseException) -> bool:
         if exc.connection_invalidated:
             return True
         orig = exc.orig
+        sqlstate = getattr(orig, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
+            return True
         text = str(orig).lower()
         markers = (
             "connection refused",

@@ -20,10 +20,13 @@ def unreachable_urls(tmp_path: Path) -> list[str]:
         "postgresql+asyncpg://postgres@127.0.0.1:1/capmatch",
         # A directory that does not exist: SQLite cannot open the file.
         f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'nowhere.db'}",
+        # The server answers but the configured database is not there (dropped, or not
+        # created yet). Where no server runs, this is the first case again.
+        "postgresql+asyncpg://postgres@127.0.0.1:5432/capmatch_no_such_database",
     ]
 
 
-@pytest.fixture(params=[0, 1], ids=["postgresql", "sqlite"])
+@pytest.fixture(params=[0, 1, 2], ids=["postgresql", "sqlite", "postgresql-no-database"])
 async def down_client(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[httpx.AsyncClient]:
