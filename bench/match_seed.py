@@ -358,6 +358,26 @@ def _draw_codes(
     return (hits * (1 << np.arange(len(codes), dtype=np.int64))).sum(axis=1)
 
 
+ID_ALPHABET = np.frombuffer(b"0123456789ABCDEFGHJKMNPQRSTVWXYZ", dtype=np.uint8)  # Crockford
+ID_SPAN_DAYS = 730  # ids were made over the two years before today
+
+
+def ulid_like_ids(prefix: str, count: int, rng: np.random.Generator, today: date) -> list[str]:
+    """Ids shaped like ``app.core.ids.new_id``'s (prefix, 10 time and 16 random characters).
+
+    Their length and shared leading characters are what the index stores, so the
+    benchmark's memory figures hold for real ids.
+    """
+    end_ms = int(datetime(today.year, today.month, today.day, tzinfo=UTC).timestamp() * 1000)
+    made_ms = end_ms - rng.integers(0, ID_SPAN_DAYS * 86_400_000, size=count, dtype=np.int64)
+    digits = np.empty((count, 26), dtype=np.uint8)
+    for k in range(10):
+        digits[:, k] = (made_ms >> (5 * (9 - k))) & 31
+    digits[:, 10:] = rng.integers(0, 32, size=(count, 16), dtype=np.uint8)
+    bodies = ID_ALPHABET[digits].view("S26").ravel()
+    return [f"{prefix}_{body.decode()}" for body in bodies.tolist()]
+
+
 def generate_market(n_offers: int, seed: int, places: Places, today: date) -> Market:
     rng = np.random.default_rng(seed)
     n_orgs = max(1, math.ceil(n_offers / OFFERS_PER_ORGANIZATION))
@@ -438,10 +458,10 @@ def generate_market(n_offers: int, seed: int, places: Places, today: date) -> Ma
         n_offers,
         p=[0.4, 0.05, 0.1, 0.15, 0.15, 0.1, 0.05],
     )
-    width = len(str(n_offers))
+    ids = np.random.default_rng([seed, 1])  # a stream of its own: the market stays as it was
     return Market(
         today=today,
-        org_ids=[f"org_bench{i:0{width}d}" for i in range(n_orgs)],
+        org_ids=ulid_like_ids("org", n_orgs, ids, today),
         org_archetype=org_archetype,
         org_lat=org_lat,
         org_lon=org_lon,
@@ -452,7 +472,7 @@ def generate_market(n_offers: int, seed: int, places: Places, today: date) -> Ma
         cert_valid_until=cert_valid_until,
         cert_verified=cert_verified,
         # Ids in random order relative to everything else, so ties break arbitrarily.
-        offer_ids=[f"off_bench{i:0{width}d}" for i in rng.permutation(n_offers).tolist()],
+        offer_ids=ulid_like_ids("off", n_offers, ids, today),
         offer_org=offer_org,
         offer_profile=offer_profile,
         profiles=profiles,

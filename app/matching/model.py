@@ -23,6 +23,7 @@ IntArray = npt.NDArray[np.int64]
 # hold them and a million offers take half the memory. Arithmetic that can grow (per
 # week x days) is done in 64 bits after gathering the rows it needs.
 Int32Array = npt.NDArray[np.int32]
+SmallInts = npt.NDArray[np.signedinteger[Any]]  # int8 to int64, whatever holds the values
 BoolArray = npt.NDArray[np.bool_]
 
 FACTORS: tuple[str, ...] = ("skill", "certification", "distance", "capacity", "time")
@@ -249,33 +250,40 @@ class Candidates:
     ``cert_profile[i]`` at the certifications its organisation holds
     (``cert_valid_until[q, j]``: ordinal until which ``cert_codes[j]`` is held,
     ``NOT_HELD`` or ``NO_EXPIRY``). Partners, units and regions are interned.
+
+    Memory is what limits the index (bench/README.md), so ids drop the start all of
+    them share (``id_prefix``: ``off_01`` for ids made within a year or two), and small
+    numbers (units, partners, regions, code mixes, lead times, booked units) take the
+    narrowest integer type that holds the values present. Arithmetic on them widens
+    first: ``today + lead_time_days`` would overflow 16 bits.
     """
 
-    ids: npt.NDArray[np.bytes_]
+    id_prefix: str
+    ids: npt.NDArray[np.bytes_]  # each offer id without id_prefix
     lat: FloatArray
     lon: FloatArray
     service_radius_km: FloatArray  # NaN: unlimited
     per_week: Int32Array
     capacity_total: Int32Array  # -1: none, per-week capacity over the window instead
-    reserved: IntArray  # reserved + held: sums of engagements may pass 32 bits
+    reserved: SmallInts  # reserved + held: sums of engagements may pass 32 bits
     available_from: Int32Array  # date ordinals
     available_until: Int32Array
-    lead_time_days: Int32Array
+    lead_time_days: SmallInts
     min_order_quantity: Int32Array
     active: BoolArray
     visible: BoolArray
     shared: BoolArray
-    partner: Int32Array
+    partner: SmallInts
     partners: tuple[str, ...]
-    unit: Int32Array
+    unit: SmallInts
     units: tuple[str, ...]
-    region: Int32Array  # -1: none
+    region: SmallInts  # -1: none
     regions: tuple[str, ...]
-    profile: Int32Array
+    profile: SmallInts
     profile_start: IntArray
     profile_codes: IntArray  # a profile without codes points at the sentinel len(codes)
     codes: tuple[tuple[Kind, str], ...]
-    cert_profile: Int32Array
+    cert_profile: SmallInts
     cert_codes: tuple[str, ...]
     cert_valid_until: IntArray  # (Q, len(cert_codes))
     cert_verified: BoolArray  # (Q, len(cert_codes))
@@ -288,15 +296,28 @@ class Candidates:
         return len(self.ids)
 
     def offer_id(self, row: int) -> str:
-        return bytes(self.ids[row]).decode()
+        return self.id_prefix + bytes(self.ids[row]).decode()
+
+    def offer_ids(self, rows: IntArray) -> list[str]:
+        return [self.id_prefix + raw.decode() for raw in self.ids[rows].tolist()]
 
     def row_of(self, offer_id: str) -> int | None:
         """The row of ``offer_id``, or None (ids are sorted)."""
-        key = np.bytes_(offer_id.encode())
+        if not offer_id.startswith(self.id_prefix):
+            return None
+        key = np.bytes_(offer_id[len(self.id_prefix) :].encode())
         row = int(np.searchsorted(self.ids, key))
         if row < len(self.ids) and self.ids[row] == key:
             return row
         return None
+
+    def ids_after(self, rows: IntArray, offer_id: str) -> BoolArray:
+        """Per row: does its offer id sort after ``offer_id``?"""
+        if offer_id.startswith(self.id_prefix):
+            after: BoolArray = self.ids[rows] > np.bytes_(offer_id[len(self.id_prefix) :].encode())
+            return after
+        # The first difference lies within the shared start: the same answer for all.
+        return np.full(rows.size, self.id_prefix > offer_id, dtype=np.bool_)
 
 
 def _bits(columns: npt.NDArray[np.int64], flags: npt.NDArray[np.bool_]) -> npt.NDArray[np.uint64]:
@@ -517,7 +538,7 @@ class CandidatesBuilder:
         i32 = {name: col(values, np.int32) for name, values in ints.items()}
         f64 = {name: col(values, np.float64) for name, values in floats.items()}
         b8 = {name: col(values, np.int8).astype(np.bool_) for name, values in flags.items()}
-        reserved = col(self.reserved, np.int64)
+        reserved = _narrowest(col(self.reserved, np.int64))
         del ints, floats, flags
         self.reserved = array("q")
         self.ints, self.floats, self.flags = {}, {}, {}  # the columns above are copies
@@ -580,8 +601,12 @@ class CandidatesBuilder:
             leaf_size,
             b8["active"] & b8["visible"],
         )
+        # Last, like the column copies before it: cutting the ids first left the heap
+        # so fragmented that the worker kept 48 MB more after the load (bench/README.md).
+        id_prefix, ids = _without_shared_start(id_array[order])
         return Candidates(
-            ids=id_array[order],
+            id_prefix=id_prefix,
+            ids=ids,
             lat=f64["lat"],
             lon=f64["lon"],
             service_radius_km=f64["radius"],
@@ -590,27 +615,59 @@ class CandidatesBuilder:
             reserved=reserved,
             available_from=i32["from"],
             available_until=i32["until"],
-            lead_time_days=i32["lead"],
+            lead_time_days=_narrowest(i32["lead"]),
             min_order_quantity=i32["moq"],
             active=b8["active"],
             visible=b8["visible"],
             shared=b8["shared"],
-            partner=i32["partner"],
+            partner=_narrowest(i32["partner"]),
             partners=tuple(partners.values),
-            unit=i32["unit"],
+            unit=_narrowest(i32["unit"]),
             units=tuple(units.values),
-            region=region_map[i32["region"]],
+            region=_narrowest(region_map[i32["region"]]),
             regions=tuple(region_names),
-            profile=profile,
+            profile=_narrowest(profile),
             profile_start=profile_start,
             profile_codes=profile_codes,
             codes=codes_sorted,
-            cert_profile=cert_profile,
+            cert_profile=_narrowest(cert_profile),
             cert_codes=cert_codes,
             cert_valid_until=valid_until,
             cert_verified=verified,
             leaves=leaves,
         )
+
+
+def _narrowest(values: npt.NDArray[np.signedinteger[Any]]) -> SmallInts:
+    """The same integers in the narrowest signed type that holds them all."""
+    if not values.size:
+        return values
+    low, high = int(values.min()), int(values.max())
+    for dtype in (np.int8, np.int16, np.int32):
+        limits = np.iinfo(dtype)
+        if limits.min <= low and high <= limits.max:
+            return values.astype(dtype)
+    return values.astype(np.int64)
+
+
+def _without_shared_start(ids: npt.NDArray[np.bytes_]) -> tuple[str, npt.NDArray[np.bytes_]]:
+    """(the start every id shares, the ids without it) of sorted ``ids``.
+
+    Sorted, the first and the last id differ earliest, so what they share, all share.
+    """
+    if len(ids) == 0:
+        return "", ids
+    first, last = bytes(ids[0]), bytes(ids[-1])
+    shared = 0
+    while shared < min(len(first), len(last)) and first[shared] == last[shared]:
+        shared += 1
+    shared = len(first[:shared].decode(errors="ignore").encode())  # whole characters only
+    width = ids.dtype.itemsize
+    shared = min(shared, width - 1)  # a tail of at least one byte (a lone id keeps one)
+    if shared <= 0:
+        return "", ids
+    tails = np.ascontiguousarray(ids.view(np.uint8).reshape(len(ids), width)[:, shared:])
+    return first[:shared].decode(), tails.view(f"S{width - shared}").reshape(len(ids))
 
 
 _INT_COLUMNS = (

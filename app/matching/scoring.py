@@ -295,7 +295,7 @@ def _score_rows(
     available_from = c.available_from[rows]
     available_until = c.available_until[rows]
     per_week = c.per_week[rows].astype(np.int64)  # x days: 64 bits
-    start = np.maximum(available_from, q.today + c.lead_time_days[rows])
+    start = np.maximum(available_from, np.int64(q.today) + c.lead_time_days[rows])
     end = np.minimum(available_until, q.needed_by)
     total = window_total(per_week, c.capacity_total[rows], available_from, available_until)
     in_time = per_week * np.maximum(0, end - start + 1) // 7
@@ -352,7 +352,7 @@ def _score_rows(
     contender = score >= floor
     if after is not None:
         contender &= (score < after.score) | (
-            (score == after.score) & (c.ids[rows] > np.bytes_(after.offer_id.encode()))
+            (score == after.score) & c.ids_after(rows, after.offer_id)
         )
     chosen = np.flatnonzero(contender)
     if chosen.size > limit:
@@ -533,7 +533,7 @@ def _matches(
         want.preferred_certifications, found.preferred, found.rows.size
     )
     minimum_orders = c.min_order_quantity[found.rows].tolist()
-    offer_ids = [raw.decode() for raw in c.ids[found.rows].tolist()]
+    offer_ids = c.offer_ids(found.rows)
     starts = [date.fromordinal(day) for day in found.start.tolist()]
     wanted = len(q.reaches)
     reasons = ReasonWriter.shared(taxonomy, language)

@@ -339,3 +339,50 @@ def test_reasons_in_english_and_german() -> None:
         "kann die ganze Menge (20.000) bis 06.03.2026 liefern",
         "Lieferbeginn ab 05.01.2026, 60 Tage vor dem Bedarfstermin",
     ]
+
+
+# -- the index's storage -------------------------------------------------------------------
+
+
+def test_ids_store_their_shared_start_once_and_still_compare_as_whole_ids() -> None:
+    ids = ["off_01KA", "off_01KB", "off_01KC"]
+    candidates = build_candidates([make_offer(offer_id) for offer_id in reversed(ids)])
+    assert candidates.id_prefix == "off_01K"
+    assert candidates.ids.dtype.itemsize == 1
+    assert [candidates.offer_id(row) for row in range(3)] == ids
+    assert candidates.offer_ids(np.arange(3)) == ids
+    assert candidates.row_of("off_01KB") == 1
+    assert candidates.row_of("off_01MB") is None
+    assert candidates.row_of("off") is None
+    rows = np.arange(3)
+    # Cursors from another index (its own shared start) compare the same way.
+    for cursor in ("off_01KA", "off_01K", "off_", "off_01J", "off_01M", "", "zzz", "off_01KC"):
+        expected = [offer_id > cursor for offer_id in ids]
+        assert candidates.ids_after(rows, cursor).tolist() == expected, cursor
+
+
+@given(
+    st.lists(st.text("ab_01", min_size=1, max_size=6), min_size=1, max_size=8, unique=True),
+    st.text("ab_01", max_size=7),
+)
+@settings(max_examples=200, deadline=None)
+def test_id_order_survives_dropping_the_shared_start(ids: list[str], cursor: str) -> None:
+    candidates = build_candidates([make_offer(offer_id) for offer_id in ids])
+    rows = np.arange(len(ids))
+    assert candidates.offer_ids(rows) == sorted(ids)
+    assert candidates.ids_after(rows, cursor).tolist() == [i > cursor for i in sorted(ids)]
+    assert all(candidates.row_of(offer_id) == sorted(ids).index(offer_id) for offer_id in ids)
+
+
+def test_small_numbers_are_stored_narrow_and_large_ones_wide() -> None:
+    small = build_candidates([make_offer("o1", lead_time_days=7, reserved_quantity=10)])
+    assert small.lead_time_days.dtype == np.int8
+    assert small.reserved.dtype == np.int8
+    huge = 3_000_000_000  # booked units past 32 bits: engagements can add up to that
+    offer = make_offer(
+        "o2", capacity_per_week=1_000_000_000, available_until=day(400), reserved_quantity=huge
+    )
+    wide = build_candidates([offer])
+    assert wide.reserved.dtype == np.int64
+    match = only(make_want(quantity=1_000), offer)
+    assert match is not None  # 57e9 over the window minus 3e9 booked: plenty left
