@@ -26,13 +26,11 @@ import asyncio
 import importlib.metadata
 import json
 import os
-import platform
 import random
 import re
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -44,23 +42,30 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import asyncpg
+import harness
 from bare_app import COLUMNS as OFFER_COLUMNS  # the seed fills what the bare app inserts
+from harness import (
+    BENCH_DIR,
+    HOST,
+    REPO_DIR,
+    RESULTS_DIR,
+    BenchError,
+    code_version,
+    database_urls,
+    port_free,
+    session_cpu_seconds,
+)
 
 from app.core.config import Settings
 from app.core.ids import new_id
 from app.taxonomy.codes import search_terms
 
-BENCH_DIR = Path(__file__).resolve().parent
-REPO_DIR = BENCH_DIR.parent
-RESULTS_DIR = BENCH_DIR / "results"
 LUA_SCRIPT = BENCH_DIR / "offers.lua"
-HOST = "127.0.0.1"
 GOALS = {"read": 0.60, "write": 0.50}
 READY_TIMEOUT_S = 60.0
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 HTTP_TIMEOUT_S = 10.0
 
 SKILLS = (
@@ -73,13 +78,6 @@ SKILLS = (
 )
 PRODUCTS = ("mask.surgical", "mask.ffp2", "gown.isolation", "disinfectant.hand")
 HELD_CERTIFICATIONS = ("en-14683", "iso-13485")
-
-
-class BenchError(Exception):
-    """The benchmark cannot run (missing tool, server did not start, bad answer)."""
-
-
-# --- configuration -----------------------------------------------------------------
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -124,15 +122,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def database_urls(server: str, database: str) -> tuple[str, str]:
-    """(plain asyncpg DSN, SQLAlchemy URL) of ``database`` on ``server``."""
-    parts = urlsplit(server)
-    if parts.scheme not in ("postgresql", "postgres"):
-        raise BenchError(f"--server must be a postgresql:// URL, got {server!r}")
-    dsn = urlunsplit(("postgresql", parts.netloc, f"/{database}", parts.query, ""))
-    return dsn, dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
-
-
 # --- database ----------------------------------------------------------------------
 
 
@@ -168,6 +157,13 @@ def offer_rows(
         certifications = rng.sample(HELD_CERTIFICATIONS, rng.randint(0, 2))
         available_from = today + timedelta(days=rng.randint(-30, 30))
         created_at = now - timedelta(seconds=rng.randint(0, 90 * 86_400))
+        # Drawn in the order the row lists them, so the data is what it always was.
+        per_week = rng.choice((500, 1_000, 5_000, 20_000))
+        min_order_quantity = rng.choice((1, 100, 500))
+        lead_time_days = rng.randint(0, 21)
+        available_until = available_from + timedelta(days=rng.randint(30, 365))
+        # No explicit total: per week over the window, both ends inclusive (as capmatch).
+        total = per_week * ((available_until - available_from).days + 1) // 7
         rows.append(
             (
                 new_id("off"),
@@ -182,18 +178,19 @@ def offer_rows(
                     [("skill", skills), ("product", products), ("certification", certifications)]
                 ),
                 "pieces",
-                rng.choice((500, 1_000, 5_000, 20_000)),
+                per_week,
                 None,
-                rng.choice((1, 100, 500)),
-                rng.randint(0, 21),
+                min_order_quantity,
+                lead_time_days,
                 available_from,
-                available_from + timedelta(days=rng.randint(30, 365)),
+                available_until,
                 round(rng.uniform(47.3, 55.0), 4),
                 round(rng.uniform(6.0, 15.0), 4),
                 None,
                 rng.choice((None, 100.0, 300.0, 800.0)),
                 rng.choice(("shared", "shared", "network")),
                 rng.choice(("active", "active", "active", "paused")),
+                total,
                 0,
                 None,
                 created_at,
@@ -244,11 +241,6 @@ def expect(status: int, payload: Any, wanted: int, what: str) -> Any:
     if status != wanted:
         raise BenchError(f"{what}: expected HTTP {wanted}, got {status}: {payload}")
     return payload
-
-
-def port_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        return probe.connect_ex((HOST, port)) != 0
 
 
 class Server:
@@ -365,19 +357,6 @@ class Workload:
     @property
     def url(self) -> str:
         return self.server.base_url
-
-
-def session_cpu_seconds(session_id: int) -> float:
-    """CPU time (user + system) of the live processes of a session: a server and its workers."""
-    ticks = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rpartition(")")[2].split()
-        except OSError:  # the process ended while we looked
-            continue
-        if int(fields[3]) == session_id:
-            ticks += int(fields[11]) + int(fields[12])
-    return ticks / CLOCK_TICKS
 
 
 def machine_cpu() -> tuple[int, int]:
@@ -568,47 +547,16 @@ def summarise_stacks(raw: Path, top: int = 25) -> dict[str, Any]:
 
 
 def machine_info(pg_version: str) -> dict[str, Any]:
-    cpu = "unknown"
-    with open("/proc/cpuinfo") as cpuinfo:
-        for line in cpuinfo:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
     versions = {
         name: importlib.metadata.version(name)
         for name in ("fastapi", "starlette", "uvicorn", "sqlalchemy", "asyncpg", "pydantic")
     }
     wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout
     return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "postgresql": pg_version,
+        **harness.machine_info(pg_version),
         "wrk": wrk_version.split("[")[0].strip(),
         **versions,
     }
-
-
-def code_version() -> str:
-    """The commit under test, marked dirty when app/ has uncommitted changes (read-only git)."""
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=REPO_DIR,
-            capture_output=True,
-            text=True,
-            timeout=10,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "app", "migrations"],
-            cwd=REPO_DIR,
-            capture_output=True,
-            text=True,
-            timeout=10,
-        ).stdout.strip()
-    except (OSError, subprocess.TimeoutExpired):
-        return "unknown"
-    return f"{commit or 'unknown'}{' + uncommitted app changes' if dirty else ''}"
 
 
 def print_table(rows: list[Measurement] | list[Summary]) -> None:
