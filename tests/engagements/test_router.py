@@ -132,6 +132,26 @@ async def test_accept_is_safe_to_retry_and_idempotency_keys_replay(
     assert await offer_counts(client, deal.offer["id"], deal.seller) == (100, 0, TOTAL - 100)
 
 
+async def test_decline_and_cancel_replay_under_an_idempotency_key(
+    client: httpx.AsyncClient, market: Market
+) -> None:
+    deal = await make_deal(client, market)
+    declined = (await engaged(client, deal, 100))["id"]
+    cancelled = (await engaged(client, deal, 200))["id"]
+    for engagement_id, action, side in (
+        (declined, "decline", deal.seller),
+        (cancelled, "cancel", deal.buyer),
+    ):
+        keyed = {**side, "Idempotency-Key": f"{action}-1"}
+        first = await act(client, engagement_id, action, keyed, note="not now")
+        again = await act(client, engagement_id, action, keyed, note="not now")
+        assert first.status_code == again.status_code == 200, again.text
+        assert again.json() == first.json()
+        assert again.headers.get("idempotent-replayed") == "true"
+        assert len(again.json()["history"]) == 2  # created, then one answer
+    assert await offer_counts(client, deal.offer["id"], deal.seller) == (0, 0, TOTAL)
+
+
 async def test_a_hold_larger_than_what_is_left_is_409(
     client: httpx.AsyncClient, market: Market
 ) -> None:
