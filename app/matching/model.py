@@ -235,7 +235,6 @@ class Reach:
     """
 
     taxonomy: object  # the taxonomy the similarities come from
-    codes: FloatArray  # (len(codes) + 1,): similarity of each code, then the sentinel's 0
     profiles: FloatArray  # (P,): the best over each profile's codes
     groups: FloatArray  # (G,): the best over each group's codes
 
@@ -250,6 +249,8 @@ class Candidates:
     ``cert_profile[i]`` at the certifications its organisation holds
     (``cert_valid_until[q, j]``: ordinal until which ``cert_codes[j]`` is held,
     ``NOT_HELD`` or ``NO_EXPIRY``). Partners, units and regions are interned.
+    Records that are not active or not visible keep their row (ids stay complete) but
+    join no group (``leaves``), so no search reaches them.
 
     Memory is what limits the index (bench/README.md), so ids drop the start all of
     them share (``id_prefix``: ``off_01`` for ids made within a year or two), and small
@@ -270,8 +271,6 @@ class Candidates:
     available_until: Int32Array
     lead_time_days: SmallInts
     min_order_quantity: Int32Array
-    active: BoolArray
-    visible: BoolArray
     shared: BoolArray
     partner: SmallInts
     partners: tuple[str, ...]
@@ -617,8 +616,6 @@ class CandidatesBuilder:
             available_until=i32["until"],
             lead_time_days=_narrowest(i32["lead"]),
             min_order_quantity=i32["moq"],
-            active=b8["active"],
-            visible=b8["visible"],
             shared=b8["shared"],
             partner=_narrowest(i32["partner"]),
             partners=tuple(partners.values),

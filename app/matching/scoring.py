@@ -130,7 +130,7 @@ def _reach(wanted_kind: Kind, code: str, c: Candidates, taxonomy: TaxonomyLike) 
     groups = np.zeros(len(c.leaves), dtype=np.float64)
     if groups.size:
         groups = np.maximum.reduceat(similarity[c.leaves.group_codes], c.leaves.code_start[:-1])
-    return Reach(taxonomy, similarity, profiles, groups)
+    return Reach(taxonomy, profiles, groups)
 
 
 def _cert_columns(c: Candidates, code: str) -> IntArray:
