@@ -57,6 +57,7 @@ from harness import (
     database_urls,
     port_free,
     session_cpu_seconds,
+    stop_session,
 )
 
 from app.core.config import Settings
@@ -287,13 +288,7 @@ class Server:
         )
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
+        stop_session(self.process)
         if self._log is not None:
             self._log.close()
             self._log = None

@@ -122,6 +122,19 @@ def session_cpu_seconds(session_id: int) -> float:
     return ticks / CLOCK_TICKS
 
 
+def stop_session(process: subprocess.Popen[bytes] | None) -> None:
+    """Stop a server started with ``start_new_session``: SIGTERM to the whole session
+    (every worker), SIGKILL after 15 s."""
+    if process is None or process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+
+
 def http_call(
     connection: http.client.HTTPConnection,
     method: str,
@@ -235,13 +248,7 @@ class Capmatch:
         return payload
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)  # the session: every worker
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
+        stop_session(self.process)
         if self._log is not None:
             self._log.close()
             self._log = None
