@@ -1,24 +1,32 @@
-"""Every domain router of the versioned API (each carries the /v1 prefix itself)."""
+"""The composition of the domains: every router of the versioned API (each carries the
+/v1 prefix itself) and every hook a domain registers at start-up."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
+from app.auth.router import organizations_router as organization_keys_router
+from app.auth.router import partners_router as partner_keys_router
 from app.engagements.router import requests_router as request_engagements_router
 from app.engagements.router import router as engagements_router
+from app.geo.distance import register_sql_functions
 from app.geo.router import router as regions_router
 from app.matching.router import offers_router as offer_matches_router
 from app.matching.router import requests_router as request_matches_router
 from app.matching.router import search_router as match_search_router
+from app.offers import subscribers as offer_subscribers
 from app.offers.router import router as offers_router
 from app.organizations.router import router as organizations_router
 from app.partners.router import router as partners_router
+from app.requests import subscribers as request_subscribers
 from app.requests.router import router as requests_router
 from app.taxonomy.router import router as taxonomy_router
 
 DOMAIN_ROUTERS = (
     partners_router,
+    partner_keys_router,
     organizations_router,
+    organization_keys_router,
     offers_router,
     requests_router,
     request_matches_router,
@@ -34,3 +42,11 @@ DOMAIN_ROUTERS = (
 def include_api(app: FastAPI) -> None:
     for router in DOMAIN_ROUTERS:
         app.include_router(router)
+
+
+def register_hooks() -> None:
+    """What domains plug into plumbing and into each other, once per process:
+    SQL functions SQLite lacks, and the subscribers of in-transaction domain events."""
+    register_sql_functions()
+    offer_subscribers.register()
+    request_subscribers.register()

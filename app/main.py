@@ -18,18 +18,19 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
 from app import __version__
-from app.api import include_api
+from app.api import include_api, register_hooks
+from app.auth.cache import KeyCache
 from app.core.config import Settings
-from app.core.db import Database, create_database, utcnow
+from app.core.dates import utcnow
+from app.core.db import Database, create_database
 from app.core.errors import FieldError, Problem, install_error_handlers
-from app.core.idempotency import IdempotentReplay, purge_expired, replay_response
 from app.core.logging import configure_logging
 from app.core.middleware import Metrics, install_middleware
-from app.core.security import KeyCache
 from app.engagements.service import expire_lapsed_holds
 from app.matching.feed import MatchFeed
 from app.ops.router import router as ops_router
-from app.taxonomy.model import load_taxonomy
+from app.taxonomy.vocabulary import load_taxonomy
+from app.web.idempotency import IdempotentReplay, purge_expired, replay_response
 
 logger = logging.getLogger("capmatch")
 DOCS_ASSETS = "/docs-assets"
@@ -156,6 +157,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         docs_url=None,
         redoc_url=None,
     )
+    register_hooks()
     app.state.settings = settings
     app.state.database = database
     app.state.metrics = Metrics()

@@ -73,7 +73,7 @@ from harness import (  # noqa: E402
 
 from app.core.config import Settings  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
-from app.taxonomy.model import load_taxonomy  # noqa: E402
+from app.taxonomy.vocabulary import load_taxonomy  # noqa: E402
 
 LIMIT = 20
 COPY_CHUNK = 100_000
@@ -205,7 +205,7 @@ def _construct(cls: type, **values: Any) -> Any:
 
 
 def offer_records(market: seed.Market) -> list[Any]:
-    from app.matching.model import HeldCertification, OfferRecord
+    from app.matching.values import HeldCertification, OfferRecord
 
     # One certification mapping per organisation, shared by its offers.
     held: list[dict[str, Any]] = [{} for _ in market.org_ids]
@@ -279,7 +279,7 @@ def offer_records(market: seed.Market) -> list[Any]:
 
 
 def want_of(need: seed.Need, today: date) -> Any:
-    from app.matching.model import Want
+    from app.matching.values import Want
 
     return _construct(
         Want,
@@ -300,7 +300,7 @@ def want_of(need: seed.Need, today: date) -> Any:
 def measure_in_process(
     market: seed.Market, needs: list[seed.Need], taxonomy: Any, today: date
 ) -> tuple[dict[str, Any], list[list[str]]]:
-    from app.matching.model import build_candidates
+    from app.matching.candidates import build_candidates
     from app.matching.scoring import score_offers
 
     started = time.perf_counter()

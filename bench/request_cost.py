@@ -48,7 +48,7 @@ from app.main import create_app
 
 # (module or class path, attribute, label): the calls whose CPU is attributed.
 ATTRIBUTED = (
-    ("app.core.security", "_lookup_key", "API-key lookup (auth query)"),
+    ("app.auth.repository:ApiKeyRepository", "find_usable", "API-key lookup (auth query)"),
     ("app.offers.repository:OfferRepository", "get_visible", "offer SELECT by id + visibility"),
     ("app.organizations.repository:OrganizationRepository", "get", "organisation + certifications"),
     ("app.offers.repository:OfferRepository", "add", "offer INSERT (ORM flush)"),

@@ -26,7 +26,6 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 
 from app.core.config import Settings
-from app.geo.distance import haversine_km
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -39,10 +38,6 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -83,15 +78,27 @@ class CodeList(TypeDecorator[list[str]]):
         return list(value) if value else []
 
 
-def _sqlite_distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float | None:
-    # Registered on SQLite connections so distance filters work on any SQLite build
-    # (math functions are optional there); the formula stays in app.geo.distance.
-    if None in (lat1, lon1, lat2, lon2):
-        return None
-    return haversine_km(lat1, lon1, lat2, lon2)
-
-
 SQLITE_BEGIN_OPTION = "sqlite_begin"
+SqlFunction = Callable[..., Any]
+_sqlite_functions: dict[str, tuple[int, SqlFunction]] = {}
+
+
+def register_sqlite_function(name: str, arity: int, function: SqlFunction) -> None:
+    """Make a deterministic Python function callable from SQL on SQLite connections.
+
+    Domains call this at start-up (``create_app``) for what SQLite lacks (app.geo's
+    distance, for one); plumbing knows no domain. Connections opened earlier get the
+    function when they are next checked out of the pool.
+    """
+    _sqlite_functions[name] = (arity, function)
+
+
+def _install_sqlite_functions(dbapi_connection: Any, record: Any) -> None:
+    installed: set[str] = record.info.setdefault("capmatch_functions", set())
+    for name, (arity, function) in _sqlite_functions.items():
+        if name not in installed:
+            dbapi_connection.create_function(name, arity, function, deterministic=True)
+            installed.add(name)
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -117,7 +124,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
 
 def _configure_sqlite(engine: AsyncEngine, settings: Settings) -> None:
     @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
         # Take over transaction control from the driver so BEGIN IMMEDIATE and
         # SAVEPOINT work as written (SQLAlchemy's documented pysqlite recipe).
         dbapi_connection.isolation_level = None
@@ -127,9 +134,12 @@ def _configure_sqlite(engine: AsyncEngine, settings: Settings) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={int(settings.sqlite_busy_timeout_ms)}")
         cursor.close()
-        dbapi_connection.create_function(
-            "capmatch_distance_km", 4, _sqlite_distance_km, deterministic=True
-        )
+        _install_sqlite_functions(dbapi_connection, record)
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if len(record.info.get("capmatch_functions", ())) != len(_sqlite_functions):
+            _install_sqlite_functions(dbapi_connection, record)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:

@@ -1,26 +1,22 @@
-"""SQL of engagements and of the capacity counters they move on offers.
+"""Every SQL statement about engagements, their history and their messages.
 
+The capacity they hold and reserve is counted on the offer, by the offers service.
 Lock order, everywhere: engagement rows, then the offer row, then the request row.
-Keeping one order means two transactions can wait for each other but never
-deadlock. Counters change only by conditional or relative UPDATEs, and the
-offers table's CHECK (reserved + held <= total) refuses any overbooking that
-slipped past them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import and_, false, func, or_, select, true, update
+from sqlalchemy import Row, and_, false, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from app.auth.principal import Principal
 from app.core.ids import new_id
 from app.core.pagination import PageParams, paginate
-from app.core.security import Principal
-from app.engagements.rules import CapacityChange
-from app.models import Engagement, EngagementEvent, EngagementMessage, Offer
+from app.models import Engagement, EngagementEvent, EngagementMessage
 
 
 def party_clause(principal: Principal) -> ColumnElement[bool]:
@@ -110,57 +106,6 @@ class EngagementRepository:
             events[event.engagement_id].append(event)
         return events
 
-    # --- capacity -------------------------------------------------------------
-
-    async def hold(self, offer_id: str, quantity: int, *, on: date, now: datetime) -> bool:
-        """Add a hold if the offer is active and has the units left; False otherwise.
-
-        One conditional UPDATE: on PostgreSQL concurrent holds queue on the row lock and
-        each re-checks the condition against the row as the one before it left it.
-        """
-        result = await self.session.execute(
-            update(Offer)
-            .where(
-                Offer.id == offer_id,
-                Offer.status == "active",
-                Offer.available_until >= on,
-                Offer.reserved_quantity + Offer.held_quantity + quantity <= Offer.total_quantity,
-            )
-            .values(
-                held_quantity=Offer.held_quantity + quantity,
-                version=Offer.version + 1,
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
-
-    async def move(self, offer_id: str, change: CapacityChange, *, now: datetime) -> None:
-        """Apply a transition's change to the offer's counters."""
-        if not (change.held or change.reserved):
-            return
-        await self.session.execute(
-            update(Offer)
-            .where(Offer.id == offer_id)
-            .values(
-                held_quantity=Offer.held_quantity + change.held,
-                reserved_quantity=Offer.reserved_quantity + change.reserved,
-                version=Offer.version + 1,
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        )
-
-    async def remaining(self, offer_id: str) -> int:
-        row = (
-            await self.session.execute(
-                select(Offer.total_quantity - Offer.reserved_quantity - Offer.held_quantity).where(
-                    Offer.id == offer_id
-                )
-            )
-        ).scalar_one()
-        return int(row)
-
     async def held_by_buyer(self, offer_id: str, buyer_organization_id: str, now: datetime) -> int:
         total = await self.session.scalar(
             select(func.coalesce(func.sum(Engagement.quantity), 0)).where(
@@ -181,25 +126,10 @@ class EngagementRepository:
         )
         return int(total or 0)
 
-    async def lapsed_holds(self, offer_ids: Sequence[str], now: datetime) -> dict[str, int]:
-        """Per offer, units of pending holds past their expiry that no sweep has freed."""
-        if not offer_ids:
-            return {}
-        rows = await self.session.execute(
-            select(Engagement.offer_id, func.sum(Engagement.quantity))
-            .where(
-                Engagement.offer_id.in_(offer_ids),
-                Engagement.status == "pending",
-                Engagement.expires_at <= now,
-            )
-            .group_by(Engagement.offer_id)
-        )
-        return {offer_id: int(units) for offer_id, units in rows}
-
-    async def expire_lapsed(
-        self, *, now: datetime, offer_id: str | None = None, batch: int = 500
-    ) -> int:
-        """Expire pending holds past ``expires_at`` and give their units back.
+    async def lock_lapsed(
+        self, *, now: datetime, offer_id: str | None, batch: int
+    ) -> Sequence[Row[str, str, int]]:
+        """(id, offer_id, quantity) of pending holds past ``expires_at``, locked.
 
         Rows another transaction has locked are skipped (it is accepting, declining
         or expiring them itself); they are picked up next time.
@@ -213,33 +143,18 @@ class EngagementRepository:
         )
         if offer_id is not None:
             statement = statement.where(Engagement.offer_id == offer_id)
-        rows = (await self.session.execute(statement)).all()
-        if not rows:
-            return 0
+        return (await self.session.execute(statement)).all()
+
+    async def set_status(
+        self, engagement_ids: Sequence[str], status: str, *, now: datetime
+    ) -> None:
+        """Close these engagements in ``status`` (a relative version bump, no ORM load)."""
         await self.session.execute(
             update(Engagement)
-            .where(Engagement.id.in_([row.id for row in rows]))
-            .values(status="expired", closed_at=now, updated_at=now, version=Engagement.version + 1)
+            .where(Engagement.id.in_(engagement_ids))
+            .values(status=status, closed_at=now, updated_at=now, version=Engagement.version + 1)
             .execution_options(synchronize_session=False)
         )
-        released: dict[str, int] = {}
-        for row in rows:
-            released[row.offer_id] = released.get(row.offer_id, 0) + row.quantity
-        for lapsed_offer in sorted(released):
-            await self.move(lapsed_offer, CapacityChange(held=-released[lapsed_offer]), now=now)
-        for row in rows:
-            await self.record(
-                row.id,
-                from_status="pending",
-                to_status="expired",
-                actor_kind="system",
-                principal=None,
-                actor_organization_id=None,
-                note="the hold lapsed",
-                now=now,
-            )
-        await self.session.flush()
-        return len(rows)
 
     # --- messages -------------------------------------------------------------
 

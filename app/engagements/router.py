@@ -6,13 +6,12 @@ from typing import Annotated
 
 from fastapi import Query, Request, status
 
+from app.auth.dependencies import AnyAuth, MemberAuth
 from app.core.config import Settings
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep
-from app.core.routing import domain_router
-from app.core.security import AnyAuth, MemberAuth
-from app.engagements import service
+from app.engagements import service, views
 from app.engagements.rules import Action, Side, Status
 from app.engagements.schemas import (
     EngagementCreate,
@@ -21,6 +20,7 @@ from app.engagements.schemas import (
     MessageOut,
     TransitionNote,
 )
+from app.web.routing import domain_router
 
 requests_router = domain_router("/requests", tags=["engagements"])
 router = domain_router("/engagements", tags=["engagements"])
@@ -52,7 +52,7 @@ async def create_engagement(
     engagement = await service.create_engagement(
         session, principal=principal, request_id=request_id, data=data, settings=settings
     )
-    return (await service.views(session, principal, [engagement]))[0]
+    return (await views.engagement_views(session, principal, [engagement]))[0]
 
 
 @router.get("", response_model=Page[EngagementOut], responses=READ)
@@ -76,7 +76,7 @@ async def list_engagements(
         offer_id=offer_id,
     )
     return Page[EngagementOut](
-        data=await service.views(session, principal, result.items),
+        data=await views.engagement_views(session, principal, result.items),
         has_more=result.has_more,
         next_cursor=result.next_cursor,
     )
@@ -90,7 +90,7 @@ async def get_engagement(
     engagement = await service.get_engagement(
         session, principal=principal, engagement_id=engagement_id
     )
-    return (await service.views(session, principal, [engagement]))[0]
+    return (await views.engagement_views(session, principal, [engagement]))[0]
 
 
 async def _transition(
@@ -107,7 +107,7 @@ async def _transition(
         action=action,
         note=data.note if data is not None else None,
     )
-    return (await service.views(session, principal, [engagement]))[0]
+    return (await views.engagement_views(session, principal, [engagement]))[0]
 
 
 @router.post("/{engagement_id}/accept", response_model=EngagementOut, responses=ACT)
@@ -164,7 +164,7 @@ async def list_messages(
         session, principal=principal, engagement_id=engagement_id, page=page
     )
     return Page[MessageOut](
-        data=[service.message_view(message) for message in result.items],
+        data=[views.message_view(message) for message in result.items],
         has_more=result.has_more,
         next_cursor=result.next_cursor,
     )
@@ -183,4 +183,4 @@ async def post_message(
     message = await service.post_message(
         session, principal=principal, engagement_id=engagement_id, data=data
     )
-    return service.message_view(message)
+    return views.message_view(message)

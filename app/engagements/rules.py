@@ -13,9 +13,10 @@ been delivered out of the reservation, which stays counted).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
+
+from app.offers.rules import CapacityChange
 
 Status = Literal["pending", "accepted", "declined", "cancelled", "expired", "fulfilled"]
 Action = Literal["accept", "decline", "cancel", "fulfil"]
@@ -57,14 +58,6 @@ def as_status(value: str) -> Status:
     return value
 
 
-@dataclass(frozen=True, slots=True)
-class CapacityChange:
-    """What a transition does to the offer's counters (units)."""
-
-    held: int = 0
-    reserved: int = 0
-
-
 def capacity_change(from_status: Status, to_status: Status, quantity: int) -> CapacityChange:
     taken_before = _taken(from_status, quantity)
     taken_after = _taken(to_status, quantity)
@@ -92,8 +85,3 @@ def read_status(status: str, expires_at: datetime, *, now: datetime) -> Status:
 def fairness_limit(total: int, share: float) -> int:
     """Units one buyer's pending holds on one offer may add up to (at least one unit)."""
     return max(1, int(total * share))
-
-
-def covers(accepted: int, wanted: int) -> bool:
-    """A request reads fulfilled once accepted (or fulfilled) engagements cover it."""
-    return accepted >= wanted

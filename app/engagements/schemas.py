@@ -7,7 +7,7 @@ from pydantic import Field
 
 from app.core.schemas import OutModel, StrictModel
 from app.engagements.rules import Side, Status
-from app.offers.schemas import Quantity
+from app.market.schemas import Quantity
 from app.organizations.schemas import Contact
 
 Actor = Literal["buyer", "seller", "system"]

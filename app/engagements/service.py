@@ -7,20 +7,16 @@ repository's conditional UPDATEs (see its lock order).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
-from typing import Protocol
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
+from app.auth.principal import Principal
 from app.core.config import Settings
-from app.core.dates import today
-from app.core.db import utcnow
+from app.core.dates import today, utcnow
 from app.core.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from app.core.ids import new_id
 from app.core.pagination import PageParams, Window, window
-from app.core.security import Principal
 from app.engagements.repository import EngagementRepository, status_conditions
 from app.engagements.rules import (
     ALLOWED,
@@ -29,37 +25,20 @@ from app.engagements.rules import (
     Side,
     as_status,
     capacity_change,
-    covers,
     fairness_limit,
     may_take,
-    read_status,
 )
-from app.engagements.schemas import (
-    EngagementCreate,
-    EngagementOut,
-    EventOut,
-    MessageCreate,
-    MessageOut,
-    PartyOut,
+from app.engagements.schemas import EngagementCreate, MessageCreate
+from app.models import Engagement, EngagementMessage
+from app.offers.rules import CapacityChange
+from app.offers.service import (
+    get_visible_offer,
+    hold_capacity,
+    move_capacity,
+    remaining_capacity,
 )
-from app.models import (
-    CapacityRequest,
-    Engagement,
-    EngagementEvent,
-    EngagementMessage,
-    Organization,
-)
-from app.offers.repository import OfferRepository
-from app.organizations.schemas import contact_of
-from app.requests.repository import RequestRepository
 from app.requests.rules import effective_status as request_status
-
-
-class HasHeld(Protocol):
-    @property
-    def id(self) -> str: ...
-    @property
-    def held_quantity(self) -> int: ...
+from app.requests.service import get_owned_request, settle_request
 
 
 class EngagementNotFound(NotFound):
@@ -103,15 +82,13 @@ async def create_engagement(
 ) -> Engagement:
     """A pending hold of ``data.quantity`` units on an offer, for one of the caller's requests."""
     now, on = utcnow(), today()
-    request = await RequestRepository(session).get_owned(request_id, principal)
-    if request is None:
-        raise NotFound(f"Request {request_id} not found.")
+    request = await get_owned_request(
+        session, principal=principal, request_id=request_id, lock=False
+    )
     status = request_status(request.status, request.needed_by, on=on)
     if status != "open":
         raise Conflict(f"Request {request_id} is {status}; only open requests engage offers.")
-    offer_row = await OfferRepository(session).get_visible(data.offer_id, principal)
-    if offer_row is None:
-        raise NotFound(f"Offer {data.offer_id} not found.")
+    offer_row = await get_visible_offer(session, principal=principal, offer_id=data.offer_id)
     if offer_row.organization_id == request.organization_id:
         raise InvalidInput.at("offer_id", "an organisation cannot engage its own offer")
     if offer_row.capacity_unit != request.unit:
@@ -124,11 +101,11 @@ async def create_engagement(
             "quantity", f"below the offer's minimum order of {offer_row.min_order_quantity}"
         )
     repository = EngagementRepository(session)
-    await repository.expire_lapsed(now=now, offer_id=offer_row.id)
-    if not await repository.hold(offer_row.id, data.quantity, on=on, now=now):
+    await _expire_lapsed(session, now=now, offer_id=offer_row.id)
+    if not await hold_capacity(session, offer_row.id, data.quantity, on=on):
         if offer_row.status != "active" or offer_row.available_until < on:
             raise Conflict(f"Offer {offer_row.id} is not active; it takes no holds.")
-        remaining = max(0, await repository.remaining(offer_row.id))
+        remaining = await remaining_capacity(session, offer_row.id)
         raise CapacityUnavailable(
             f"Offer {offer_row.id} has {remaining} units left; {data.quantity} were asked for.",
             errors=[FieldError(field="quantity", message=f"at most {remaining} units are left")],
@@ -200,7 +177,7 @@ async def transition(
     if engagement.status == target and sides & may_take(action):
         return engagement  # a retry: already done, nothing moves twice
     if engagement.status == "pending" and engagement.expires_at <= now:
-        await repository.expire_lapsed(now=now, offer_id=engagement.offer_id)
+        await _expire_lapsed(session, now=now, offer_id=engagement.offer_id)
         await session.refresh(engagement)
     current = as_status(engagement.status)
     allowed = ALLOWED.get((action, current))
@@ -212,8 +189,8 @@ async def transition(
             f"Only the {' or '.join(sorted(allowed))} may {action} a {current} engagement."
         )
     side: Side = acting[0]
-    await repository.move(
-        engagement.offer_id, capacity_change(current, target, engagement.quantity), now=now
+    await move_capacity(
+        session, engagement.offer_id, capacity_change(current, target, engagement.quantity)
     )
     engagement.status = target
     engagement.updated_at = now
@@ -237,44 +214,46 @@ async def transition(
         now=now,
     )
     if target == "accepted" or (current == "accepted" and target == "cancelled"):
-        await _settle_request(session, repository, engagement.request_id, now)
+        accepted = await repository.accepted_for_request(engagement.request_id)
+        await settle_request(session, engagement.request_id, accepted=accepted)
     return engagement
 
 
 async def expire_lapsed_holds(session: AsyncSession) -> int:
     """The periodic sweep: every pending hold past its expiry, a batch at a time."""
-    repository, expired = EngagementRepository(session), 0
-    while swept := await repository.expire_lapsed(now=utcnow()):
+    expired = 0
+    while swept := await _expire_lapsed(session, now=utcnow()):
         expired += swept
     return expired
 
 
-async def released_holds(session: AsyncSession, offers: Sequence[HasHeld]) -> dict[str, int]:
-    """Per offer, held units whose holds have lapsed but no sweep has freed yet: reads
-    subtract them so capacity reads free from ``expires_at`` on (lazy on read).
-
-    Only offers holding something can have lapsed holds, so reads of offers without
-    holds (the common case, and every new offer) cost no query.
-    """
-    holding = [offer.id for offer in offers if offer.held_quantity > 0]
-    return await EngagementRepository(session).lapsed_holds(holding, utcnow())
-
-
-async def _settle_request(
-    session: AsyncSession, repository: EngagementRepository, request_id: str, now: datetime
-) -> None:
-    """The request reads fulfilled while accepted engagements cover it (and open again if not)."""
-    request = (
-        await session.execute(
-            select(CapacityRequest).where(CapacityRequest.id == request_id).with_for_update()
+async def _expire_lapsed(
+    session: AsyncSession, *, now: datetime, offer_id: str | None = None, batch: int = 500
+) -> int:
+    """Expire (a batch of) pending holds past ``expires_at`` and give their units back."""
+    repository = EngagementRepository(session)
+    rows = await repository.lock_lapsed(now=now, offer_id=offer_id, batch=batch)
+    if not rows:
+        return 0
+    await repository.set_status([row.id for row in rows], "expired", now=now)
+    released: dict[str, int] = {}
+    for row in rows:
+        released[row.offer_id] = released.get(row.offer_id, 0) + row.quantity
+    for lapsed_offer in sorted(released):
+        await move_capacity(session, lapsed_offer, CapacityChange(held=-released[lapsed_offer]))
+    for row in rows:
+        await repository.record(
+            row.id,
+            from_status="pending",
+            to_status="expired",
+            actor_kind="system",
+            principal=None,
+            actor_organization_id=None,
+            note="the hold lapsed",
+            now=now,
         )
-    ).scalar_one()
-    covered = covers(await repository.accepted_for_request(request_id), request.quantity)
-    if covered and request.status == "open":
-        request.status, request.closed_at, request.updated_at = "fulfilled", now, now
-    elif not covered and request.status == "fulfilled":
-        request.status, request.closed_at, request.updated_at = "open", None, now
     await session.flush()
+    return len(rows)
 
 
 def _message(
@@ -362,90 +341,3 @@ async def list_messages(
     await get_engagement(session, principal=principal, engagement_id=engagement_id)
     rows = await EngagementRepository(session).messages_page(engagement_id, page)
     return window(rows, page, lambda message: message.id)
-
-
-# --- views ------------------------------------------------------------------------
-
-
-async def views(
-    session: AsyncSession, principal: Principal, engagements: Sequence[Engagement]
-) -> list[EngagementOut]:
-    """Engagements as the caller may see them: the other side's contact only once accepted."""
-    if not engagements:
-        return []
-    now, on = utcnow(), today()
-    organization_ids = {e.buyer_organization_id for e in engagements} | {
-        e.seller_organization_id for e in engagements
-    }
-    organizations = {
-        organization.id: organization
-        for organization in (
-            await session.execute(
-                select(Organization)
-                .options(selectinload(Organization.certifications))
-                .where(Organization.id.in_(organization_ids))
-            )
-        ).scalars()
-    }
-    events = await EngagementRepository(session).events_of([e.id for e in engagements])
-    out = []
-    for engagement in engagements:
-        sides = sides_of(principal, engagement)
-        revealed = engagement.accepted_at is not None or principal.is_admin
-
-        out.append(
-            EngagementOut(
-                id=engagement.id,
-                request_id=engagement.request_id,
-                offer_id=engagement.offer_id,
-                quantity=engagement.quantity,
-                status=read_status(engagement.status, engagement.expires_at, now=now),
-                expires_at=engagement.expires_at,
-                accepted_at=engagement.accepted_at,
-                closed_at=engagement.closed_at,
-                your_sides=sorted(sides),
-                buyer=_party(
-                    organizations[engagement.buyer_organization_id],
-                    contact="buyer" in sides or revealed,
-                    on=on,
-                ),
-                seller=_party(
-                    organizations[engagement.seller_organization_id],
-                    contact="seller" in sides or revealed,
-                    on=on,
-                ),
-                history=[_event(event) for event in events[engagement.id]],
-                created_at=engagement.created_at,
-                updated_at=engagement.updated_at,
-            )
-        )
-    return out
-
-
-def _party(organization: Organization, *, contact: bool, on: date) -> PartyOut:
-    return PartyOut(
-        organization_id=organization.id,
-        partner_id=organization.partner_id,
-        name=organization.name,
-        region=organization.region,
-        certifications=sorted(
-            c.code
-            for c in organization.certifications
-            if c.valid_until is None or c.valid_until >= on
-        ),
-        contact=contact_of(organization) if contact else None,
-    )
-
-
-def _event(event: EngagementEvent) -> EventOut:
-    return EventOut(
-        from_status=as_status(event.from_status) if event.from_status else None,
-        to_status=as_status(event.to_status),
-        actor=event.actor_kind,
-        note=event.note,
-        at=event.created_at,
-    )
-
-
-def message_view(message: EngagementMessage) -> MessageOut:
-    return MessageOut.model_validate(message)

@@ -1,14 +1,26 @@
-"""Great-circle distance, the one place capmatch measures how far apart two points are."""
+"""Great-circle distance: the one place capmatch measures how far apart two points are.
+
+The same haversine formula in the three forms callers need, side by side so they
+cannot drift apart: a scalar for one pair, a NumPy form for many points at once (the
+matching scorer) and a SQL expression for list filters (native on PostgreSQL, a
+registered Python function on SQLite, whose math functions are optional).
+"""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import func
 from sqlalchemy.sql.elements import ColumnElement
 
+from app.core.db import register_sqlite_function
+
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
+SQLITE_DISTANCE_FUNCTION = "capmatch_distance_km"
+FloatArray = npt.NDArray[np.float64]
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -17,6 +29,42 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     d_lambda = math.radians(lon2 - lon1)
     a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def haversine_km_array(lat: float, lon: float, lats: FloatArray, lons: FloatArray) -> FloatArray:
+    """Distances in km from (lat, lon) to every (lats[i], lons[i]); ``haversine_km`` per row."""
+    phi1 = np.radians(lat)
+    phi2 = np.radians(lats)
+    d_phi = phi2 - phi1
+    d_lambda = np.radians(lons - lon)
+    a = np.sin(d_phi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(d_lambda / 2) ** 2
+    distances: FloatArray = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+    return distances
+
+
+def distance_km_sql(
+    dialect_name: str, lat_col: Any, lon_col: Any, lat: float, lon: float
+) -> ColumnElement[float]:
+    """SQL expression for the haversine distance from (lat, lon) to the row's columns."""
+    if dialect_name == "sqlite":
+        return getattr(func, SQLITE_DISTANCE_FUNCTION)(lat_col, lon_col, lat, lon)  # type: ignore[no-any-return]
+    phi1 = func.radians(lat_col)
+    phi2 = math.radians(lat)
+    a = func.power(func.sin((phi2 - phi1) / 2), 2) + func.cos(phi1) * math.cos(phi2) * func.power(
+        func.sin((math.radians(lon) - func.radians(lon_col)) / 2), 2
+    )
+    return 2 * EARTH_RADIUS_KM * func.asin(func.least(1.0, func.sqrt(a)))
+
+
+def _sqlite_distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float | None:
+    if None in (lat1, lon1, lat2, lon2):
+        return None
+    return haversine_km(lat1, lon1, lat2, lon2)
+
+
+def register_sql_functions() -> None:
+    """Give SQLite connections ``distance_km_sql``'s function (called by ``create_app``)."""
+    register_sqlite_function(SQLITE_DISTANCE_FUNCTION, 4, _sqlite_distance_km)
 
 
 def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float, float, float]:
@@ -32,18 +80,3 @@ def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float
     if d_lon >= 180 or lon - d_lon < -180 or lon + d_lon > 180:
         return max(-90.0, lat - d_lat), min(90.0, lat + d_lat), -180.0, 180.0
     return lat - d_lat, lat + d_lat, lon - d_lon, lon + d_lon
-
-
-def distance_km_sql(
-    dialect_name: str, lat_col: Any, lon_col: Any, lat: float, lon: float
-) -> ColumnElement[float]:
-    """SQL expression for the haversine distance from (lat, lon) to the row's columns."""
-    if dialect_name == "sqlite":
-        # A Python function registered on every SQLite connection (app.core.db).
-        return func.capmatch_distance_km(lat_col, lon_col, lat, lon)
-    phi1 = func.radians(lat_col)
-    phi2 = math.radians(lat)
-    a = func.power(func.sin((phi2 - phi1) / 2), 2) + func.cos(phi1) * math.cos(phi2) * func.power(
-        func.sin((math.radians(lon) - func.radians(lon_col)) / 2), 2
-    )
-    return 2 * EARTH_RADIUS_KM * func.asin(func.least(1.0, func.sqrt(a)))

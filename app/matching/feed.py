@@ -26,11 +26,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.dates import today
-from app.core.db import utcnow
+from app.core.dates import today, utcnow
 from app.core.memory import release_free_memory
+from app.matching.candidates import Candidates, CandidatesBuilder
 from app.matching.index import MatchIndex
-from app.matching.model import Candidates, CandidatesBuilder, HeldCertification, OfferRecord
+from app.matching.values import HeldCertification, OfferRecord
 from app.models import MarketChange, Offer, OrganizationCertification
 
 logger = logging.getLogger("capmatch.matching")

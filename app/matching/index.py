@@ -14,18 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.matching.model import (
-    After,
-    BoolArray,
-    Candidates,
-    Match,
-    OfferRecord,
-    TaxonomyLike,
-    Viewer,
-    Want,
-    build_candidates,
-)
+from app.matching.candidates import Candidates, build_candidates
 from app.matching.scoring import score_offers
+from app.matching.values import After, BoolArray, Match, OfferRecord, TaxonomyLike, Viewer, Want
 
 REBUILD_AFTER = 5_000  # offers changed since the base was loaded
 

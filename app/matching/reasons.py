@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TypeVar
 
-from app.matching.model import Explanation, Kind, TaxonomyLike
+from app.matching.values import Explanation, Kind, TaxonomyLike
 
 _Key = TypeVar("_Key")
 _Value = TypeVar("_Value")

@@ -11,10 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from app.matching.model import (
+from app.geo.distance import haversine_km
+from app.matching.reasons import build_reasons
+from app.matching.values import (
     DISTANCE_DECIMALS,
     DISTANCE_SCALE_KM,
-    EARTH_RADIUS_KM,
     FACTORS,
     FULL_TIME_DAYS,
     MOQ_PENALTY,
@@ -31,15 +32,6 @@ from app.matching.model import (
     quantise,
     resolve_weights,
 )
-from app.matching.reasons import build_reasons
-
-
-def haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    d_phi = phi2 - phi1
-    d_lambda = math.radians(lon2 - lon1)
-    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 def certification_credit(
@@ -94,7 +86,7 @@ def _score_one(
         if certification_credit(code, offer.certifications, want.needed_by) == 0.0:
             return None
     # distance
-    distance = haversine(want.lat, want.lon, offer.lat, offer.lon)
+    distance = haversine_km(want.lat, want.lon, offer.lat, offer.lon)
     if want.max_distance_km is not None and distance > want.max_distance_km:
         return None
     if offer.service_radius_km is not None and distance > offer.service_radius_km:

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.security import Principal
-from app.core.tenancy import visible_clause
+from app.auth.principal import Principal
+from app.market.tenancy import visible_clause
 from app.matching.feed import Certifications, certifications_of
 from app.models import CapacityRequest, Offer, Organization
 

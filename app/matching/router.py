@@ -6,17 +6,17 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request, Response
 
+from app.auth.dependencies import AnyAuth
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
-from app.core.query import RegionQuery
-from app.core.routing import domain_router
-from app.core.security import AnyAuth
+from app.market.query import RegionQuery
 from app.matching import service
 from app.matching.feed import MatchFeed
 from app.matching.reasons import is_german
 from app.matching.schemas import MatchSearch, OfferMatchPage, RequestMatchPage
 from app.taxonomy.dependencies import TaxonomyDep
 from app.taxonomy.schemas import preferred_language
+from app.web.routing import domain_router
 
 requests_router = domain_router("/requests", tags=["matching"])
 offers_router = domain_router("/offers", tags=["matching"])

@@ -17,12 +17,11 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.principal import Principal
 from app.core.dates import today
 from app.core.errors import InvalidInput
-from app.core.security import Principal
 from app.matching import repository
 from app.matching.feed import MatchFeed, offer_record
-from app.matching.model import After, Match, Viewer, Want
 from app.matching.reference import reference_score_offers
 from app.matching.schemas import (
     Breakdown,
@@ -35,6 +34,7 @@ from app.matching.schemas import (
     RequestMatch,
     RequestMatchPage,
 )
+from app.matching.values import After, Match, Viewer, Want
 from app.offers.service import get_visible_offer
 from app.organizations.service import acting_organization
 from app.requests.service import (
@@ -43,7 +43,7 @@ from app.requests.service import (
     check_needed_by,
     get_visible_request,
 )
-from app.taxonomy.model import Taxonomy
+from app.taxonomy.vocabulary import Taxonomy
 
 
 @dataclass(frozen=True, slots=True)

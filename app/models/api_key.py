@@ -5,7 +5,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, UTCDateTime, utcnow
+from app.core.dates import utcnow
+from app.core.db import Base, UTCDateTime
 from app.models.mixins import IdColumn
 
 

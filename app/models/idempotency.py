@@ -6,7 +6,8 @@ from typing import Any
 from sqlalchemy import JSON, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, UTCDateTime, utcnow
+from app.core.dates import utcnow
+from app.core.db import Base, UTCDateTime
 
 
 class IdempotencyRecord(Base):

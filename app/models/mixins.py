@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import BigInteger, Integer, String
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
-from app.core.db import UTCDateTime, utcnow
+from app.core.dates import utcnow
+from app.core.db import UTCDateTime
 
 
 class Timestamps:

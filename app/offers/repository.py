@@ -1,13 +1,21 @@
+"""Every SQL statement about offers, their capacity counters included.
+
+Capacity moves only by conditional or relative UPDATEs, and the offers table's CHECK
+(reserved + held <= total) refuses any overbooking that slipped past them. Lock
+order, everywhere: engagement rows, then the offer row, then the request row; one
+order means two transactions can wait for each other but never deadlock.
+"""
+
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
-from app.core.repository import MarketRepository
-from app.models import Offer
-from app.offers.rules import OPEN_STATUSES
+from app.market.repository import MarketRepository
+from app.models import Engagement, Offer
+from app.offers.rules import OPEN_STATUSES, CapacityChange
 
 
 class OfferRepository(MarketRepository[Offer]):
@@ -31,10 +39,83 @@ class OfferRepository(MarketRepository[Offer]):
                 claimed.setdefault(code, []).append(offer_id)
         return claimed
 
-    async def close_all_of_organization(self, organization_id: str, *, now: datetime) -> None:
-        await self.session.execute(
+    async def close_all_of_organization(self, organization_id: str, *, now: datetime) -> list[str]:
+        """Close the organisation's open offers; returns their ids."""
+        result = await self.session.execute(
             update(Offer)
             .where(Offer.organization_id == organization_id, Offer.status.in_(OPEN_STATUSES))
             .values(status="closed", closed_at=now, updated_at=now, version=Offer.version + 1)
+            .returning(Offer.id)
             .execution_options(synchronize_session=False)
         )
+        return sorted(result.scalars())
+
+    # --- capacity -------------------------------------------------------------
+
+    async def hold(self, offer_id: str, quantity: int, *, on: date, now: datetime) -> bool:
+        """Add a hold if the offer is active and has the units left; False otherwise.
+
+        One conditional UPDATE: on PostgreSQL concurrent holds queue on the row lock and
+        each re-checks the condition against the row as the one before it left it.
+        """
+        result = await self.session.execute(
+            update(Offer)
+            .where(
+                Offer.id == offer_id,
+                Offer.status == "active",
+                Offer.available_until >= on,
+                Offer.reserved_quantity + Offer.held_quantity + quantity <= Offer.total_quantity,
+            )
+            .values(
+                held_quantity=Offer.held_quantity + quantity,
+                version=Offer.version + 1,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    async def move(self, offer_id: str, change: CapacityChange, *, now: datetime) -> None:
+        """Apply a change to the offer's counters (relative, so concurrent moves add up)."""
+        if not (change.held or change.reserved):
+            return
+        await self.session.execute(
+            update(Offer)
+            .where(Offer.id == offer_id)
+            .values(
+                held_quantity=Offer.held_quantity + change.held,
+                reserved_quantity=Offer.reserved_quantity + change.reserved,
+                version=Offer.version + 1,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+    async def remaining(self, offer_id: str) -> int:
+        row = (
+            await self.session.execute(
+                select(Offer.total_quantity - Offer.reserved_quantity - Offer.held_quantity).where(
+                    Offer.id == offer_id
+                )
+            )
+        ).scalar_one()
+        return int(row)
+
+    async def lapsed_holds(self, offer_ids: Sequence[str], now: datetime) -> dict[str, int]:
+        """Per offer, units of pending holds past their expiry that no sweep has freed.
+
+        Pending engagements are the ledger behind ``held_quantity``: reads subtract
+        what has lapsed so capacity reads free from the moment a hold expires.
+        """
+        if not offer_ids:
+            return {}
+        rows = await self.session.execute(
+            select(Engagement.offer_id, func.sum(Engagement.quantity))
+            .where(
+                Engagement.offer_id.in_(offer_ids),
+                Engagement.status == "pending",
+                Engagement.expires_at <= now,
+            )
+            .group_by(Engagement.offer_id)
+        )
+        return {offer_id: int(units) for offer_id, units in rows}

@@ -7,13 +7,14 @@ from typing import Annotated
 from fastapi import Depends, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.dependencies import AnyAuth, MemberAuth
 from app.core.dates import today
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
-from app.core.http import IfMatch, set_etag
-from app.core.listing import MarketFilters
 from app.core.pagination import Page, PageDep
-from app.core.query import (
+from app.geo.filters import NearDep
+from app.market.listing import MarketFilters
+from app.market.query import (
     CertificationQuery,
     OrganizationQuery,
     ProductQuery,
@@ -21,14 +22,13 @@ from app.core.query import (
     SkillQuery,
     TextQuery,
 )
-from app.core.routing import domain_router
-from app.core.security import AnyAuth, MemberAuth
-from app.engagements.service import released_holds
-from app.geo.filters import NearDep
+from app.market.schemas import Visibility
 from app.models import Offer
 from app.offers import service
-from app.offers.schemas import OfferCreate, OfferOut, OfferRow, OfferStatus, OfferUpdate, Visibility
+from app.offers.schemas import OfferCreate, OfferOut, OfferRow, OfferStatus, OfferUpdate
 from app.taxonomy.dependencies import TaxonomyDep
+from app.web.http import IfMatch, set_etag
+from app.web.routing import domain_router
 
 router = domain_router("/offers", tags=["offers"])
 
@@ -47,7 +47,7 @@ OwnedOffer = Annotated[Offer, Depends(owned_offer)]
 
 async def _out(session: AsyncSession, response: Response, offer: Offer | OfferRow) -> OfferOut:
     set_etag(response, offer.version)
-    released = await released_holds(session, [offer])
+    released = await service.lapsed_holds(session, [offer])
     return OfferOut.of(offer, on=today(), released=released.get(offer.id, 0))
 
 
@@ -98,7 +98,7 @@ async def list_offers(
     )
     result = await service.list_offers(session, principal=principal, filters=filters, page=page)
     on = today()
-    released = await released_holds(session, result.items)
+    released = await service.lapsed_holds(session, result.items)
     return Page[OfferOut](
         data=[
             OfferOut.of(offer, on=on, released=released.get(offer.id, 0)) for offer in result.items

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from app.core.lifecycle import read_status
+from app.market.lifecycle import read_status
 
 OPEN_STATUSES = ("draft", "active", "paused")
 
@@ -32,3 +33,11 @@ def total_quantity(offer: HasCapacity) -> int:
 def effective_status(status: str, available_until: date, *, on: date) -> str:
     """An open offer whose window has ended reads as ``expired``."""
     return read_status(status, available_until, open_statuses=OPEN_STATUSES, on=on)
+
+
+@dataclass(frozen=True, slots=True)
+class CapacityChange:
+    """A change to an offer's counters, in units (negative: given back)."""
+
+    held: int = 0
+    reserved: int = 0

@@ -1,28 +1,22 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 from sqlalchemy import Row
 
 from app.core.schemas import OutModel, StrictModel
 from app.geo.schemas import Location
+from app.market.schemas import Quantity, Unit, Visibility
 from app.models import Offer
 from app.offers.rules import effective_status
 from app.taxonomy.codes import CodeListField
 
-Visibility = Literal["network", "shared"]
 # An offer read as a plain row (same attribute names as the model), for read-only paths.
 OfferRow = Row[Any]
 OfferInputStatus = Literal["draft", "active", "paused"]
 OfferStatus = Literal["draft", "active", "paused", "closed", "expired"]
-Unit = Annotated[
-    str,
-    StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$"),
-    Field(examples=["pieces"], description="Unit of quantity: pieces, kg, m, m2, l, hours, ..."),
-]
-Quantity = Annotated[int, Field(gt=0, le=1_000_000_000)]
 
 
 class Capacity(StrictModel):

@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.dates import today
-from app.core.db import utcnow
+from app.auth.principal import Principal
+from app.core.dates import today, utcnow
 from app.core.errors import Conflict, FieldError, InvalidInput, NotFound
-from app.core.http import check_if_match
+from app.core.events import publish
 from app.core.ids import new_id
-from app.core.listing import MarketFilters
 from app.core.pagination import PageParams, Window, window
 from app.core.schemas import patch_changes
-from app.core.security import Principal
 from app.geo.service import region_near
+from app.market.listing import MarketFilters
 from app.models import Offer, Organization
+from app.offers.events import OffersWithdrawn
 from app.offers.repository import OfferRepository
-from app.offers.rules import total_quantity
+from app.offers.rules import CapacityChange, total_quantity
 from app.offers.schemas import OfferCreate, OfferRow, OfferUpdate
-from app.organizations.repository import OrganizationRepository
-from app.organizations.service import acting_organization
+from app.organizations.service import acting_organization, held_certifications
 from app.taxonomy.codes import CodeKind, search_terms
-from app.taxonomy.model import Taxonomy
+from app.taxonomy.vocabulary import Taxonomy
+from app.web.http import check_if_match
 
 NULLABLE_ON_PATCH = frozenset({"description", "service_radius_km"})
 
@@ -81,7 +83,7 @@ async def _held_certifications(
         return None
     if not claimed:
         return {}
-    return await OrganizationRepository(session).held_certifications(organization.id)
+    return await held_certifications(session, organization.id)
 
 
 def _check_codes(
@@ -248,11 +250,13 @@ async def update_offer(
         offer.capacity_total = capacity.total
     if "available_until" in changes and changes["available_until"] < on:
         raise InvalidInput.at("available_until", "lies in the past")
+    was = offer.status
     for field, value in changes.items():
         setattr(offer, field, value)
     _check_offer(offer, organization, on=on, held=held)
     offer.updated_at = utcnow()
     await session.flush()
+    await _withdrawn(session, offer, was=was)
     return offer
 
 
@@ -260,9 +264,54 @@ async def close_offer(session: AsyncSession, *, offer: Offer, if_match: str | No
     """Soft delete: the offer reads ``closed`` and leaves the market; its history stays."""
     check_if_match(if_match, offer.version)
     if offer.status != "closed":
+        was = offer.status
         now = utcnow()
         offer.status = "closed"
         offer.closed_at = now
         offer.updated_at = now
         await session.flush()
+        await _withdrawn(session, offer, was=was)
     return offer
+
+
+async def _withdrawn(session: AsyncSession, offer: Offer, *, was: str) -> None:
+    """An offer that stops being active gives up its holds (``OffersWithdrawn``)."""
+    if was == "active" and offer.status != "active":
+        await publish(session, OffersWithdrawn(offer_ids=(offer.id,), status=offer.status))
+        # Subscribers move the counters with plain UPDATEs: read them (and the version) back.
+        await session.refresh(offer)
+
+
+# --- capacity counters (engagements hold, reserve and release through these) --------
+
+
+async def hold_capacity(session: AsyncSession, offer_id: str, quantity: int, *, on: date) -> bool:
+    """Hold ``quantity`` units if the offer is active on ``on`` and has them left."""
+    return await OfferRepository(session).hold(offer_id, quantity, on=on, now=utcnow())
+
+
+async def move_capacity(session: AsyncSession, offer_id: str, change: CapacityChange) -> None:
+    """Move units between free, held and reserved (a change of an engagement's status)."""
+    await OfferRepository(session).move(offer_id, change, now=utcnow())
+
+
+async def remaining_capacity(session: AsyncSession, offer_id: str) -> int:
+    return max(0, await OfferRepository(session).remaining(offer_id))
+
+
+class HasHeld(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def held_quantity(self) -> int: ...
+
+
+async def lapsed_holds(session: AsyncSession, offers: Sequence[HasHeld]) -> dict[str, int]:
+    """Per offer, held units whose holds have lapsed but no sweep has freed yet: reads
+    subtract them so capacity reads free from ``expires_at`` on (lazy on read).
+
+    Only offers holding something can have lapsed holds, so reads of offers without
+    holds (the common case, and every new offer) cost no query.
+    """
+    holding = [offer.id for offer in offers if offer.held_quantity > 0]
+    return await OfferRepository(session).lapsed_holds(holding, utcnow())

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -8,8 +8,8 @@ from sqlalchemy import Select, bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from app.core.filters import code_prefix_match, text_contains
 from app.core.pagination import PageParams, paginate
+from app.core.sql import code_prefix_match, text_contains
 from app.geo.filters import Near, near_clause
 from app.models import Organization, OrganizationCertification
 
@@ -27,7 +27,7 @@ class OrganizationFilters:
     near: Near | None = None
 
 
-# Built once (see app.core.security): these run on every offer and request POST.
+# Built once (see app.auth.repository): these run on every offer and request POST.
 _PLAIN_BY_ID = select(Organization).where(Organization.id == bindparam("organization_id"))
 _HELD_CERTIFICATIONS = select(
     OrganizationCertification.code, OrganizationCertification.valid_until
@@ -48,6 +48,12 @@ class OrganizationRepository:
     async def get(self, organization_id: str) -> Organization | None:
         statement = self._select().where(Organization.id == organization_id)
         return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def get_many(self, organization_ids: Collection[str]) -> Sequence[Organization]:
+        if not organization_ids:
+            return []
+        statement = self._select().where(Organization.id.in_(organization_ids))
+        return (await self.session.execute(statement)).scalars().all()
 
     async def get_plain(self, organization_id: str) -> Organization | None:
         """The organisation without its certifications (one query; the POST hot path)."""

@@ -6,17 +6,13 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Response, status
 
-from app.apikeys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
-from app.apikeys.service import list_keys, revoke_key
+from app.auth.dependencies import AdminAuth, AnyAuth, MemberAuth, PartnerAuth
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
-from app.core.http import IfMatch, set_etag
-from app.core.pagination import Page, PageDep, to_page
-from app.core.query import RegionQuery
-from app.core.routing import domain_router
-from app.core.security import AdminAuth, AnyAuth, MemberAuth, PartnerAuth
+from app.core.pagination import Page, PageDep
 from app.geo.filters import NearDep
-from app.models import ApiKey, Organization
+from app.market.query import RegionQuery
+from app.models import Organization
 from app.organizations import service
 from app.organizations.repository import OrganizationFilters
 from app.organizations.schemas import (
@@ -29,6 +25,8 @@ from app.organizations.schemas import (
 )
 from app.taxonomy.codes import Code
 from app.taxonomy.dependencies import TaxonomyDep
+from app.web.http import IfMatch, set_etag
+from app.web.routing import domain_router
 
 router = domain_router("/organizations", tags=["organizations"])
 
@@ -194,50 +192,3 @@ async def verify_certification(
         session, organization=organization, code=code, verified=data.verified
     )
     return _out(response, updated)
-
-
-@router.post(
-    "/{organization_id}/api-keys",
-    status_code=status.HTTP_201_CREATED,
-    response_model=ApiKeyCreated,
-    responses=problem_responses(401, 403, 404, 409, 413, 422, 503),
-)
-async def create_organization_key(
-    organization: WritableOrganization, session: SessionDep, data: ApiKeyCreate | None = None
-) -> ApiKeyCreated:
-    """Issue an organisation key (cmo_...) that acts for this organisation only; shown once."""
-    return await service.issue_organization_key(
-        session, organization=organization, data=data or ApiKeyCreate()
-    )
-
-
-@router.get(
-    "/{organization_id}/api-keys",
-    response_model=Page[ApiKeyOut],
-    responses=problem_responses(401, 403, 404, 422, 503),
-)
-async def list_organization_keys(
-    organization: WritableOrganization, session: SessionDep, page: PageDep
-) -> Page[ApiKeyOut]:
-    """List an organisation's keys (never the secrets)."""
-    result = await list_keys(
-        session, partner_id=organization.partner_id, organization_id=organization.id, page=page
-    )
-    return to_page(result, ApiKeyOut)
-
-
-@router.delete(
-    "/{organization_id}/api-keys/{key_id}",
-    response_model=ApiKeyOut,
-    responses=problem_responses(401, 403, 404, 422, 503),
-)
-async def revoke_organization_key(
-    organization: WritableOrganization, session: SessionDep, key_id: str
-) -> ApiKey:
-    """Revoke an organisation key; it stops working at once."""
-    return await revoke_key(
-        session,
-        partner_id=organization.partner_id,
-        organization_id=organization.id,
-        key_id=key_id,
-    )

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.apikeys.repository import ApiKeyRepository
-from app.apikeys.schemas import ApiKeyCreate, ApiKeyCreated
-from app.apikeys.service import issue_key
-from app.core.db import utcnow
-from app.core.errors import Conflict, FieldError, InvalidInput, NotFound
-from app.core.http import check_if_match
+from app.auth.principal import Principal
+from app.auth.service import revoke_keys_of_organization
+from app.core.dates import utcnow
+from app.core.errors import Conflict, InvalidInput, NotFound
+from app.core.events import publish
 from app.core.ids import new_id
 from app.core.pagination import PageParams, Window, window
 from app.core.schemas import patch_changes
-from app.core.security import Principal, forget_cached_keys
 from app.geo.schemas import Address, Location
 from app.geo.service import Place, place_of_address, region_near
 from app.models import Organization, OrganizationCertification
-from app.offers.repository import OfferRepository
+from app.organizations.events import CertificationsWithdrawn, OrganizationClosed
 from app.organizations.repository import OrganizationFilters, OrganizationRepository
 from app.organizations.schemas import (
     CertificationIn,
@@ -29,8 +29,8 @@ from app.organizations.schemas import (
     OrganizationUpdate,
     address_of,
 )
-from app.requests.repository import RequestRepository
-from app.taxonomy.model import Taxonomy
+from app.taxonomy.vocabulary import Taxonomy
+from app.web.http import check_if_match
 
 NULLABLE_ON_PATCH = frozenset({"address", "contact", "description", "website"})
 
@@ -39,21 +39,21 @@ class OrganizationNotFound(NotFound):
     pass
 
 
-class OrganizationClosed(Conflict):
+class OrganizationIsClosed(Conflict):
     title = "Organisation is closed"
 
 
 def can_see(principal: Principal, organization: Organization) -> bool:
-    if principal.is_admin:
-        return True
-    if principal.kind == "partner":
-        return organization.partner_id == principal.partner_id
-    return organization.id == principal.organization_id
+    return principal.may_see_organization(
+        partner_id=organization.partner_id, organization_id=organization.id
+    )
 
 
 def can_act_for(principal: Principal, organization: Organization) -> bool:
     """Partners act for their members; an organisation key acts for itself only."""
-    return not principal.is_admin and can_see(principal, organization)
+    return principal.may_act_for_organization(
+        partner_id=organization.partner_id, organization_id=organization.id
+    )
 
 
 async def get_organization(
@@ -83,7 +83,7 @@ async def acting_organization(
     if organization is None or not can_act_for(principal, organization):
         raise OrganizationNotFound(f"Organization {organization_id} not found.")
     if organization.status == "closed":
-        raise OrganizationClosed(f"Organization {organization_id} is closed.")
+        raise OrganizationIsClosed(f"Organization {organization_id} is closed.")
     return organization
 
 
@@ -208,24 +208,14 @@ async def list_organizations(
     return window(rows, page, lambda org: org.id)
 
 
-async def _check_removed_certifications(
+async def _withdraw_certifications(
     session: AsyncSession, organization: Organization, kept: set[str]
 ) -> None:
-    removed = {c.code for c in organization.certifications} - kept
-    if not removed:
-        return
-    in_use = await OfferRepository(session).offers_claiming(organization.id, removed)
-    if in_use:
-        raise InvalidInput(
-            "certifications still claimed by offers",
-            errors=[
-                FieldError(
-                    field="certifications",
-                    message=f"{code} is claimed by open offers {', '.join(ids)}; "
-                    "remove it from those offers first",
-                )
-                for code, ids in sorted(in_use.items())
-            ],
+    """Tell the market which certificates go; an offer still claiming one refuses (422)."""
+    removed = frozenset({c.code for c in organization.certifications} - kept)
+    if removed:
+        await publish(
+            session, CertificationsWithdrawn(organization_id=organization.id, codes=removed)
         )
 
 
@@ -256,7 +246,7 @@ async def update_organization(
 ) -> Organization:
     check_if_match(if_match, organization.version)
     if organization.status == "closed":
-        raise OrganizationClosed(f"Organization {organization.id} is closed.")
+        raise OrganizationIsClosed(f"Organization {organization.id} is closed.")
     changes = patch_changes(data, nullable=NULLABLE_ON_PATCH)
     if "certifications" in changes:
         _check_certification_codes(
@@ -265,7 +255,7 @@ async def update_organization(
         # Queried before anything changes: a query after the changes would autoflush
         # them and the final flush would bump the version (the ETag) a second time.
         wanted: list[CertificationIn] = changes["certifications"]
-        await _check_removed_certifications(session, organization, {c.code for c in wanted})
+        await _withdraw_certifications(session, organization, {c.code for c in wanted})
     place = await _moved_to(session, organization, changes)
     for field in ("name", "kind", "description", "website"):
         if field in changes:
@@ -288,30 +278,18 @@ async def update_organization(
 async def close_organization(
     session: AsyncSession, *, organization: Organization, if_match: str | None
 ) -> Organization:
-    """Soft delete: the organisation, its open offers and requests close, its keys are revoked."""
+    """Soft delete: the organisation closes, its keys are revoked, and its open offers and
+    requests close with it (subscribers of ``OrganizationClosed``)."""
     check_if_match(if_match, organization.version)
     if organization.status == "closed":
         return organization
     now = utcnow()
     organization.status = "closed"
-    forget_cached_keys(session)
     organization.updated_at = now
-    await OfferRepository(session).close_all_of_organization(organization.id, now=now)
-    await RequestRepository(session).cancel_all_of_organization(organization.id, now=now)
-    await ApiKeyRepository(session).revoke_all_of_organization(organization.id)
+    await revoke_keys_of_organization(session, organization.id)
+    await publish(session, OrganizationClosed(organization_id=organization.id, closed_at=now))
     await session.flush()
     return organization
-
-
-async def issue_organization_key(
-    session: AsyncSession, *, organization: Organization, data: ApiKeyCreate
-) -> ApiKeyCreated:
-    """A new organisation key; none for a closed organisation, whose keys never work."""
-    if organization.status == "closed":
-        raise OrganizationClosed(f"Organization {organization.id} is closed; it takes no new keys.")
-    return await issue_key(
-        session, partner_id=organization.partner_id, organization_id=organization.id, data=data
-    )
 
 
 async def set_verified(
@@ -334,3 +312,20 @@ async def set_certification_verified(
             await session.flush()
             return organization
     raise NotFound(f"Organization {organization.id} holds no certification {code}.")
+
+
+async def held_certifications(
+    session: AsyncSession, organization_id: str
+) -> dict[str, date | None]:
+    """Code -> valid_until of every certificate the organisation holds."""
+    return await OrganizationRepository(session).held_certifications(organization_id)
+
+
+async def organizations_by_id(
+    session: AsyncSession, organization_ids: Collection[str]
+) -> dict[str, Organization]:
+    """The organisations with these ids, with their certifications."""
+    return {
+        organization.id: organization
+        for organization in await OrganizationRepository(session).get_many(organization_ids)
+    }

@@ -6,15 +6,11 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Response, status
 
-from app.apikeys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
-from app.apikeys.service import issue_key, list_keys, revoke_key
+from app.auth.dependencies import AdminAuth, AnyAuth
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
-from app.core.http import IfMatch, set_etag
 from app.core.pagination import Page, PageDep, to_page
-from app.core.routing import domain_router
-from app.core.security import AdminAuth, AnyAuth
-from app.models import ApiKey, Partner
+from app.models import Partner
 from app.partners import service
 from app.partners.schemas import (
     PartnerCreate,
@@ -23,6 +19,8 @@ from app.partners.schemas import (
     PartnerStatus,
     PartnerUpdate,
 )
+from app.web.http import IfMatch, set_etag
+from app.web.routing import domain_router
 
 router = domain_router("/partners", tags=["partners"])
 
@@ -103,41 +101,3 @@ async def deactivate_partner(
     updated = await service.deactivate_partner(session, partner=partner, if_match=if_match)
     set_etag(response, updated.version)
     return updated
-
-
-@router.post(
-    "/{partner_id}/api-keys",
-    status_code=status.HTTP_201_CREATED,
-    response_model=ApiKeyCreated,
-    responses=problem_responses(401, 404, 413, 422, 503),
-)
-async def create_partner_key(
-    partner: VisiblePartner, session: SessionDep, data: ApiKeyCreate | None = None
-) -> ApiKeyCreated:
-    """Issue another partner key (cmp_...), e.g. to rotate keys; shown once."""
-    return await issue_key(
-        session, partner_id=partner.id, organization_id=None, data=data or ApiKeyCreate()
-    )
-
-
-@router.get(
-    "/{partner_id}/api-keys",
-    response_model=Page[ApiKeyOut],
-    responses=problem_responses(401, 404, 422, 503),
-)
-async def list_partner_keys(
-    partner: VisiblePartner, session: SessionDep, page: PageDep
-) -> Page[ApiKeyOut]:
-    """List a partner's keys (never the secrets)."""
-    result = await list_keys(session, partner_id=partner.id, organization_id=None, page=page)
-    return to_page(result, ApiKeyOut)
-
-
-@router.delete(
-    "/{partner_id}/api-keys/{key_id}",
-    response_model=ApiKeyOut,
-    responses=problem_responses(401, 404, 422, 503),
-)
-async def revoke_partner_key(partner: VisiblePartner, session: SessionDep, key_id: str) -> ApiKey:
-    """Revoke a partner key; it stops working at once."""
-    return await revoke_key(session, partner_id=partner.id, organization_id=None, key_id=key_id)

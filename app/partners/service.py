@@ -5,18 +5,19 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.apikeys.schemas import ApiKeyCreate
-from app.apikeys.service import issue_key
-from app.core.db import utcnow
+from app.auth.cache import forget_cached_keys
+from app.auth.principal import Principal
+from app.auth.schemas import ApiKeyCreate
+from app.auth.service import KeyOwner, issue_key
+from app.core.dates import utcnow
 from app.core.errors import Conflict, NotFound
-from app.core.http import check_if_match
 from app.core.ids import new_id
 from app.core.pagination import PageParams, Window, window
 from app.core.schemas import patch_changes
-from app.core.security import Principal, forget_cached_keys
 from app.models import Partner
 from app.partners.repository import PartnerRepository
 from app.partners.schemas import PartnerCreate, PartnerCreated, PartnerOut, PartnerUpdate
+from app.web.http import check_if_match
 
 
 class PartnerNotFound(NotFound):
@@ -46,7 +47,7 @@ async def create_partner(session: AsyncSession, *, data: PartnerCreate) -> Partn
     except IntegrityError as exc:  # a concurrent create took the slug
         raise SlugTaken(f"A partner with slug '{data.slug}' exists already.") from exc
     key = await issue_key(
-        session, partner_id=partner.id, organization_id=None, data=ApiKeyCreate(name="initial")
+        session, owner=KeyOwner(partner_id=partner.id), data=ApiKeyCreate(name="initial")
     )
     return PartnerCreated(**PartnerOut.model_validate(partner).model_dump(), api_key=key.api_key)
 

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from sqlalchemy import update
 
-from app.core.repository import MarketRepository
+from app.market.repository import MarketRepository
 from app.models import CapacityRequest
 from app.requests.rules import OPEN_STATUSES
 
@@ -14,8 +14,9 @@ class RequestRepository(MarketRepository[CapacityRequest]):
     end_column = "needed_by"
     open_statuses = OPEN_STATUSES
 
-    async def cancel_all_of_organization(self, organization_id: str, *, now: datetime) -> None:
-        await self.session.execute(
+    async def cancel_all_of_organization(self, organization_id: str, *, now: datetime) -> list[str]:
+        """Cancel the organisation's open requests; returns their ids."""
+        result = await self.session.execute(
             update(CapacityRequest)
             .where(
                 CapacityRequest.organization_id == organization_id,
@@ -27,5 +28,7 @@ class RequestRepository(MarketRepository[CapacityRequest]):
                 updated_at=now,
                 version=CapacityRequest.version + 1,
             )
+            .returning(CapacityRequest.id)
             .execution_options(synchronize_session=False)
         )
+        return sorted(result.scalars())

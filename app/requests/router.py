@@ -6,13 +6,14 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Response, status
 
+from app.auth.dependencies import AnyAuth, MemberAuth
 from app.core.dates import today
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
-from app.core.http import IfMatch, set_etag
-from app.core.listing import MarketFilters
 from app.core.pagination import Page, PageDep
-from app.core.query import (
+from app.geo.filters import NearDep
+from app.market.listing import MarketFilters
+from app.market.query import (
     CertificationQuery,
     OrganizationQuery,
     ProductQuery,
@@ -20,14 +21,13 @@ from app.core.query import (
     SkillQuery,
     TextQuery,
 )
-from app.core.routing import domain_router
-from app.core.security import AnyAuth, MemberAuth
-from app.geo.filters import NearDep
+from app.market.schemas import Visibility
 from app.models import CapacityRequest
-from app.offers.schemas import Visibility
 from app.requests import service
 from app.requests.schemas import RequestCreate, RequestOut, RequestRow, RequestStatus, RequestUpdate
 from app.taxonomy.dependencies import TaxonomyDep
+from app.web.http import IfMatch, set_etag
+from app.web.routing import domain_router
 
 router = domain_router("/requests", tags=["requests"])
 

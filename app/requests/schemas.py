@@ -8,8 +8,8 @@ from sqlalchemy import Row
 
 from app.core.schemas import OutModel, StrictModel
 from app.geo.schemas import Location
+from app.market.schemas import Quantity, Unit, Visibility
 from app.models import CapacityRequest
-from app.offers.schemas import Quantity, Unit, Visibility
 from app.requests.rules import effective_status
 from app.taxonomy.codes import CodeListField
 

@@ -7,22 +7,24 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.dates import today
-from app.core.db import utcnow
+from app.auth.principal import Principal
+from app.core.dates import today, utcnow
 from app.core.errors import Conflict, InvalidInput, NotFound
-from app.core.http import check_if_match
+from app.core.events import publish
 from app.core.ids import new_id
-from app.core.listing import MarketFilters
 from app.core.pagination import PageParams, Window, window
 from app.core.schemas import patch_changes
-from app.core.security import Principal
 from app.geo.service import region_near
+from app.market.listing import MarketFilters
 from app.models import CapacityRequest
 from app.organizations.service import acting_organization
+from app.requests.events import RequestsClosed
 from app.requests.repository import RequestRepository
+from app.requests.rules import covers
 from app.requests.schemas import RequestCreate, RequestRow, RequestUpdate
 from app.taxonomy.codes import CodeKind, search_terms
-from app.taxonomy.model import Taxonomy
+from app.taxonomy.vocabulary import Taxonomy
+from app.web.http import check_if_match
 
 NULLABLE_ON_PATCH = frozenset({"description", "max_distance_km", "weights"})
 
@@ -131,9 +133,16 @@ async def get_visible_request(
 
 
 async def get_owned_request(
-    session: AsyncSession, *, principal: Principal, request_id: str
+    session: AsyncSession, *, principal: Principal, request_id: str, lock: bool = True
 ) -> CapacityRequest:
-    request = await RequestRepository(session).get_owned_for_update(request_id, principal)
+    """A request the caller owns, its row locked for the change to come unless ``lock``
+    is False (engagements lock the offer first, then the request: one lock order)."""
+    repository = RequestRepository(session)
+    request = await (
+        repository.get_owned_for_update(request_id, principal)
+        if lock
+        else repository.get_owned(request_id, principal)
+    )
     if request is None:
         raise RequestNotFound(f"Request {request_id} not found.")
     return request
@@ -175,11 +184,13 @@ async def update_request(
         changes["weights"] = changes["weights"].overrides() if changes["weights"] else None
     if changes.get("status") == "cancelled":
         request.closed_at = utcnow()
+    was = request.status
     for field, value in changes.items():
         setattr(request, field, value)
     _check_request(request)
     request.updated_at = utcnow()
     await session.flush()
+    await _closed(session, request, was=was)
     return request
 
 
@@ -189,9 +200,29 @@ async def cancel_request(
     """Soft delete: the request reads ``cancelled``; its history stays."""
     check_if_match(if_match, request.version)
     if request.status != "cancelled":
+        was = request.status
         now = utcnow()
         request.status = "cancelled"
         request.closed_at = now
         request.updated_at = now
         await session.flush()
+        await _closed(session, request, was=was)
     return request
+
+
+async def _closed(session: AsyncSession, request: CapacityRequest, *, was: str) -> None:
+    """A request its owner takes off the market (``RequestsClosed``)."""
+    if was == "open" and request.status != "open":
+        await publish(session, RequestsClosed(request_ids=(request.id,), status=request.status))
+
+
+async def settle_request(session: AsyncSession, request_id: str, *, accepted: int) -> None:
+    """The request reads fulfilled while ``accepted`` units cover it (and open again if not)."""
+    request = await RequestRepository(session).get_for_update(request_id)
+    now = utcnow()
+    covered = covers(accepted, request.quantity)
+    if covered and request.status == "open":
+        request.status, request.closed_at, request.updated_at = "fulfilled", now, now
+    elif not covered and request.status == "fulfilled":
+        request.status, request.closed_at, request.updated_at = "open", None, now
+    await session.flush()

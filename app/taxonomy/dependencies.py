@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from app.taxonomy.model import Taxonomy
+from app.taxonomy.vocabulary import Taxonomy
 
 
 def get_taxonomy(request: Request) -> Taxonomy:

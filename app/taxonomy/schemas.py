@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from app.taxonomy.codes import CodeKind
-from app.taxonomy.model import Taxonomy, Term
+from app.taxonomy.vocabulary import Taxonomy, Term
 
 Language = Literal["en", "de"]
 LANGUAGES: tuple[Language, ...] = ("en", "de")

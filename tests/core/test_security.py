@@ -9,8 +9,10 @@ from fastapi import FastAPI
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.core.db import utcnow
-from app.core.security import KeyCache, Principal, generate_key, hash_secret
+from app.auth.cache import KeyCache
+from app.auth.keys import generate_key, hash_secret
+from app.auth.principal import Principal
+from app.core.dates import utcnow
 from app.models import ApiKey
 from tests.fixtures.factories import ADMIN, Market
 

@@ -9,10 +9,11 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from app.matching.model import HeldCertification, Match, OfferRecord, Want, build_candidates
+from app.matching.candidates import build_candidates
 from app.matching.reference import reference_score_offers
 from app.matching.scoring import score_offers
-from app.taxonomy.model import load_taxonomy
+from app.matching.values import HeldCertification, Match, OfferRecord, Want
+from app.taxonomy.vocabulary import load_taxonomy
 
 TAXONOMY = load_taxonomy()
 TODAY = date(2026, 1, 5)

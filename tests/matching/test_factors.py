@@ -10,20 +10,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.geo.distance import EARTH_RADIUS_KM, haversine_km
-from app.matching import model
-from app.matching.model import (
+from app.geo.distance import haversine_km, haversine_km_array
+from app.matching.candidates import build_candidates
+from app.matching.scoring import score_offers
+from app.matching.values import (
     DEFAULT_WEIGHTS,
     DISTANCE_SCALE_KM,
+    MOQ_PENALTY,
     HeldCertification,
     Kind,
     Labelled,
-    build_candidates,
     quantise,
     quantise_array,
     resolve_weights,
 )
-from app.matching.scoring import haversine_array, score_offers
 from tests.matching.support import (
     BERLIN,
     HAMBURG,
@@ -92,10 +92,6 @@ def test_quantise_is_the_same_in_python_and_numpy(value: float) -> None:
     assert quantise(value) == float(quantise_array(np.array([value]))[0])
 
 
-def test_the_earth_is_the_same_size_everywhere() -> None:
-    assert model.EARTH_RADIUS_KM == EARTH_RADIUS_KM
-
-
 @settings(max_examples=100)
 @given(
     st.floats(-89.0, 89.0), st.floats(-180.0, 180.0), st.floats(-89.0, 89.0), st.floats(-180, 180)
@@ -103,7 +99,7 @@ def test_the_earth_is_the_same_size_everywhere() -> None:
 def test_vectorised_haversine_agrees_with_geo(
     lat1: float, lon1: float, lat2: float, lon2: float
 ) -> None:
-    vectorised = haversine_array(lat1, lon1, np.array([lat2]), np.array([lon2]))[0]
+    vectorised = haversine_km_array(lat1, lon1, np.array([lat2]), np.array([lon2]))[0]
     assert vectorised == pytest.approx(haversine_km(lat1, lon1, lat2, lon2), abs=1e-6)
 
 
@@ -175,7 +171,7 @@ def test_a_minimum_order_above_the_quantity_scores_low() -> None:
     want = make_want(quantity=1_000)
     match = only(want, make_offer(min_order_quantity=5_000))
     assert match is not None
-    assert match.breakdown["capacity"] == pytest.approx(model.MOQ_PENALTY)
+    assert match.breakdown["capacity"] == pytest.approx(MOQ_PENALTY)
     assert any("minimum order" in reason for reason in match.reasons)
 
 

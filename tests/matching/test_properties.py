@@ -7,9 +7,10 @@ from dataclasses import replace
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from app.matching.model import After, HeldCertification, OfferRecord, Viewer, Want, build_candidates
+from app.matching.candidates import build_candidates
 from app.matching.reference import reference_score_offers
 from app.matching.scoring import score_offers
+from app.matching.values import After, HeldCertification, OfferRecord, Viewer, Want
 from tests.matching.support import (
     CERTIFICATIONS,
     TAXONOMY,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.matching.model import HeldCertification, Match
+from app.matching.values import HeldCertification, Match
 from tests.matching.support import HAMBURG, day, make_offer, make_want, rank, with_certifications
 
 ISO_13485 = {"iso-13485": HeldCertification(valid_until=day(365), verified=True)}

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Column, Date, Integer, MetaData, String, Table, create_engine, insert, select
 from sqlalchemy.engine import Engine
 
-from app.core.lifecycle import EXPIRED, read_status, status_clause
+from app.market.lifecycle import EXPIRED, read_status, status_clause
 from app.models import Offer
 from app.offers.rules import OPEN_STATUSES, effective_status, total_quantity
 from app.requests import rules as request_rules

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from app.core.config import Settings
 from app.main import create_app
-from app.taxonomy.model import TaxonomyError, load_taxonomy
+from app.taxonomy.vocabulary import TaxonomyError, load_taxonomy
 from tests.fixtures.assertions import PROBLEM
 from tests.fixtures.factories import (
     Market,

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from app.core.idempotency import CapmatchRoute
+from app.web.idempotency import CapmatchRoute
 
 API_PREFIX = "/v1"
 

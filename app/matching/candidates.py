@@ -1,228 +1,32 @@
-"""The values the scorer works on: a request's wants, offers (as records and as columns), matches.
+"""Many offers as column arrays: the form the fast scorer works on, and how it is built.
 
-Pure data and the rules both scorers share (weights, constants, rounding). Nothing
-here imports from the rest of the app: the taxonomy comes in through a protocol.
+Pure (numpy, no I/O): ``app.matching.feed`` feeds it records read from the database.
 """
 
 from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any, Literal, Protocol
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-Kind = Literal["skill", "product", "certification"]
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-# Per-offer columns: quantities are at most 1e9 (API) and dates are ordinals, so 32 bits
-# hold them and a million offers take half the memory. Arithmetic that can grow (per
-# week x days) is done in 64 bits after gathering the rows it needs.
-Int32Array = npt.NDArray[np.int32]
-SmallInts = npt.NDArray[np.signedinteger[Any]]  # int8 to int64, whatever holds the values
-BoolArray = npt.NDArray[np.bool_]
-
-FACTORS: tuple[str, ...] = ("skill", "certification", "distance", "capacity", "time")
-# README "Scoring" documents every constant below.
-DEFAULT_WEIGHTS: Mapping[str, float] = {
-    "skill": 0.35,
-    "certification": 0.15,
-    "distance": 0.2,
-    "capacity": 0.2,
-    "time": 0.1,
-}
-DISTANCE_SCALE_KM = 150.0  # distance factor = exp(-d / scale): 0.5 at ~104 km, 0.37 at 150 km
-FULL_TIME_DAYS = 14  # starting this many days (or more) before needed_by scores 1
-VERIFIED_CREDIT = 1.0  # a preferred certification held and verified
-UNVERIFIED_CREDIT = 0.7  # held (valid on needed_by) but not verified
-MOQ_PENALTY = 0.2  # capacity factor multiplier when min_order_quantity > quantity wanted
-EARTH_RADIUS_KM = 6371.0088  # the same IUGG mean radius as app.geo.distance
-SCORE_DECIMALS = 6
-DISTANCE_DECIMALS = 3
-NO_EXPIRY = date.max.toordinal()  # a certification without valid_until
-NOT_HELD = -1  # ordinal sentinel: the organisation does not hold the certification
-
-
-class Labelled(Protocol):
-    def label(self, language: str) -> str: ...
-
-
-class TaxonomyLike(Protocol):
-    """What the scorer needs of ``app.taxonomy.model.Taxonomy``."""
-
-    def similarity(self, wanted: str, offered: str, *, kind: Kind = "skill") -> float: ...
-
-    def cross_similarity(
-        self, wanted: str, offered: str, *, wanted_kind: Kind, offered_kind: Kind
-    ) -> float: ...
-
-    def get(self, kind: Kind, code: str) -> Labelled | None: ...
-
-
-def quantise(value: float, decimals: int = SCORE_DECIMALS) -> float:
-    """Round half up to ``decimals``; bit-identical to ``quantise_array`` (numpy's round is not)."""
-    scale = 10.0**decimals
-    return math.floor(value * scale + 0.5) / scale
-
-
-def quantise_array(values: FloatArray, decimals: int = SCORE_DECIMALS) -> FloatArray:
-    scale = 10.0**decimals
-    return np.floor(values * scale + 0.5) / scale
-
-
-def resolve_weights(overrides: Mapping[str, float] | None = None) -> dict[str, float]:
-    """Defaults merged with a request's overrides, each in [0, 1], normalised to sum 1.
-
-    Raises ``ValueError`` naming the problem (the API turns it into 422).
-    """
-    weights = dict(DEFAULT_WEIGHTS)
-    for name, value in (overrides or {}).items():
-        if name not in DEFAULT_WEIGHTS:
-            raise ValueError(f"unknown weight '{name}'; known: {', '.join(FACTORS)}")
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"weight '{name}' must be a number")
-        if not (math.isfinite(value) and 0.0 <= value <= 1.0):
-            raise ValueError(f"weight '{name}' must be between 0 and 1, got {value}")
-        weights[name] = float(value)
-    total = sum(weights[name] for name in FACTORS)
-    if total <= 0.0:
-        raise ValueError("at least one weight must be greater than 0")
-    return {name: weights[name] / total for name in FACTORS}
-
-
-@dataclass(frozen=True, slots=True)
-class Want:
-    """The request side of a match: what is wanted, where, by when, how much."""
-
-    skills: tuple[str, ...]
-    products: tuple[str, ...]
-    quantity: int
-    needed_by: date
-    lat: float
-    lon: float
-    today: date
-    required_certifications: tuple[str, ...] = ()
-    preferred_certifications: tuple[str, ...] = ()
-    max_distance_km: float | None = None
-    weights: Mapping[str, float] | None = None
-    unit: str = "pieces"
-
-    def __post_init__(self) -> None:
-        if not self.skills and not self.products:
-            raise ValueError("a request must name at least one skill or product")
-        if self.quantity <= 0:
-            raise ValueError("quantity must be greater than 0")
-        resolve_weights(self.weights)  # fail early on bad overrides
-
-    @property
-    def wanted(self) -> list[tuple[Kind, str]]:
-        """Every wanted code with its kind, skills first, duplicates dropped."""
-        pairs: list[tuple[Kind, str]] = [("skill", code) for code in self.skills]
-        pairs += [("product", code) for code in self.products]
-        return list(dict.fromkeys(pairs))
-
-
-@dataclass(frozen=True, slots=True)
-class HeldCertification:
-    """A certification an offer's organisation holds."""
-
-    valid_until: date | None = None
-    verified: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class OfferRecord:
-    """One offer as plain values.
-
-    ``active`` and ``visible`` are decided by the caller (the live index holds only
-    active offers); ``partner_id`` with ``shared`` decides who may see it (``Viewer``).
-    """
-
-    id: str
-    lat: float
-    lon: float
-    skills: tuple[str, ...]
-    products: tuple[str, ...]
-    capacity_per_week: int
-    available_from: date
-    available_until: date
-    capacity_total: int | None = None
-    reserved_quantity: int = 0  # reserved and held by engagements
-    lead_time_days: int = 0
-    min_order_quantity: int = 1
-    service_radius_km: float | None = None
-    certifications: Mapping[str, HeldCertification] = field(default_factory=dict)
-    active: bool = True
-    visible: bool = True
-    organization_id: str = ""
-    partner_id: str = ""
-    shared: bool = True
-    unit: str = "pieces"
-    region: str | None = None
-
-    def visible_to(self, viewer: Viewer | None) -> bool:
-        if not self.visible:
-            return False
-        return (
-            viewer is None or viewer.sees_all or self.shared or self.partner_id == viewer.partner_id
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class After:
-    """Resume after this (score, offer id): the next page of a ranking."""
-
-    score: float
-    offer_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class Viewer:
-    """Who is asking: a partner (or one of its organisations) or the operator.
-
-    Indexed offers are published (drafts never match), so a viewer sees every shared
-    offer and its own partner's network offers.
-    """
-
-    partner_id: str | None = None
-    sees_all: bool = False
-
-
-DEFAULT_LEAF_SIZE = 128
-
-
-@dataclass(frozen=True, slots=True)
-class Leaves:
-    """Offers grouped by family and place (a k-d split), with per-group bounds.
-
-    The scorer ranks whole groups by an upper bound of the score any member can reach
-    and stops once the next group cannot beat the k-th best found: most groups are
-    never looked at. ``rows[start[g]:start[g + 1]]`` are the members of group g.
-    """
-
-    start: IntArray  # (G + 1,)
-    rows: Int32Array  # (N,) row numbers grouped
-    lat_min: FloatArray
-    lat_max: FloatArray
-    lon_min: FloatArray
-    lon_max: FloatArray
-    cos_far: FloatArray  # cos of the member latitude farthest from the equator
-    code_start: IntArray  # (G + 1,) the codes any member names:
-    group_codes: IntArray  # group_codes[code_start[g]:code_start[g + 1]], then the sentinel
-    cert_bits: npt.NDArray[np.uint64]  # (G, words): union of certifications held
-    radius_max: FloatArray  # inf when a member has no service radius
-    per_week_max: IntArray
-    total_max: IntArray  # capacity over the whole window
-    until_max: IntArray
-    from_min: IntArray
-    lead_min: IntArray
-
-    def __len__(self) -> int:
-        return len(self.start) - 1
+from app.matching.leaves import DEFAULT_LEAF_SIZE, Leaves, bit_sets, build_leaves, partition_key
+from app.matching.values import (
+    NO_EXPIRY,
+    NOT_HELD,
+    BoolArray,
+    FloatArray,
+    HeldCertification,
+    Int32Array,
+    IntArray,
+    Kind,
+    OfferRecord,
+    SmallInts,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,121 +121,6 @@ class Candidates:
             return after
         # The first difference lies within the shared start: the same answer for all.
         return np.full(rows.size, self.id_prefix > offer_id, dtype=np.bool_)
-
-
-def _bits(columns: npt.NDArray[np.int64], flags: npt.NDArray[np.bool_]) -> npt.NDArray[np.uint64]:
-    """(N, words) bit sets: bit j of row i set when flags[i, j] (columns give j)."""
-    words = max(1, (flags.shape[1] + 63) // 64)
-    out = np.zeros((flags.shape[0], words), dtype=np.uint64)
-    for j in columns.tolist():
-        out[flags[:, j], j // 64] |= np.uint64(1 << (j % 64))
-    return out
-
-
-def _kd_groups(lat: FloatArray, lon: FloatArray, rows: IntArray, leaf_size: int) -> list[IntArray]:
-    """Split ``rows`` at the median of the wider side until groups hold <= leaf_size."""
-    if rows.size <= leaf_size:
-        return [rows]
-    lat_span = float(lat[rows].max() - lat[rows].min())
-    lon_span = float(lon[rows].max() - lon[rows].min()) * math.cos(
-        math.radians(float(lat[rows].mean()))
-    )
-    key = lat[rows] if lat_span >= lon_span else lon[rows]
-    half = rows.size // 2
-    order = np.argpartition(key, half)
-    return _kd_groups(lat, lon, rows[order[:half]], leaf_size) + _kd_groups(
-        lat, lon, rows[order[half:]], leaf_size
-    )
-
-
-def build_leaves(
-    lat: FloatArray,
-    lon: FloatArray,
-    partition: IntArray,
-    row_code_bits: npt.NDArray[np.uint64],
-    row_cert_bits: npt.NDArray[np.uint64],
-    radius: FloatArray,
-    per_week: IntArray,
-    total: IntArray,
-    available_from: IntArray,
-    available_until: IntArray,
-    lead: IntArray,
-    codes: int,
-    leaf_size: int = DEFAULT_LEAF_SIZE,
-    searchable: BoolArray | None = None,
-) -> Leaves:
-    """Groups of at most ``leaf_size`` rows: one ``partition`` each, split by place.
-
-    Only ``searchable`` rows (default: all) join a group, so rows no search may
-    return (inactive, invisible) are never looked at.
-    """
-    groups: list[IntArray] = []
-    members = np.arange(partition.size) if searchable is None else np.flatnonzero(searchable)
-    order = members[np.argsort(partition[members], kind="stable")]
-    bounds = np.flatnonzero(np.diff(partition[order])) + 1
-    for members in np.split(order, bounds):
-        if members.size:
-            groups.extend(_kd_groups(lat, lon, members, leaf_size))
-    sizes = np.array([g.size for g in groups], dtype=np.int64)
-    start = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
-    rows = np.concatenate(groups).astype(np.int32) if groups else np.zeros(0, np.int32)
-    heads = start[:-1]
-    code_start, group_codes = _group_codes(row_code_bits[rows], heads, codes)
-
-    def reduce(ufunc: np.ufunc, values: npt.NDArray[Any]) -> npt.NDArray[Any]:
-        if not heads.size:
-            return values[:0]
-        return ufunc.reduceat(values[rows], heads, axis=0)
-
-    return Leaves(
-        start=start,
-        rows=rows,
-        lat_min=reduce(np.minimum, lat),
-        lat_max=reduce(np.maximum, lat),
-        lon_min=reduce(np.minimum, lon),
-        lon_max=reduce(np.maximum, lon),
-        cos_far=np.cos(np.radians(reduce(np.maximum, np.abs(lat)))),
-        code_start=code_start,
-        group_codes=group_codes,
-        cert_bits=reduce(np.bitwise_or, row_cert_bits),
-        radius_max=reduce(np.maximum, np.where(np.isnan(radius), np.inf, radius)),
-        per_week_max=reduce(np.maximum, per_week),
-        total_max=reduce(np.maximum, total),
-        until_max=reduce(np.maximum, available_until),
-        from_min=reduce(np.minimum, available_from),
-        lead_min=reduce(np.minimum, lead),
-    )
-
-
-def _group_codes(
-    member_bits: npt.NDArray[np.uint64], heads: IntArray, codes: int
-) -> tuple[IntArray, IntArray]:
-    """Per group, the codes any member names (ascending) and the sentinel ``codes``.
-
-    The sentinel (similarity 0) keeps every group's list non-empty, so a max over
-    each list is one ``reduceat``.
-    """
-    if not heads.size:
-        return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    union = np.bitwise_or.reduceat(member_bits, heads, axis=0)
-    flags = np.unpackbits(union.view(np.uint8), axis=1, bitorder="little")[:, :codes]
-    flags = np.concatenate([flags, np.ones((flags.shape[0], 1), dtype=np.uint8)], axis=1)
-    group, code = np.nonzero(flags)
-    start = np.searchsorted(group, np.arange(flags.shape[0] + 1)).astype(np.int64)
-    return start, code.astype(np.int64)
-
-
-def partition_key(family: IntArray, row_cert_bits: npt.NDArray[np.uint64]) -> IntArray:
-    """Rows alike in what bounds the score most: code family and certifications held.
-
-    Groups never mix partitions, so a group's certification bound is exact (up to
-    validity) and its skill bound stays tight where the data is skewed. Measured on
-    skewed data (bench/README.md) this beat partitions by capacity as well: more
-    partitions make each group's box wider, which loosens the distance bound.
-    """
-    stacked = np.column_stack([family, row_cert_bits.view(np.int64)])
-    _, key = np.unique(stacked, axis=0, return_inverse=True)
-    return key.reshape(-1).astype(np.int64)
 
 
 def window_total(
@@ -575,8 +264,8 @@ class CandidatesBuilder:
         )
         profile = i32["profile"]
         cert_profile = i32["cert_profile"]
-        row_code_bits = _bits(np.arange(len(codes_sorted)), profile_flags[:, :-1])[profile]
-        row_cert_bits = _bits(np.arange(len(cert_codes)), valid_until != NOT_HELD)[cert_profile]
+        row_code_bits = bit_sets(np.arange(len(codes_sorted)), profile_flags[:, :-1])[profile]
+        row_cert_bits = bit_sets(np.arange(len(cert_codes)), valid_until != NOT_HELD)[cert_profile]
         families = _Interned()
         profile_family = np.array(
             [families(key[0][1].split(".")[0] if key else "") for key in code_keys] or [0],
@@ -680,35 +369,3 @@ _INT_COLUMNS = (
     "profile",
     "cert_profile",
 )
-
-
-# Match and Explanation are built twenty times per search: frozen dataclasses set each
-# field through object.__setattr__, which made them a tenth of a 10k-offer search.
-@dataclass(slots=True)
-class Match:
-    """One ranked offer: its score, every factor that went into it, and why."""
-
-    offer_id: str
-    score: float
-    breakdown: dict[str, float]
-    distance_km: float
-    deliverable_quantity: int
-    reasons: list[str]
-
-
-@dataclass(slots=True)
-class Explanation:
-    """The facts behind one match that the reason sentences are made from."""
-
-    wanted: int
-    fully_covered: int
-    partly_covered: int
-    required: tuple[str, ...]
-    preferred_held: tuple[tuple[str, bool], ...]  # (code, verified)
-    preferred_missing: tuple[str, ...]
-    distance_km: float
-    deliverable: int
-    quantity: int
-    min_order_quantity: int
-    start: date
-    needed_by: date

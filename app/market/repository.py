@@ -9,11 +9,11 @@ from typing import Any, ClassVar, Generic, TypeVar
 from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.lifecycle import status_clause
-from app.core.listing import MarketFilters, apply_market_filters
+from app.auth.principal import Principal
 from app.core.pagination import PageParams, paginate
-from app.core.security import Principal
-from app.core.tenancy import owned_clause, viewer_parameters, visible_clause_for_kind
+from app.market.lifecycle import status_clause
+from app.market.listing import MarketFilters, apply_market_filters
+from app.market.tenancy import owned_clause, viewer_parameters, visible_clause_for_kind
 
 M = TypeVar("M")
 
@@ -60,6 +60,12 @@ class MarketRepository(Generic[M]):
             self.model.id == object_id, owned_clause(self.model, principal)
         )
         found: M | None = (await self.session.execute(statement)).scalar_one_or_none()
+        return found
+
+    async def get_for_update(self, object_id: str) -> M:
+        """The object, its row locked (for changes made on the owner's behalf)."""
+        statement = select(self.model).where(self.model.id == object_id).with_for_update()
+        found: M = (await self.session.execute(statement)).scalar_one()
         return found
 
     async def get_owned_for_update(self, object_id: str, principal: Principal) -> M | None:

@@ -8,10 +8,10 @@ from typing import Any, TypeVar
 from sqlalchemy import Select
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.core.filters import array_contains, text_contains
-from app.core.security import Principal
-from app.core.tenancy import visible_clause
+from app.auth.principal import Principal
+from app.core.sql import array_contains, text_contains
 from app.geo.filters import Near, near_clause
+from app.market.tenancy import visible_clause
 from app.taxonomy.codes import search_term
 
 

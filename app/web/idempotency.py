@@ -24,9 +24,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.db import SessionDep, utcnow
+from app.auth.dependencies import AnyAuth
+from app.core.dates import utcnow
+from app.core.db import SessionDep
 from app.core.errors import Conflict, InvalidInput
-from app.core.security import AnyAuth
 from app.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, false, or_, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.core.security import Principal
+from app.auth.principal import Principal
 
 
 def owned_clause(model: Any, principal: Principal) -> ColumnElement[bool]:

@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.taxonomy.codes import CodeKind, ancestors
-from app.taxonomy.model import (
+from app.taxonomy.schemas import preferred_language
+from app.taxonomy.vocabulary import (
     FAMILY_CREDIT,
     KINDS,
     PARENT_CREDIT,
@@ -19,7 +20,6 @@ from app.taxonomy.model import (
     TaxonomyError,
     load_taxonomy,
 )
-from app.taxonomy.schemas import preferred_language
 
 TAXONOMY = load_taxonomy()
 

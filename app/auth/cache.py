@@ -1,0 +1,75 @@
+"""Recently verified keys, so most requests cost no authentication query."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.principal import Principal
+from app.core.db import after_commit
+
+KEY_CACHE_INFO = "capmatch.key_cache"
+
+
+@dataclass(slots=True)
+class CachedKey:
+    principal: Principal
+    last_used_at: datetime | None
+    expires_at: float
+
+
+class KeyCache:
+    """Verified keys by hash, each trusted for ``ttl_s`` seconds.
+
+    Revoking a key, deactivating a partner or closing an organisation clears this
+    worker's cache when the change commits (``forget_cached_keys``); other workers
+    notice within ``ttl_s``.
+    """
+
+    def __init__(self, ttl_s: float, max_entries: int = 10_000) -> None:
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self._entries: dict[str, CachedKey] = {}
+
+    def get(self, secret_hash: str) -> CachedKey | None:
+        entry = self._entries.get(secret_hash)
+        if entry is None:
+            return None
+        if entry.expires_at <= time.monotonic():
+            del self._entries[secret_hash]
+            return None
+        return entry
+
+    def put(
+        self, secret_hash: str, principal: Principal, last_used_at: datetime | None
+    ) -> CachedKey:
+        """Remember a verified key (unless the cache is disabled); returns its entry."""
+        entry = CachedKey(
+            principal=principal,
+            last_used_at=last_used_at,
+            expires_at=time.monotonic() + self.ttl_s,
+        )
+        if self.ttl_s > 0:
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()  # rare; cheaper and simpler than LRU bookkeeping
+            self._entries[secret_hash] = entry
+        return entry
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+def remember_cache(session: AsyncSession, cache: KeyCache) -> None:
+    """Let services on this session reach the worker's key cache (``forget_cached_keys``)."""
+    session.info[KEY_CACHE_INFO] = cache
+
+
+def forget_cached_keys(session: AsyncSession) -> None:
+    """Call when keys, partners or organisations change status: once this transaction
+    commits, this worker re-checks every key against the database."""
+    cache = session.info.get(KEY_CACHE_INFO)
+    if isinstance(cache, KeyCache):
+        after_commit(session, cache.clear)

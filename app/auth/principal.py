@@ -1,0 +1,49 @@
+"""Who is calling, and which organisations that caller may see or act for.
+
+Three kinds of key (API.md "Auth and tenancy"): the operator's admin key, a partner
+key (``cmp_``, a cluster portal acting for all its member organisations) and an
+organisation key (``cmo_``, one company acting for itself only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+PrincipalKind = Literal["admin", "partner", "organization"]
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The caller: the admin, a partner (cluster portal) or one organisation."""
+
+    kind: PrincipalKind
+    key_id: str
+    partner_id: str | None = None
+    organization_id: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.kind == "admin"
+
+    def may_see_organization(self, *, partner_id: str, organization_id: str) -> bool:
+        """The admin sees every organisation, a partner its members, an organisation itself."""
+        if self.is_admin:
+            return True
+        if self.kind == "partner":
+            return partner_id == self.partner_id
+        return organization_id == self.organization_id
+
+    def may_act_for_organization(self, *, partner_id: str, organization_id: str) -> bool:
+        """Partners act for their members, an organisation key for itself; the admin for none."""
+        return not self.is_admin and self.may_see_organization(
+            partner_id=partner_id, organization_id=organization_id
+        )
+
+    def may_see_partner(self, partner_id: str) -> bool:
+        """The admin sees every partner, a partner key only its own partner.
+
+        An organisation key acts for its organisation only: it must not read its
+        partner or manage the partner's keys (a ``cmp_`` key acts for every sibling).
+        """
+        return self.is_admin or (self.kind == "partner" and self.partner_id == partner_id)

@@ -1,0 +1,64 @@
+"""In-transaction domain events: how one domain reacts to another without importing it.
+
+A service records what happened (``await publish(session, OrganizationClosed(...))``);
+the subscribers registered for that type at start-up (``subscribe``, called from
+``create_app``) run at once, on the same session, so inside the same transaction:
+a reaction commits with the change that caused it or rolls back with it, and a
+subscriber that refuses (raises) fails the publishing request before it answers.
+
+Events are plain frozen dataclasses defined by the domain that publishes them; a
+subscriber lives in the domain that reacts. Every event published on a session is
+also kept on it (``published``), so later subscribers such as an outbox can see the
+whole unit of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DomainEvent:
+    """Base of every domain event: something that happened, in the past tense."""
+
+
+E = TypeVar("E", bound=DomainEvent)
+Subscriber = Callable[[AsyncSession, E], Awaitable[None]]
+
+_PUBLISHED_INFO = "capmatch.domain_events"
+_subscribers: dict[type[DomainEvent], list[Subscriber[Any]]] = {}
+
+
+def subscribe(event_type: type[E], subscriber: Subscriber[E]) -> None:
+    """Run ``subscriber`` for every ``event_type`` published (idempotent: once per pair).
+
+    Subscribers of one type run in the order they were registered.
+    """
+    registered = _subscribers.setdefault(event_type, [])
+    if subscriber not in registered:
+        registered.append(subscriber)
+
+
+def subscribers_of(event_type: type[DomainEvent]) -> list[Subscriber[Any]]:
+    """Who reacts to ``event_type``: its own subscribers, then those of its base classes."""
+    found: list[Subscriber[Any]] = []
+    for kind in event_type.__mro__:
+        found.extend(_subscribers.get(kind, ()))
+    return found
+
+
+async def publish(session: AsyncSession, event: DomainEvent) -> None:
+    """Record ``event`` on the session's unit of work and run its subscribers now."""
+    session.info.setdefault(_PUBLISHED_INFO, []).append(event)
+    for subscriber in subscribers_of(type(event)):
+        await subscriber(session, event)
+
+
+def published(session: AsyncSession) -> list[DomainEvent]:
+    """The events published on this session so far, oldest first."""
+    events: list[DomainEvent] = session.info.get(_PUBLISHED_INFO, [])
+    return list(events)

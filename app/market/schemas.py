@@ -1,0 +1,15 @@
+"""Vocabulary offers and requests share in the API: who sees them, units and quantities."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+Visibility = Literal["network", "shared"]
+Unit = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$"),
+    Field(examples=["pieces"], description="Unit of quantity: pieces, kg, m, m2, l, hours, ..."),
+]
+Quantity = Annotated[int, Field(gt=0, le=1_000_000_000)]
