@@ -8,13 +8,13 @@ from fastapi import Depends, status
 
 from app.auth import service
 from app.auth.dependencies import AnyAuth, MemberAuth
+from app.auth.routing import domain_router
 from app.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
 from app.auth.service import KeyOwner
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep, to_page
 from app.models import ApiKey
-from app.web.routing import domain_router
 
 partners_router = domain_router("/partners", tags=["partners"])
 organizations_router = domain_router("/organizations", tags=["organizations"])

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import JSON, DateTime, MetaData, Text, TypeDecorator, event
+from sqlalchemy import JSON, DateTime, MetaData, Text, TypeDecorator, event, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
@@ -199,3 +199,13 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """One trivial statement: raises unless the database answers (readiness probes).
+
+    On SQLite it runs in a deferred transaction, so it never waits for the write lock.
+    """
+    async with engine.connect() as connection:
+        probe = await connection.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
+        await probe.execute(text("SELECT 1"))

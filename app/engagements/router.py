@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Query, Request, status
 
 from app.auth.dependencies import AnyAuth, MemberAuth
+from app.auth.routing import domain_router
 from app.core.config import Settings
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
@@ -20,7 +21,6 @@ from app.engagements.schemas import (
     MessageOut,
     TransitionNote,
 )
-from app.web.routing import domain_router
 
 requests_router = domain_router("/requests", tags=["engagements"])
 router = domain_router("/engagements", tags=["engagements"])

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import Query
 
 from app.auth.dependencies import AnyAuth
+from app.auth.routing import domain_router
 from app.core.errors import problem_responses
 from app.geo import service
 from app.geo.schemas import CountryCode, RegionList, RegionOut
-from app.web.routing import domain_router
 
 router = domain_router("/regions", tags=["regions"])
 

@@ -19,46 +19,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.dates import today, utcnow
 from app.core.memory import release_free_memory
+from app.matching import repository
 from app.matching.candidates import Candidates, CandidatesBuilder
 from app.matching.index import MatchIndex
-from app.matching.values import HeldCertification, OfferRecord
-from app.models import MarketChange, Offer, OrganizationCertification
+from app.matching.values import Certifications, OfferRecord
 
 logger = logging.getLogger("capmatch.matching")
 
 LOAD_BATCH = 1_000  # offers per page of the initial load
-OFFER_COLUMNS = (
-    Offer.id,
-    Offer.organization_id,
-    Offer.partner_id,
-    Offer.lat,
-    Offer.lon,
-    Offer.skills,
-    Offer.products,
-    Offer.capacity_unit,
-    Offer.capacity_per_week,
-    Offer.capacity_total,
-    Offer.reserved_quantity,
-    Offer.held_quantity,
-    Offer.available_from,
-    Offer.available_until,
-    Offer.lead_time_days,
-    Offer.min_order_quantity,
-    Offer.service_radius_km,
-    Offer.visibility,
-    Offer.status,
-    Offer.region,
-)
-Certifications = dict[str, HeldCertification]
 
 
 def offer_record(row: Any, held: Certifications) -> OfferRecord:
@@ -90,23 +65,6 @@ def matchable(row: Any, on: date) -> bool:
     return bool(row.status == "active" and row.available_until >= on)
 
 
-async def certifications_of(
-    session: AsyncSession, organization_ids: Iterable[str] | Select[Any]
-) -> dict[str, Certifications]:
-    """Certifications held per organisation, for the ids given (or selected)."""
-    statement = select(
-        OrganizationCertification.organization_id,
-        OrganizationCertification.code,
-        OrganizationCertification.valid_until,
-        OrganizationCertification.verified,
-    )
-    statement = statement.where(OrganizationCertification.organization_id.in_(organization_ids))
-    held: dict[str, Certifications] = {}
-    for organization_id, code, valid_until, verified in await session.execute(statement):
-        held.setdefault(organization_id, {})[code] = HeldCertification(valid_until, verified)
-    return held
-
-
 class MatchFeed:
     """One worker's index and its position in the change log."""
 
@@ -134,12 +92,11 @@ class MatchFeed:
         return self.index
 
     async def _cursor(self, session: AsyncSession) -> None:
-        if session.get_bind().dialect.name == "postgresql":
-            self._horizon = await _snapshot_xmin(session)
+        if repository.tracks_transactions(session):
+            self._horizon = await repository.snapshot_xmin(session)
             self._seen = set()
         else:
-            last = await session.scalar(select(func.coalesce(func.max(MarketChange.seq), 0)))
-            self._seq = int(last or 0)
+            self._seq = await repository.last_change_seq(session)
 
     async def _load(self, session: AsyncSession) -> None:
         started = time.perf_counter()
@@ -156,33 +113,15 @@ class MatchFeed:
 
     async def _catch_up(self, session: AsyncSession) -> None:
         assert self.index is not None
-        if session.get_bind().dialect.name == "postgresql":
-            horizon = await _snapshot_xmin(session)
-            rows = (
-                await session.execute(
-                    select(
-                        MarketChange.seq,
-                        MarketChange.kind,
-                        MarketChange.object_id,
-                        MarketChange.txid,
-                    )
-                    .where(MarketChange.txid >= self._horizon)
-                    .order_by(MarketChange.seq)
-                )
-            ).all()
+        if repository.tracks_transactions(session):
+            assert self._horizon is not None
+            horizon = await repository.snapshot_xmin(session)
+            rows = await repository.changes_since_transaction(session, self._horizon)
             fresh: list[Any] = [row for row in rows if row.seq not in self._seen]
             self._seen = {row.seq for row in rows if row.txid >= horizon}
             self._horizon = horizon
         else:
-            fresh = list[Any](
-                (
-                    await session.execute(
-                        select(MarketChange.seq, MarketChange.kind, MarketChange.object_id)
-                        .where(MarketChange.seq > self._seq)
-                        .order_by(MarketChange.seq)
-                    )
-                ).all()
-            )
+            fresh = list(await repository.changes_after(session, self._seq))
             if fresh:
                 self._seq = fresh[-1].seq
         if fresh:
@@ -204,22 +143,12 @@ class MatchFeed:
                     pruned_at = time.monotonic()
                     async with sessions() as session, session.begin():
                         cutoff = utcnow() - timedelta(hours=keep_hours)
-                        await session.execute(
-                            delete(MarketChange).where(MarketChange.created_at < cutoff)
-                        )
+                        await repository.prune_changes(session, before=cutoff)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 logger.exception("matching index refresh failed; will retry")
             await asyncio.sleep(self.refresh_s)
-
-
-async def _snapshot_xmin(session: AsyncSession) -> int:
-    """The oldest transaction still running as seen now (PostgreSQL)."""
-    xmin = await session.scalar(
-        text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-    )
-    return int(xmin)
 
 
 async def _load_candidates(session: AsyncSession, on: date) -> Candidates:
@@ -236,43 +165,25 @@ async def _load_candidates(session: AsyncSession, on: date) -> Candidates:
     while True:
         # Keyset paging: no server-side cursor, so it also works on a connection
         # without a transaction, as GETs run on PostgreSQL.
-        rows = (
-            await session.execute(
-                select(*OFFER_COLUMNS)
-                .where(_in_index(on), Offer.id > last)
-                .order_by(Offer.id)
-                .limit(LOAD_BATCH)
-            )
-        ).all()
+        rows = await repository.matchable_offers_page(session, on=on, after=last, limit=LOAD_BATCH)
         if not rows:
             return await asyncio.to_thread(builder.finish)
-        page_organizations = select(Offer.organization_id).where(
-            _in_index(on), Offer.id.between(rows[0].id, rows[-1].id)
+        held = await repository.certifications_of_page(
+            session, on=on, first=rows[0].id, last=rows[-1].id
         )
         last = rows[-1].id
-        held = await certifications_of(session, page_organizations)
         records = [offer_record(row, held.get(row.organization_id, {})) for row in rows]
         del rows, held
         await asyncio.to_thread(builder.add, records)
         del records
 
 
-def _in_index(on: date) -> ColumnElement[bool]:
-    """The offers the index holds (``matchable`` as SQL)."""
-    return and_(Offer.status == "active", Offer.available_until >= on)
-
-
 async def _reload(
     session: AsyncSession, offer_ids: set[str], organization_ids: set[str], on: date
 ) -> dict[str, OfferRecord | None]:
     """The current record of every offer touched (None when it no longer matches)."""
-    statement = select(*OFFER_COLUMNS).where(Offer.id.in_(offer_ids))
-    if organization_ids:
-        statement = select(*OFFER_COLUMNS).where(
-            Offer.id.in_(offer_ids) | Offer.organization_id.in_(organization_ids)
-        )
-    rows = (await session.execute(statement)).all()
-    held = await certifications_of(session, {row.organization_id for row in rows})
+    rows = await repository.offers_touched(session, offer_ids, organization_ids)
+    held = await repository.certifications_of(session, {row.organization_id for row in rows})
     changes: dict[str, OfferRecord | None] = dict.fromkeys(offer_ids)
     for row in rows:
         changes[row.id] = (

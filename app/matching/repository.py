@@ -1,18 +1,163 @@
-"""SQL of the matching endpoints: what to show of ranked offers, and open requests."""
+"""Every SQL statement of matching: the index's load and change log, and what the
+endpoints show of ranked offers and requests.
+
+The index is a read model of offers and their organisations' certifications, so
+its loader reads those tables directly (a million rows would not go through a
+service one object at a time); it never writes them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from datetime import date
+from collections.abc import Collection, Iterable, Sequence
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import ColumnElement, Row, Select, and_, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.market.tenancy import visible_clause
-from app.matching.feed import Certifications, certifications_of
-from app.models import CapacityRequest, Offer, Organization
+from app.matching.values import Certifications, HeldCertification
+from app.models import (
+    CapacityRequest,
+    MarketChange,
+    Offer,
+    Organization,
+    OrganizationCertification,
+)
+
+# Rows of many shapes (OFFER_COLUMNS is twenty wide); callers read them by attribute.
+AnyRow = Row[*tuple[Any, ...]]
+
+OFFER_COLUMNS = (
+    Offer.id,
+    Offer.organization_id,
+    Offer.partner_id,
+    Offer.lat,
+    Offer.lon,
+    Offer.skills,
+    Offer.products,
+    Offer.capacity_unit,
+    Offer.capacity_per_week,
+    Offer.capacity_total,
+    Offer.reserved_quantity,
+    Offer.held_quantity,
+    Offer.available_from,
+    Offer.available_until,
+    Offer.lead_time_days,
+    Offer.min_order_quantity,
+    Offer.service_radius_km,
+    Offer.visibility,
+    Offer.status,
+    Offer.region,
+)
+
+
+def _in_index(on: date) -> ColumnElement[bool]:
+    """The offers the index holds: active, window not ended (``feed.matchable`` as SQL)."""
+    return and_(Offer.status == "active", Offer.available_until >= on)
+
+
+# --- the index's load ---------------------------------------------------------------
+
+
+async def matchable_offers_page(
+    session: AsyncSession, *, on: date, after: str, limit: int
+) -> Sequence[AnyRow]:
+    """The next ``limit`` offers the index holds, by id after ``after`` (keyset paging: no
+    server-side cursor, so it also works on a connection without a transaction)."""
+    statement = (
+        select(*OFFER_COLUMNS)
+        .where(_in_index(on), Offer.id > after)
+        .order_by(Offer.id)
+        .limit(limit)
+    )
+    return (await session.execute(statement)).all()
+
+
+async def certifications_of(
+    session: AsyncSession, organization_ids: Iterable[str] | Select[Any]
+) -> dict[str, Certifications]:
+    """Certifications held per organisation, for the ids given (or selected)."""
+    statement = select(
+        OrganizationCertification.organization_id,
+        OrganizationCertification.code,
+        OrganizationCertification.valid_until,
+        OrganizationCertification.verified,
+    ).where(OrganizationCertification.organization_id.in_(organization_ids))
+    held: dict[str, dict[str, HeldCertification]] = {}
+    for organization_id, code, valid_until, verified in await session.execute(statement):
+        held.setdefault(organization_id, {})[code] = HeldCertification(valid_until, verified)
+    return dict(held)
+
+
+async def certifications_of_page(
+    session: AsyncSession, *, on: date, first: str, last: str
+) -> dict[str, Certifications]:
+    """Certifications of the organisations of one page of the load (a subquery on the same
+    id range: no map of every organisation is ever held)."""
+    page_organizations = select(Offer.organization_id).where(
+        _in_index(on), Offer.id.between(first, last)
+    )
+    return await certifications_of(session, page_organizations)
+
+
+async def offers_touched(
+    session: AsyncSession, offer_ids: Collection[str], organization_ids: Collection[str]
+) -> Sequence[AnyRow]:
+    """Current rows of these offers and of every offer of these organisations."""
+    condition: ColumnElement[bool] = Offer.id.in_(offer_ids)
+    if organization_ids:
+        condition = condition | Offer.organization_id.in_(organization_ids)
+    return (await session.execute(select(*OFFER_COLUMNS).where(condition))).all()
+
+
+# --- the change log -------------------------------------------------------------------
+
+
+def tracks_transactions(session: AsyncSession) -> bool:
+    """PostgreSQL logs the writing transaction's id with each change (see ``feed``)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+async def snapshot_xmin(session: AsyncSession) -> int:
+    """The oldest transaction still running as seen now (PostgreSQL)."""
+    xmin = await session.scalar(
+        text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+    )
+    return int(xmin)
+
+
+async def last_change_seq(session: AsyncSession) -> int:
+    last = await session.scalar(select(func.coalesce(func.max(MarketChange.seq), 0)))
+    return int(last or 0)
+
+
+async def changes_since_transaction(session: AsyncSession, horizon: int) -> Sequence[AnyRow]:
+    """(seq, kind, object_id, txid) of changes written by transactions >= ``horizon``."""
+    statement = (
+        select(MarketChange.seq, MarketChange.kind, MarketChange.object_id, MarketChange.txid)
+        .where(MarketChange.txid >= horizon)
+        .order_by(MarketChange.seq)
+    )
+    return (await session.execute(statement)).all()
+
+
+async def changes_after(session: AsyncSession, seq: int) -> Sequence[AnyRow]:
+    """(seq, kind, object_id) of changes after ``seq``, in order."""
+    statement = (
+        select(MarketChange.seq, MarketChange.kind, MarketChange.object_id)
+        .where(MarketChange.seq > seq)
+        .order_by(MarketChange.seq)
+    )
+    return (await session.execute(statement)).all()
+
+
+async def prune_changes(session: AsyncSession, *, before: datetime) -> None:
+    await session.execute(delete(MarketChange).where(MarketChange.created_at < before))
+
+
+# --- what the endpoints show -------------------------------------------------------------
 
 
 async def offer_cards(session: AsyncSession, offer_ids: Collection[str]) -> dict[str, Any]:
@@ -35,7 +180,7 @@ async def offer_cards(session: AsyncSession, offer_ids: Collection[str]) -> dict
 
 async def open_requests(
     session: AsyncSession, *, principal: Principal, unit: str, on: date
-) -> Sequence[Row[Any]]:
+) -> Sequence[AnyRow]:
     """Open, unexpired requests in ``unit`` the caller may see, with their organisation."""
     rows = await session.execute(
         select(

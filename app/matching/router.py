@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Query, Request, Response
 
 from app.auth.dependencies import AnyAuth
+from app.auth.routing import domain_router
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.market.query import RegionQuery
@@ -16,7 +17,6 @@ from app.matching.reasons import is_german
 from app.matching.schemas import MatchSearch, OfferMatchPage, RequestMatchPage
 from app.taxonomy.dependencies import TaxonomyDep
 from app.taxonomy.schemas import preferred_language
-from app.web.routing import domain_router
 
 requests_router = domain_router("/requests", tags=["matching"])
 offers_router = domain_router("/offers", tags=["matching"])

@@ -14,17 +14,14 @@ next group's bound is below the k-th best score found: the answer is exact.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-
 import numpy as np
 
 from app.geo.distance import haversine_km_array
 from app.matching.bounds import SearchPlan, group_bounds, prepare
 from app.matching.candidates import Candidates, window_total
-from app.matching.reasons import ReasonWriter
+from app.matching.results import matches
+from app.matching.scored import Scored, concat, nothing, top
 from app.matching.values import (
-    DISTANCE_DECIMALS,
     DISTANCE_SCALE_KM,
     FACTORS,
     FULL_TIME_DAYS,
@@ -33,7 +30,6 @@ from app.matching.values import (
     VERIFIED_CREDIT,
     After,
     BoolArray,
-    Explanation,
     FloatArray,
     IntArray,
     Match,
@@ -72,20 +68,6 @@ def _coverage(q: SearchPlan, c: Candidates, rows: IntArray) -> list[FloatArray]:
     return [reach.profiles[profiles] for reach in q.reaches]
 
 
-@dataclass(slots=True)
-class _Scored:
-    """Rows that pass every hard filter, with their score and the facts behind it."""
-
-    rows: IntArray
-    score: FloatArray
-    factors: dict[str, FloatArray]
-    distance: FloatArray
-    start: IntArray
-    deliverable: IntArray
-    best: FloatArray
-    preferred: list[FloatArray]
-
-
 def _score_rows(
     q: SearchPlan,
     c: Candidates,
@@ -95,7 +77,7 @@ def _score_rows(
     after: After | None,
     limit: int,
     floor: float,
-) -> _Scored:
+) -> Scored:
     """The best ``limit`` of ``rows`` that pass every hard filter and score >= ``floor``."""
     want = q.want
     keep = c.available_until[rows] >= q.today  # leaves hold only active, visible rows
@@ -180,7 +162,7 @@ def _score_rows(
         cut = np.partition(score[chosen], chosen.size - limit)[chosen.size - limit]
         chosen = chosen[score[chosen] >= cut]
     chosen = chosen[np.lexsort((rows[chosen], -score[chosen]))][:limit]
-    return _Scored(
+    return Scored(
         rows=rows[chosen],
         score=score[chosen],
         factors={name: values[chosen] for name, values in factors.items()},
@@ -190,53 +172,6 @@ def _score_rows(
         best=np.column_stack([values[chosen] for values in best]),
         preferred=[values[chosen] for values in preferred],
     )
-
-
-def _nothing(wanted: int, preferred: int) -> _Scored:
-    """No rows yet."""
-    no_floats = np.zeros(0, dtype=np.float64)
-    no_ints = np.zeros(0, dtype=np.int64)
-    return _Scored(
-        rows=no_ints,
-        score=no_floats,
-        factors=dict.fromkeys(FACTORS, no_floats),
-        distance=no_floats,
-        start=no_ints,
-        deliverable=no_ints,
-        best=np.zeros((0, wanted), dtype=np.float64),
-        preferred=[no_floats] * preferred,
-    )
-
-
-def _select(s: _Scored, chosen: IntArray) -> _Scored:
-    return _Scored(
-        rows=s.rows[chosen],
-        score=s.score[chosen],
-        factors={name: values[chosen] for name, values in s.factors.items()},
-        distance=s.distance[chosen],
-        start=s.start[chosen],
-        deliverable=s.deliverable[chosen],
-        best=s.best[chosen],
-        preferred=[values[chosen] for values in s.preferred],
-    )
-
-
-def _concat(a: _Scored, b: _Scored) -> _Scored:
-    return _Scored(
-        rows=np.concatenate((a.rows, b.rows)),
-        score=np.concatenate((a.score, b.score)),
-        factors={name: np.concatenate((a.factors[name], b.factors[name])) for name in a.factors},
-        distance=np.concatenate((a.distance, b.distance)),
-        start=np.concatenate((a.start, b.start)),
-        deliverable=np.concatenate((a.deliverable, b.deliverable)),
-        best=np.concatenate((a.best, b.best)),
-        preferred=[np.concatenate(pair) for pair in zip(a.preferred, b.preferred, strict=True)],
-    )
-
-
-def _top(s: _Scored, limit: int) -> _Scored:
-    """The best ``limit`` rows: score descending, then id (row) ascending."""
-    return _select(s, np.lexsort((s.rows, -s.score))[:limit])
 
 
 def _groups_rows(c: Candidates, groups: IntArray) -> IntArray:
@@ -257,13 +192,13 @@ def _search(
     allowed: BoolArray | None,
     after: After | None,
     batch_rows: int,
-) -> _Scored:
+) -> Scored:
     groups, upper = group_bounds(q, c)
     live = np.flatnonzero(upper + BOUND_SLACK >= min_score)
     ranked = live[np.argsort(-upper[live], kind="stable")]
     order, bounds = groups[ranked], upper[ranked]
     sizes = c.leaves.start[order + 1] - c.leaves.start[order]
-    best: _Scored | None = None
+    best: Scored | None = None
     i = 0
     while i < order.size:
         threshold = min_score
@@ -285,10 +220,10 @@ def _search(
             limit=limit,
             floor=threshold,
         )
-        best = batch if best is None else _top(_concat(best, batch), limit)
+        best = batch if best is None else top(concat(best, batch), limit)
         batch_rows = min(BATCH_GROWTH * batch_rows, MAX_BATCH_ROWS)
         i = j
-    return best if best is not None else _nothing(len(q.reaches), len(q.preferred))
+    return best if best is not None else nothing(len(q.reaches), len(q.preferred))
 
 
 def score_offers(
@@ -329,84 +264,4 @@ def score_offers(
         after=after,
         batch_rows=batch_rows,
     )
-    return _matches(q, candidates, found, taxonomy, language)
-
-
-def _matches(
-    q: SearchPlan, c: Candidates, found: _Scored, taxonomy: TaxonomyLike, language: str
-) -> list[Match]:
-    # Plain lists from here on: indexing numpy scalars one by one costs more than
-    # the whole vectorised search at small N.
-    want = q.want
-    names = tuple(found.factors)
-    breakdowns = [
-        dict(zip(names, values, strict=True))
-        for values in zip(
-            *(quantise_array(v).tolist() for v in found.factors.values()), strict=True
-        )
-    ]
-    distances = quantise_array(found.distance, DISTANCE_DECIMALS).tolist()
-    fully = (found.best >= 1.0).sum(axis=1).tolist()
-    partly = ((found.best > 0.0) & (found.best < 1.0)).sum(axis=1).tolist()
-    certifications = _preferred_facts(
-        want.preferred_certifications, found.preferred, found.rows.size
-    )
-    minimum_orders = c.min_order_quantity[found.rows].tolist()
-    offer_ids = c.offer_ids(found.rows)
-    starts = [date.fromordinal(day) for day in found.start.tolist()]
-    wanted = len(q.reaches)
-    reasons = ReasonWriter.shared(taxonomy, language)
-    matches = []
-    for i, (score, deliverable) in enumerate(
-        zip(found.score.tolist(), found.deliverable.tolist(), strict=True)
-    ):
-        held, missing = certifications[i]
-        facts = Explanation(
-            wanted=wanted,
-            fully_covered=fully[i],
-            partly_covered=partly[i],
-            required=want.required_certifications,
-            preferred_held=held,
-            preferred_missing=missing,
-            distance_km=distances[i],
-            deliverable=deliverable,
-            quantity=want.quantity,
-            min_order_quantity=minimum_orders[i],
-            start=starts[i],
-            needed_by=want.needed_by,
-        )
-        matches.append(
-            Match(
-                offer_id=offer_ids[i],
-                score=score,
-                breakdown=breakdowns[i],
-                distance_km=distances[i],
-                deliverable_quantity=deliverable,
-                reasons=reasons(facts),
-            )
-        )
-    return matches
-
-
-def _preferred_facts(
-    codes: tuple[str, ...], credits: list[FloatArray], matches: int
-) -> list[tuple[tuple[tuple[str, bool], ...], tuple[str, ...]]]:
-    """Per match: the preferred certifications held (code, verified) and those missing.
-
-    Credits take a few values (0, unverified, verified), so most matches share one
-    answer and each distinct one is worked out once.
-    """
-    if not codes:
-        return [((), ())] * matches
-    answers: dict[tuple[float, ...], tuple[tuple[tuple[str, bool], ...], tuple[str, ...]]] = {}
-    out = []
-    for row in zip(*(values.tolist() for values in credits), strict=True):
-        answer = answers.get(row)
-        if answer is None:
-            pairs = list(zip(codes, row, strict=True))
-            answer = answers[row] = (
-                tuple((code, credit >= VERIFIED_CREDIT) for code, credit in pairs if credit > 0.0),
-                tuple(code for code, credit in pairs if credit == 0.0),
-            )
-        out.append(answer)
-    return out
+    return matches(q, candidates, found, taxonomy, language)

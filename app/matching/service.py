@@ -34,7 +34,7 @@ from app.matching.schemas import (
     RequestMatch,
     RequestMatchPage,
 )
-from app.matching.values import After, Match, Viewer, Want
+from app.matching.values import After, Certifications, Match, Viewer, Want
 from app.offers.service import get_visible_offer
 from app.organizations.service import acting_organization
 from app.requests.service import (
@@ -217,7 +217,7 @@ async def search_matches(
 
 def _score_requests(
     offer: Row[Any],
-    held: dict[str, Any],
+    held: Certifications,
     requests: list[Row[Any]],
     *,
     on: date,

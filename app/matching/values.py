@@ -133,6 +133,9 @@ class HeldCertification:
     verified: bool = False
 
 
+Certifications = Mapping[str, HeldCertification]  # code -> as held by one organisation
+
+
 @dataclass(frozen=True, slots=True)
 class OfferRecord:
     """One offer as plain values.

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Query, Response, status
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.dependencies import AnyAuth, MemberAuth
+from app.auth.routing import domain_router
 from app.core.dates import today
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
@@ -28,7 +28,6 @@ from app.offers import service
 from app.offers.schemas import OfferCreate, OfferOut, OfferRow, OfferStatus, OfferUpdate
 from app.taxonomy.dependencies import TaxonomyDep
 from app.web.http import IfMatch, set_etag
-from app.web.routing import domain_router
 
 router = domain_router("/offers", tags=["offers"])
 
@@ -45,7 +44,7 @@ VisibleOffer = Annotated[OfferRow, Depends(visible_offer)]
 OwnedOffer = Annotated[Offer, Depends(owned_offer)]
 
 
-async def _out(session: AsyncSession, response: Response, offer: Offer | OfferRow) -> OfferOut:
+async def _out(session: SessionDep, response: Response, offer: Offer | OfferRow) -> OfferOut:
     set_etag(response, offer.version)
     released = await service.lapsed_holds(session, [offer])
     return OfferOut.of(offer, on=today(), released=released.get(offer.id, 0))

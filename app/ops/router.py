@@ -7,9 +7,8 @@ import asyncio
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
-from sqlalchemy import text
 
-from app.core.db import SQLITE_BEGIN_OPTION
+from app.core.db import ping
 from app.core.errors import ServiceUnavailable, problem_responses
 
 router = APIRouter(tags=["ops"])
@@ -32,9 +31,7 @@ async def readyz(request: Request) -> Health:
     engine = request.app.state.database.engine
     try:
         async with asyncio.timeout(READINESS_TIMEOUT_S):
-            async with engine.connect() as connection:
-                probe = await connection.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
-                await probe.execute(text("SELECT 1"))
+            await ping(engine)
     except Exception as exc:  # any failure to reach the database means "not ready"
         raise ServiceUnavailable(f"The database is not reachable ({type(exc).__name__}).") from exc
     return Health(status="ready")

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Select, bindparam, exists, select
@@ -10,22 +9,9 @@ from sqlalchemy.orm import selectinload
 
 from app.core.pagination import PageParams, paginate
 from app.core.sql import code_prefix_match, text_contains
-from app.geo.filters import Near, near_clause
+from app.geo.filters import near_clause
 from app.models import Organization, OrganizationCertification
-
-
-@dataclass(frozen=True, slots=True)
-class OrganizationFilters:
-    partner_id: str | None = None
-    organization_id: str | None = None
-    kind: str | None = None
-    status: str | None = None
-    region: str | None = None
-    certification: str | None = None
-    verified: bool | None = None
-    q: str | None = None
-    near: Near | None = None
-
+from app.organizations.filters import OrganizationFilters
 
 # Built once (see app.auth.repository): these run on every offer and request POST.
 _PLAIN_BY_ID = select(Organization).where(Organization.id == bindparam("organization_id"))

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Response, status
 
 from app.auth.dependencies import AdminAuth, AnyAuth, MemberAuth, PartnerAuth
+from app.auth.routing import domain_router
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep
@@ -14,7 +15,7 @@ from app.geo.filters import NearDep
 from app.market.query import RegionQuery
 from app.models import Organization
 from app.organizations import service
-from app.organizations.repository import OrganizationFilters
+from app.organizations.filters import OrganizationFilters
 from app.organizations.schemas import (
     OrganizationCreate,
     OrganizationKind,
@@ -26,7 +27,6 @@ from app.organizations.schemas import (
 from app.taxonomy.codes import Code
 from app.taxonomy.dependencies import TaxonomyDep
 from app.web.http import IfMatch, set_etag
-from app.web.routing import domain_router
 
 router = domain_router("/organizations", tags=["organizations"])
 

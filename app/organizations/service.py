@@ -21,7 +21,8 @@ from app.geo.schemas import Address, Location
 from app.geo.service import Place, place_of_address, region_near
 from app.models import Organization, OrganizationCertification
 from app.organizations.events import CertificationsWithdrawn, OrganizationClosed
-from app.organizations.repository import OrganizationFilters, OrganizationRepository
+from app.organizations.filters import OrganizationFilters
+from app.organizations.repository import OrganizationRepository
 from app.organizations.schemas import (
     CertificationIn,
     Contact,

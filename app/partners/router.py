@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Response, status
 
 from app.auth.dependencies import AdminAuth, AnyAuth
+from app.auth.routing import domain_router
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep, to_page
@@ -20,7 +21,6 @@ from app.partners.schemas import (
     PartnerUpdate,
 )
 from app.web.http import IfMatch, set_etag
-from app.web.routing import domain_router
 
 router = domain_router("/partners", tags=["partners"])
 

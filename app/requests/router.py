@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Response, status
 
 from app.auth.dependencies import AnyAuth, MemberAuth
+from app.auth.routing import domain_router
 from app.core.dates import today
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
@@ -27,7 +28,6 @@ from app.requests import service
 from app.requests.schemas import RequestCreate, RequestOut, RequestRow, RequestStatus, RequestUpdate
 from app.taxonomy.dependencies import TaxonomyDep
 from app.web.http import IfMatch, set_etag
-from app.web.routing import domain_router
 
 router = domain_router("/requests", tags=["requests"])
 

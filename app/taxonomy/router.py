@@ -7,12 +7,12 @@ from typing import Annotated, Any, Literal
 from fastapi import Header, Query
 
 from app.auth.dependencies import AnyAuth
+from app.auth.routing import domain_router
 from app.core.errors import problem_responses
 from app.taxonomy.codes import CodeKind
 from app.taxonomy.dependencies import TaxonomyDep
 from app.taxonomy.schemas import TaxonomyList, flat_list, preferred_language, tree_list
 from app.taxonomy.vocabulary import Taxonomy
-from app.web.routing import domain_router
 
 router = domain_router("/taxonomy", tags=["taxonomy"])
 

@@ -1,4 +1,4 @@
-"""``Idempotency-Key`` on every POST, and the route class that makes it atomic.
+"""``Idempotency-Key`` on every POST, atomic with the request's own transaction.
 
 The key is claimed by inserting a row inside the request's own transaction
 before the endpoint runs; the successful response is written into that row just
@@ -12,19 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Header, Request, Response
-from fastapi.params import Depends as DependsParam
-from fastapi.routing import APIRoute
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.dependencies import AnyAuth
 from app.core.dates import utcnow
 from app.core.db import SessionDep
 from app.core.errors import Conflict, InvalidInput
@@ -96,25 +93,51 @@ def _replay_or_reject(record: IdempotencyRecord, fingerprint: str) -> None:
     )
 
 
-async def claim_idempotency_key(
-    request: Request,
-    session: SessionDep,
-    principal: AnyAuth,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias=HEADER,
-            min_length=1,
-            max_length=255,
-            description="Makes the POST safe to retry: a replay returns the first response.",
-        ),
-    ] = None,
-) -> None:
-    if idempotency_key is None:
-        return
+class Caller(Protocol):
+    """Who is calling, as far as idempotency cares: keys are scoped per calling API key."""
+
+    @property
+    def key_id(self) -> str: ...
+
+
+CallerDependency = Callable[..., Awaitable[Caller]]
+
+
+def idempotency_claim(caller: CallerDependency) -> Callable[..., Awaitable[None]]:
+    """The dependency that claims a POST's ``Idempotency-Key`` for the key ``caller`` names.
+
+    ``caller`` is the app's authentication dependency (FastAPI runs it once per request,
+    so the endpoint's own ``Depends`` on it costs nothing more): 401 comes before any
+    idempotency bookkeeping, and this plumbing knows nothing of how keys are verified.
+    """
+
+    async def claim_idempotency_key(
+        request: Request,
+        session: SessionDep,
+        idempotency_key: Annotated[
+            str | None,
+            Header(
+                alias=HEADER,
+                min_length=1,
+                max_length=255,
+                description="Makes the POST safe to retry: a replay returns the first response.",
+            ),
+        ] = None,
+        # A default, not an Annotated type: annotations are strings here and FastAPI
+        # could not resolve the local ``caller`` from one.
+        principal: Caller = Depends(caller),
+    ) -> None:
+        if idempotency_key is None:
+            return
+        await _claim(request, session, scope=principal.key_id, key=idempotency_key)
+
+    return claim_idempotency_key
+
+
+async def _claim(request: Request, session: AsyncSession, *, scope: str, key: str) -> None:
     fingerprint = _fingerprint(request, await request.body())
     ttl = timedelta(hours=request.app.state.settings.idempotency_ttl_hours)
-    existing = await _find(session, principal.key_id, idempotency_key)
+    existing = await _find(session, scope, key)
     if existing is not None and existing.created_at < utcnow() - ttl:
         await session.delete(existing)
         await session.flush()
@@ -123,23 +146,19 @@ async def claim_idempotency_key(
         _replay_or_reject(existing, fingerprint)
     try:
         async with session.begin_nested():
-            session.add(
-                IdempotencyRecord(
-                    scope=principal.key_id, key=idempotency_key, fingerprint=fingerprint
-                )
-            )
+            session.add(IdempotencyRecord(scope=scope, key=key, fingerprint=fingerprint))
     except IntegrityError:
         # A concurrent request with the same key committed first: replay its answer.
-        winner = await _find(session, principal.key_id, idempotency_key)
+        winner = await _find(session, scope, key)
         if winner is None:
             raise Conflict(
                 "A concurrent request with this Idempotency-Key failed; retry."
             ) from None
         _replay_or_reject(winner, fingerprint)
-    request.state.idempotency_claim = Claim(scope=principal.key_id, key=idempotency_key)
+    request.state.idempotency_claim = Claim(scope=scope, key=key)
 
 
-async def _store_response(request: Request, response: Response) -> None:
+async def store_response(request: Request, response: Response) -> None:
     claim: Claim | None = getattr(request.state, "idempotency_claim", None)
     if claim is None or not 200 <= response.status_code < 300:
         return
@@ -161,36 +180,6 @@ def replay_response(stored: StoredResponse) -> Response:
     return Response(
         content=stored.body, status_code=stored.status_code, headers=headers, media_type=media_type
     )
-
-
-class CapmatchRoute(APIRoute):
-    """Adds the idempotency claim to every POST and stores its response before commit."""
-
-    def __init__(
-        self,
-        path: str,
-        endpoint: Callable[..., Any],
-        *,
-        methods: set[str] | list[str] | None = None,
-        dependencies: Sequence[DependsParam] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        deps = list(dependencies or [])
-        if methods and "POST" in {m.upper() for m in methods}:
-            deps.append(Depends(claim_idempotency_key))
-        super().__init__(path, endpoint, methods=methods, dependencies=deps, **kwargs)
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def handle(request: Request) -> Response:
-            # Runs inside FastAPI's function-scoped exit stack: the session
-            # dependency commits after this returns and before the response is sent.
-            response = await handler(request)
-            await _store_response(request, response)
-            return response
-
-        return handle
 
 
 async def purge_expired(session: AsyncSession, *, older_than: datetime) -> int:

@@ -2,16 +2,62 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Coroutine, Sequence
+from functools import cache
+from typing import Any, ClassVar
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.params import Depends as DependsParam
+from fastapi.routing import APIRoute
 
-from app.web.idempotency import CapmatchRoute
+from app.web.idempotency import CallerDependency, idempotency_claim, store_response
 
 API_PREFIX = "/v1"
 
 
-def domain_router(resource: str, **kwargs: Any) -> APIRouter:
+class CapmatchRoute(APIRoute):
+    """Adds the idempotency claim to every POST and stores its response before commit."""
+
+    # The claim dependency of this route class's caller; one object per caller, so
+    # FastAPI's per-request dependency cache treats it as one dependency.
+    claim: ClassVar[Callable[..., Any]]
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        methods: set[str] | list[str] | None = None,
+        dependencies: Sequence[DependsParam] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        deps = list(dependencies or [])
+        if methods and "POST" in {m.upper() for m in methods}:
+            deps.append(Depends(type(self).claim))
+        super().__init__(path, endpoint, methods=methods, dependencies=deps, **kwargs)
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            # Runs inside FastAPI's function-scoped exit stack: the session
+            # dependency commits after this returns and before the response is sent.
+            response = await handler(request)
+            await store_response(request, response)
+            return response
+
+        return handle
+
+
+@cache
+def route_class(caller: CallerDependency) -> type[CapmatchRoute]:
+    """``CapmatchRoute`` whose POSTs scope idempotency keys by what ``caller`` returns."""
+    return type(
+        "CapmatchRoute", (CapmatchRoute,), {"claim": staticmethod(idempotency_claim(caller))}
+    )
+
+
+def domain_router(resource: str, *, caller: CallerDependency, **kwargs: Any) -> APIRouter:
     # The version prefix is applied here, at decoration time, so every route's
     # own path is its full template (what metrics and logs report).
-    return APIRouter(prefix=API_PREFIX + resource, route_class=CapmatchRoute, **kwargs)
+    return APIRouter(prefix=API_PREFIX + resource, route_class=route_class(caller), **kwargs)
