@@ -53,8 +53,6 @@ class Candidates:
     ``cert_profile[i]`` at the certifications its organisation holds
     (``cert_valid_until[q, j]``: ordinal until which ``cert_codes[j]`` is held,
     ``NOT_HELD`` or ``NO_EXPIRY``). Partners, units and regions are interned.
-    Records that are not active or not visible keep their row (ids stay complete) but
-    join no group (``leaves``), so no search reaches them.
 
     Memory is what limits the index (bench/README.md), so ids drop the start all of
     them share (``id_prefix``: ``off_01`` for ids made within a year or two), and small
@@ -172,7 +170,7 @@ class CandidatesBuilder:
         self.ints = {name: array("i") for name in _INT_COLUMNS}  # C int: 32 bits
         self.reserved = array("q")
         self.floats = {name: array("d") for name in ("lat", "lon", "radius")}
-        self.flags = {name: array("b") for name in ("active", "visible", "shared")}
+        self.flags = {name: array("b") for name in ("shared",)}
         self.id_chunks: list[npt.NDArray[np.bytes_]] = []
         self.profiles, self.cert_profiles, self.partners, self.units, self.regions = (
             _Interned() for _ in range(5)
@@ -203,8 +201,6 @@ class CandidatesBuilder:
             codes = [("skill", c) for c in r.skills] + [("product", c) for c in r.products]
             ints["profile"].append(profiles(tuple(dict.fromkeys(codes))))
             ints["cert_profile"].append(cert_profiles(tuple(sorted(r.certifications.items()))))
-            flags["active"].append(r.active)
-            flags["visible"].append(r.visible)
             flags["shared"].append(r.shared)
         # One small array per batch: a million bytes objects kept until finish() would
         # pin much of the heap the batch rows came and went in (RSS stays high).
@@ -287,7 +283,6 @@ class CandidatesBuilder:
             i32["lead"].astype(np.int64),
             len(codes_sorted),
             leaf_size,
-            b8["active"] & b8["visible"],
         )
         # Last, like the column copies before it: cutting the ids first left the heap
         # so fragmented that the worker kept 48 MB more after the load (bench/README.md).

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from app.matching.values import BoolArray, FloatArray, Int32Array, IntArray
+from app.matching.values import FloatArray, Int32Array, IntArray
 
 DEFAULT_LEAF_SIZE = 128
 
@@ -89,16 +89,10 @@ def build_leaves(
     lead: IntArray,
     codes: int,
     leaf_size: int = DEFAULT_LEAF_SIZE,
-    searchable: BoolArray | None = None,
 ) -> Leaves:
-    """Groups of at most ``leaf_size`` rows: one ``partition`` each, split by place.
-
-    Only ``searchable`` rows (default: all) join a group, so rows no search may
-    return (inactive, invisible) are never looked at.
-    """
+    """Groups of at most ``leaf_size`` rows: one ``partition`` each, split by place."""
     groups: list[IntArray] = []
-    members = np.arange(partition.size) if searchable is None else np.flatnonzero(searchable)
-    order = members[np.argsort(partition[members], kind="stable")]
+    order = np.argsort(partition, kind="stable")
     bounds = np.flatnonzero(np.diff(partition[order])) + 1
     for members in np.split(order, bounds):
         if members.size:

@@ -79,7 +79,7 @@ def _score_one(
     want: Want, offer: OfferRecord, taxonomy: TaxonomyLike, weights: dict[str, float]
 ) -> _Scored | None:
     """The offer's score, or None when a hard filter rejects it."""
-    if not offer.active or offer.available_until < want.today or offer.unit != want.unit:
+    if offer.available_until < want.today or offer.unit != want.unit:
         return None
     # required certifications, valid on needed_by
     for code in want.required_certifications:

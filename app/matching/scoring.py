@@ -80,7 +80,7 @@ def _score_rows(
 ) -> Scored:
     """The best ``limit`` of ``rows`` that pass every hard filter and score >= ``floor``."""
     want = q.want
-    keep = c.available_until[rows] >= q.today  # leaves hold only active, visible rows
+    keep = c.available_until[rows] >= q.today  # the index holds only active offers
     if len(c.units) > 1:  # _prepare checked that the one unit there is, is the one wanted
         keep &= c.unit[rows] == q.unit
     if q.partner is not None:

@@ -138,10 +138,9 @@ Certifications = Mapping[str, HeldCertification]  # code -> as held by one organ
 
 @dataclass(frozen=True, slots=True)
 class OfferRecord:
-    """One offer as plain values.
+    """One offer as plain values: one the index holds (active, window not ended).
 
-    ``active`` and ``visible`` are decided by the caller (the live index holds only
-    active offers); ``partner_id`` with ``shared`` decides who may see it (``Viewer``).
+    ``partner_id`` with ``shared`` decides who may see it (``Viewer``).
     """
 
     id: str
@@ -158,8 +157,6 @@ class OfferRecord:
     min_order_quantity: int = 1
     service_radius_km: float | None = None
     certifications: Mapping[str, HeldCertification] = field(default_factory=dict)
-    active: bool = True
-    visible: bool = True
     organization_id: str = ""
     partner_id: str = ""
     shared: bool = True
@@ -167,8 +164,6 @@ class OfferRecord:
     region: str | None = None
 
     def visible_to(self, viewer: Viewer | None) -> bool:
-        if not self.visible:
-            return False
         return (
             viewer is None or viewer.sees_all or self.shared or self.partner_id == viewer.partner_id
         )

@@ -49,7 +49,7 @@ class Engagement(Timestamps, Versioned, Base):
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint(
-            "status IN ('pending', 'accepted', 'declined', 'cancelled', 'expired', 'fulfilled')",
+            "status IN (" + ", ".join(f"'{status}'" for status in ENGAGEMENT_STATUSES) + ")",
             name="status_known",
         ),
         Index("ix_engagements_offer_id_status", "offer_id", "status"),

@@ -130,8 +130,6 @@ def offers(draw: st.DrawFn, offer_id: str = "o1") -> OfferRecord:
         min_order_quantity=draw(st.integers(1, 20_000)),
         service_radius_km=draw(st.none() | st.floats(50.0, 800.0)),
         certifications=draw(held_certifications),
-        active=draw(st.integers(0, 9)) > 0,
-        visible=draw(st.integers(0, 9)) > 0,
         partner_id=draw(st.sampled_from(["p1", "p2"])),
         shared=draw(st.integers(0, 3)) > 0,
         region=draw(st.sampled_from([None, "DE-BE", "DE-BW"])),
@@ -193,7 +191,5 @@ def matching_pairs(draw: st.DrawFn) -> tuple[Want, OfferRecord]:
         lead_time_days=draw(st.integers(0, max(0, needed_by - max(start, 0)))),
         service_radius_km=draw(st.none() | st.floats(200.0, 600.0)),
         certifications=held,
-        active=True,
-        visible=True,
     )
     return replace(want, max_distance_km=draw(st.none() | st.floats(200.0, 800.0))), offer

@@ -276,10 +276,8 @@ def test_a_more_specific_certification_satisfies_a_general_one() -> None:
 # -- status, visibility, ordering, options -----------------------------------------------
 
 
-def test_inactive_invisible_and_expired_offers_never_match() -> None:
+def test_expired_offers_never_match() -> None:
     want = make_want()
-    assert only(want, make_offer(active=False)) is None
-    assert only(want, make_offer(visible=False)) is None
     assert only(want, make_offer(available_from=day(-30), available_until=day(-1))) is None
 
 
