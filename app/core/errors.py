@@ -308,7 +308,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 _STATUS_TEXT = {
-    400: "Malformed request",
+    400: "Malformed body: not JSON, not UTF-8, or nested too deep",
     401: "Missing, malformed or revoked API key",
     403: "The key's kind may not perform this operation",
     404: "Not found, or not visible to this key",
