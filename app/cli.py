@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from app.core.config import Settings
+from app.core.config import load_settings
 
 DEFAULT_OPENAPI_PATH = Path("openapi/openapi.json")
 
@@ -17,7 +17,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from app.migrate import upgrade
 
-    settings = Settings()
+    settings = load_settings()
     upgrade(settings)
     uvicorn.run(
         "app.main:app",
@@ -35,7 +35,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _migrate(args: argparse.Namespace) -> int:
     from app.migrate import downgrade, upgrade
 
-    settings = Settings()
+    settings = load_settings()
     if args.downgrade:
         downgrade(settings, args.downgrade)
     else:
@@ -55,7 +55,7 @@ def _gazetteer_load(args: argparse.Namespace) -> int:
         return 1
 
     async def load() -> int:
-        database = create_database(Settings())
+        database = create_database(load_settings())
         try:
             for result in await load_files(database.sessionmaker, args.files):
                 countries = ", ".join(result.countries) or "-"
@@ -73,7 +73,7 @@ def _gazetteer_load(args: argparse.Namespace) -> int:
 def render_openapi() -> str:
     from app.main import create_app
 
-    schema = create_app(Settings(environment="test")).openapi()
+    schema = create_app(load_settings(environment="test")).openapi()
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 

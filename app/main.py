@@ -20,7 +20,7 @@ from starlette.responses import Response
 from app import __version__
 from app.api import include_api, register_hooks
 from app.auth.cache import KeyCache
-from app.core.config import Settings
+from app.core.config import Settings, load_settings
 from app.core.dates import utcnow
 from app.core.db import Database, create_database
 from app.core.errors import FieldError, Problem, install_error_handlers
@@ -176,5 +176,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
 
 def app() -> FastAPI:
-    """Factory for ``uvicorn --factory app.main:app``."""
-    return create_app()
+    """Factory for ``uvicorn --factory app.main:app``.
+
+    A configuration error exits (code 2) with one line per problem, not a traceback.
+    """
+    return create_app(load_settings())

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import app.models  # noqa: F401  (registers every table)
-from app.core.config import Settings
+from app.core.config import load_settings
 from app.core.db import Base
 from app.migrate import include_object_for
 
@@ -22,7 +22,7 @@ target_metadata = Base.metadata
 
 
 def _url() -> str:
-    return config.get_main_option("sqlalchemy.url") or Settings().database_url
+    return config.get_main_option("sqlalchemy.url") or load_settings().database_url
 
 
 def _configure(connection: Connection) -> None:

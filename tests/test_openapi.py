@@ -42,6 +42,8 @@ def test_every_v1_operation_documents_its_errors(
         assert list(content) == ["application/problem+json"]
     if method in ("post", "patch"):
         assert "422" in errors
+    if "requestBody" in operation:
+        assert "400" in errors, f"{method.upper()} {path} takes a body but documents no 400"
     if "{" in path:
         assert "404" in errors
     if method == "patch":

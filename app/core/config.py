@@ -1,26 +1,45 @@
-"""The one settings object. Every knob is an environment variable prefixed ``CAPMATCH_``."""
+"""The one settings object. Every knob is an environment variable prefixed ``CAPMATCH_``.
+
+A bad value stops the process at start-up: ``load_settings`` turns pydantic's
+ValidationError into one line per problem, naming the variable and never its value.
+"""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "CAPMATCH_"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./capmatch.db"
+ADMIN_KEY_MIN_LENGTH = 32
+CONFIGURATION_ERROR_EXIT_CODE = 2
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CAPMATCH_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
+    # Declared first: the validators of the fields below read it (pydantic validates
+    # fields in declaration order, and gives each validator the ones before it).
+    environment: Literal["development", "production", "test"] = "development"
+    allow_default_sqlite_in_production: bool = Field(
+        default=False,
+        description="Let production mode run on the default SQLite file ./capmatch.db.",
+    )
     database_url: str = Field(
-        default="sqlite+aiosqlite:///./capmatch.db",
+        default=DEFAULT_DATABASE_URL,
         description="SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
+        validate_default=True,
     )
     admin_api_key: SecretStr | None = Field(
         default=None,
-        description="Operator key (>= 32 characters). Without it the admin endpoints are disabled.",
+        description="Operator key (>= 32 characters). Without it the admin endpoints are disabled "
+        "(and production mode does not start).",
+        validate_default=True,
     )
-    environment: Literal["development", "production", "test"] = "development"
     log_level: str = "INFO"
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)
     idempotency_ttl_hours: int = Field(default=24, gt=0)
@@ -77,15 +96,60 @@ class Settings(BaseSettings):
         "marks codes deprecated; never removes one).",
     )
 
+    @field_validator("database_url")
+    @classmethod
+    def _no_default_sqlite_in_production(cls, value: str, info: ValidationInfo) -> str:
+        # A missing entry means its own value was invalid (and is reported already).
+        allowed = info.data.get("allow_default_sqlite_in_production", True)
+        production = info.data.get("environment") == "production"
+        if production and value == DEFAULT_DATABASE_URL and not allowed:
+            raise ValueError(
+                "production mode needs a database URL; the default SQLite file ./capmatch.db "
+                f"is refused unless {ENV_PREFIX}ALLOW_DEFAULT_SQLITE_IN_PRODUCTION=true"
+            )
+        return value
+
     @field_validator("admin_api_key")
     @classmethod
-    def _admin_key_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+    def _admin_key_long_enough(
+        cls, value: SecretStr | None, info: ValidationInfo
+    ) -> SecretStr | None:
         if value is not None and value.get_secret_value() == "":
-            return None
-        if value is not None and len(value.get_secret_value()) < 32:
-            raise ValueError("CAPMATCH_ADMIN_API_KEY must be at least 32 characters long")
+            value = None
+        if value is not None and len(value.get_secret_value()) < ADMIN_KEY_MIN_LENGTH:
+            raise ValueError(f"must be at least {ADMIN_KEY_MIN_LENGTH} characters long")
+        if value is None and info.data.get("environment") == "production":
+            raise ValueError(
+                f"required in production mode (at least {ADMIN_KEY_MIN_LENGTH} characters)"
+            )
         return value
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def configuration_problems(error: ValidationError) -> list[str]:
+    """One line per problem, naming the environment variable.
+
+    Built from each error's location and message only: pydantic's own text repeats
+    the input value, and the input may be a secret.
+    """
+    lines = []
+    for problem in error.errors(include_url=False, include_input=False):
+        location = problem.get("loc", ())
+        message = str(problem.get("msg", "invalid value")).removeprefix("Value error, ")
+        if location:
+            message = f"{ENV_PREFIX}{str(location[0]).upper()}: {message}"
+        lines.append(f"configuration error: {message}")
+    return lines
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment; a bad value prints its problems and exits with 2."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        for line in configuration_problems(error):
+            print(line, file=sys.stderr)
+        raise SystemExit(CONFIGURATION_ERROR_EXIT_CODE) from None

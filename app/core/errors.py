@@ -285,7 +285,8 @@ async def _handle_database_error(request: Request, exc: Exception) -> Response:
     return await _handle_app_error(request, unavailable)
 
 
-async def _handle_unexpected(request: Request, exc: Exception) -> Response:
+async def handle_unexpected_error(request: Request, exc: Exception) -> Response:
+    """Log an exception nothing else handled, and render it as the 500 problem."""
     logger.exception("unhandled error", exc_info=exc)
     return problem_response(
         request,
@@ -302,11 +303,12 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _handle_http_exception)
     for database_error in (DBAPIError, DisconnectionError, PoolTimeoutError, OSError, TimeoutError):
         app.add_exception_handler(database_error, _handle_database_error)
-    app.add_exception_handler(Exception, _handle_unexpected)
+    # Reached only by exceptions outside UnexpectedErrorMiddleware (core.middleware).
+    app.add_exception_handler(Exception, handle_unexpected_error)
 
 
 _STATUS_TEXT = {
-    400: "Malformed request",
+    400: "Malformed body: not JSON, not UTF-8, or nested too deep",
     401: "Missing, malformed or revoked API key",
     403: "The key's kind may not perform this operation",
     404: "Not found, or not visible to this key",

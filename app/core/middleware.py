@@ -1,4 +1,5 @@
-"""Pure ASGI middleware: request id, access log and metrics, body size limit.
+"""Pure ASGI middleware: request id, access log and metrics, unexpected errors as 500
+problems, body size limit, NUL characters in path and query.
 
 Pure ASGI (not BaseHTTPMiddleware) so no extra task or copy sits on the hot path.
 """
@@ -10,6 +11,7 @@ import re
 import time
 import uuid
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import HTTPException
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -17,8 +19,15 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.errors import PayloadTooLarge, problem_response
+from app.core.errors import (
+    FieldError,
+    InvalidInput,
+    PayloadTooLarge,
+    handle_unexpected_error,
+    problem_response,
+)
 from app.core.logging import request_id_var
+from app.core.text import NUL, NUL_MESSAGE, shown
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -168,7 +177,89 @@ class BodySizeLimitMiddleware:
         await response(scope, receive, send)
 
 
+class UnexpectedErrorMiddleware:
+    """An exception nothing else handled becomes the 500 problem, and goes no further.
+
+    Starlette's ServerErrorMiddleware answers too, but then re-raises, and the server
+    closes the keep-alive connection: the client's next request on it fails. Here the
+    exception ends. If the response had already started, no problem can be sent: a
+    complete response stays as sent (the connection lives on); an incomplete one is
+    re-raised so the server aborts the connection and the client sees it truncated
+    rather than take part of a body for all of it.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = complete = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started, complete
+            if message["type"] == "http.response.start":
+                started = True
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                complete = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            response = await handle_unexpected_error(Request(scope, receive), exc)
+            if not started:
+                await response(scope, receive, send)
+            elif not complete:
+                raise
+
+
+def _nul_parameters(query_string: bytes) -> list[FieldError]:
+    # Decoded as Starlette decodes query parameters, so names match what routes see.
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    names = dict.fromkeys(name for name, value in pairs if NUL in name or NUL in value)
+    return [FieldError(field=shown(name), message=NUL_MESSAGE) for name in names]
+
+
+class NulCharacterMiddleware:
+    """422 naming the parameter (or ``path``) when the path or query holds a NUL (%00).
+
+    PostgreSQL text cannot hold NUL, so such a value would fail as a 500 deep inside a
+    query on PostgreSQL and pass on SQLite; refused here, the answer is the same on both.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        errors: list[FieldError] = []
+        if NUL in scope["path"]:
+            errors.append(FieldError(field="path", message=NUL_MESSAGE))
+        query_string: bytes = scope.get("query_string", b"")
+        if b"%00" in query_string or b"\x00" in query_string:
+            errors.extend(_nul_parameters(query_string))
+        if not errors:
+            await self.app(scope, receive, send)
+            return
+        response = problem_response(
+            Request(scope, receive),
+            status=InvalidInput.status_code,
+            title=InvalidInput.title,
+            slug=InvalidInput.slug,
+            detail="; ".join(f"{error.field}: {error.message}" for error in errors),
+            errors=errors,
+        )
+        await response(scope, receive, send)
+
+
 def install_middleware(app: Any, *, metrics: Metrics, max_body_bytes: int) -> None:
-    # Added last runs first: the request id must exist before anything answers.
+    # Added last runs first: the request id must exist before anything answers, and
+    # an unexpected error is logged while the request id is still set.
+    app.add_middleware(NulCharacterMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_body_bytes)
+    app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)

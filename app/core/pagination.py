@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Select
 
 from app.core.errors import InvalidInput
+from app.core.text import NUL
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 20
@@ -48,7 +49,9 @@ def decode_cursor(cursor: str) -> str:
         after = payload["after"]
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
         raise InvalidInput.at("cursor", "not a cursor returned by this API") from exc
-    if not isinstance(after, str):
+    # A forged cursor may hide a NUL in its base64, out of the edges' sight; it would
+    # reach PostgreSQL (which cannot hold it) as a 500.
+    if not isinstance(after, str) or NUL in after:
         raise InvalidInput.at("cursor", "not a cursor returned by this API")
     return after
 

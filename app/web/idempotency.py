@@ -56,11 +56,14 @@ class IdempotentReplay(Exception):
         self.stored = stored
 
 
-def _fingerprint(request: Request, body: bytes) -> str:
+async def _fingerprint(request: Request) -> str:
     try:
-        canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
-    except ValueError:
-        canonical = body
+        # A JSON body comes parsed already (web.json_body); others are parsed here or
+        # fingerprinted as bytes.
+        parsed = await request.json()
+        canonical = json.dumps(parsed, sort_keys=True, separators=(",", ":")).encode()
+    except (ValueError, RecursionError):
+        canonical = await request.body()
     digest = hashlib.sha256()
     for part in (request.method.encode(), request.url.path.encode(), request.url.query.encode()):
         digest.update(part + b"\x00")
@@ -135,7 +138,7 @@ def idempotency_claim(caller: CallerDependency) -> Callable[..., Awaitable[None]
 
 
 async def _claim(request: Request, session: AsyncSession, *, scope: str, key: str) -> None:
-    fingerprint = _fingerprint(request, await request.body())
+    fingerprint = await _fingerprint(request)
     ttl = timedelta(hours=request.app.state.settings.idempotency_ttl_hours)
     existing = await _find(session, scope, key)
     if existing is not None and existing.created_at < utcnow() - ttl:

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from app.core.logging import JsonFormatter
+from tests.fixtures.assertions import assert_problem
 from tests.fixtures.factories import Market
 
 
@@ -66,3 +67,31 @@ async def test_docs_work_offline(client: httpx.AsyncClient) -> None:
     assert script.status_code == 200
     assert len(script.content) > 100_000
     assert (await client.get("/openapi.json")).json()["info"]["title"] == "capmatch"
+
+
+@pytest.mark.parametrize(
+    ("url", "fields"),
+    [
+        ("/v1/offers?q=%00", ["q"]),
+        ("/v1/offers?q=sewing%00line&skill=textile", ["q"]),
+        ("/v1/offers?skill=textile&skill=%00&q=%00", ["skill", "q"]),
+        ("/v1/offers?q%00=x", ["q\\u0000"]),
+        ("/v1/offers/%00", ["path"]),
+        ("/v1/offers/off_%00x/matches?limit=%00", ["path", "limit"]),
+        ("/v1/requests?cursor=%00", ["cursor"]),
+    ],
+)
+async def test_nul_in_path_or_query_is_422_naming_it(
+    client: httpx.AsyncClient, market: Market, url: str, fields: list[str]
+) -> None:
+    # PostgreSQL text cannot hold NUL: without this check, a 500 there and a 200 on SQLite.
+    problem = assert_problem(await client.get(url, headers=market.a.headers), 422)
+    assert [error["field"] for error in problem["errors"]] == fields
+    assert all("NUL" in error["message"] for error in problem["errors"])
+
+
+async def test_percent_escapes_other_than_nul_pass(
+    client: httpx.AsyncClient, market: Market
+) -> None:
+    response = await client.get("/v1/offers?q=%2500%20x", headers=market.a.headers)
+    assert response.status_code == 200, response.text

@@ -51,14 +51,17 @@ async def test_validation_errors_name_every_field(
     assert "capacity.per_week" in problem["detail"]
 
 
-async def test_invalid_json_body(client: httpx.AsyncClient, market: Market) -> None:
+async def test_invalid_json_body_is_400(client: httpx.AsyncClient, market: Market) -> None:
     response = await client.post(
         "/v1/offers",
         content=b'{"title": ',
         headers={**market.a.headers, "Content-Type": "application/json"},
     )
-    problem = assert_problem(response, 422)
-    assert problem["errors"][0]["message"] == "body is not valid JSON"
+    problem = assert_problem(response, 400)
+    assert problem["type"] == "urn:capmatch:problem:bad-request"
+    assert problem["errors"] == [
+        {"field": "body", "message": "not valid JSON: Expecting value (line 1, column 11)"}
+    ]
 
 
 async def test_query_parameter_errors_name_the_parameter(

@@ -249,7 +249,8 @@ async def test_missing_required_fields(client: httpx.AsyncClient) -> None:
         content=b"{not json",
         headers={**partner.headers, "Content-Type": "application/json"},
     )
-    assert_problem(not_json, 422)
+    # Not JSON at all is a malformed body (400); 422 is for JSON that breaks the schema.
+    assert assert_problem(not_json, 400)["errors"][0]["field"] == "body"
 
 
 # --- list --------------------------------------------------------------------------------

@@ -259,8 +259,9 @@ async def test_body_not_json(client: httpx.AsyncClient, market: Market) -> None:
         content=b"{not json}",
         headers={**market.a.headers, "Content-Type": "application/json"},
     )
-    body = assert_problem(response, 422)
-    assert [error["message"] for error in body["errors"]] == ["body is not valid JSON"]
+    body = assert_problem(response, 400)
+    assert [error["field"] for error in body["errors"]] == ["body"]
+    assert body["errors"][0]["message"].startswith("not valid JSON: ")
 
 
 async def test_wrong_content(client: httpx.AsyncClient, market: Market) -> None:
