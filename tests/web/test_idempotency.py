@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.models import Offer
 from tests.fixtures.factories import (
-    ADMIN,
     Market,
     make_organization,
     make_partner,
@@ -109,15 +108,6 @@ async def test_key_longer_than_255_characters_is_rejected(
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "Idempotency-Key"
-
-
-async def test_partner_creation_replays_the_same_key(client: httpx.AsyncClient) -> None:
-    headers = {**ADMIN, "Idempotency-Key": "partner-1"}
-    body = {"name": "Life Science Nord", "slug": "lsn"}
-    first = await client.post("/v1/partners", json=body, headers=headers)
-    second = await client.post("/v1/partners", json=body, headers=headers)
-    assert first.status_code == second.status_code == 201
-    assert first.json()["api_key"] == second.json()["api_key"]
 
 
 @pytest.mark.committed
