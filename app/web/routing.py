@@ -60,7 +60,7 @@ class CapmatchRoute(APIRoute):
 
 
 def _replay_conflict(documented: dict[str, Any] | None) -> dict[str, Any]:
-    """The route's 409 entry, its description extended by the replay of a shown-once key."""
+    """The route's 409 entry, described as any conflict and as the replay of a shown-once key."""
     return {**(documented or problem_responses(409)[409]), "description": REPLAY_NOTE}
 
 

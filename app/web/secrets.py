@@ -10,6 +10,7 @@ plaintext never sits in the idempotency table, and a replay says where the key i
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,14 +30,17 @@ class KeyAlreadyIssued(Conflict):
     title = "Key already issued; its secret is shown only once"
 
 
-class ShownOnce:
-    """Mixin of a response model whose body holds a secret shown only in that response."""
+class ShownOnce(ABC):
+    """Mixin of a response model whose body holds a secret shown only in that response.
+
+    Abstract, so a model that forgets ``already_issued`` cannot even be instantiated.
+    """
 
     @classmethod
+    @abstractmethod
     def already_issued(cls, body: Mapping[str, Any]) -> str:
         """The detail of the 409 that a replay answers, built from the first body: what
         was issued, by id, and how to get another secret."""
-        raise NotImplementedError
 
 
 def shown_once_model(response_model: Any) -> type[ShownOnce] | None:
