@@ -34,7 +34,6 @@ from app.web.idempotency import IdempotentReplay, purge_expired, replay_response
 
 logger = logging.getLogger("capmatch")
 DOCS_ASSETS = "/docs-assets"
-SWEEP_INTERVAL_S = 3600.0
 
 DESCRIPTION = """\
 capmatch matches free production capacity (offers) with buyers' needs (requests)
@@ -61,7 +60,7 @@ async def _sweep_lapsed_holds(app: FastAPI) -> None:
 async def _sweep_idempotency_keys(app: FastAPI) -> None:
     settings: Settings = app.state.settings
     while True:
-        await asyncio.sleep(SWEEP_INTERVAL_S)
+        await asyncio.sleep(settings.idempotency_purge_s)
         try:
             async with app.state.database.sessionmaker() as session, session.begin():
                 cutoff = utcnow() - timedelta(hours=settings.idempotency_ttl_hours)
@@ -83,6 +82,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             app.state.database.sessionmaker,
             preload=settings.match_preload,
             keep_hours=settings.match_change_log_hours,
+            prune_s=settings.match_change_log_prune_s,
         )
     )
     try:

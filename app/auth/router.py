@@ -49,12 +49,15 @@ NewOrganizationKey = Annotated[KeyOwner, Depends(organization_keys_to_issue)]
     "/{partner_id}/api-keys",
     status_code=status.HTTP_201_CREATED,
     response_model=ApiKeyCreated,
-    responses=problem_responses(401, 404, 413, 422, 503),
+    responses=problem_responses(401, 404, 409, 413, 422, 503),
 )
 async def create_partner_key(
     owner: PartnerKeys, session: SessionDep, data: ApiKeyCreate | None = None
 ) -> ApiKeyCreated:
-    """Issue another partner key (cmp_...), e.g. to rotate keys; shown once."""
+    """Issue another partner key (cmp_...), e.g. to rotate keys; shown once.
+
+    With an `Idempotency-Key`, a replay answers 409 `key-already-issued` naming the key
+    instead of showing the secret again (it is never stored)."""
     return await service.issue_key(session, owner=owner, data=data or ApiKeyCreate())
 
 
@@ -89,7 +92,10 @@ async def revoke_partner_key(owner: PartnerKeys, session: SessionDep, key_id: st
 async def create_organization_key(
     owner: NewOrganizationKey, session: SessionDep, data: ApiKeyCreate | None = None
 ) -> ApiKeyCreated:
-    """Issue an organisation key (cmo_...) that acts for this organisation only; shown once."""
+    """Issue an organisation key (cmo_...) that acts for this organisation only; shown once.
+
+    With an `Idempotency-Key`, a replay answers 409 `key-already-issued` naming the key
+    instead of showing the secret again (it is never stored)."""
     return await service.issue_key(session, owner=owner, data=data or ApiKeyCreate())
 
 

@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)
     idempotency_ttl_hours: int = Field(default=24, gt=0)
+    idempotency_purge_s: float = Field(
+        default=3600.0,
+        gt=0,
+        description="Seconds between a worker's purges of idempotency records past their TTL.",
+    )
     db_pool_size: int = Field(default=20, gt=0)
     db_max_overflow: int = Field(default=10, ge=0)
     db_pool_timeout_s: float = Field(default=10.0, gt=0)
@@ -66,6 +71,11 @@ class Settings(BaseSettings):
     )
     match_change_log_hours: int = Field(
         default=24, gt=0, description="Hours the change log keeps entries for the workers."
+    )
+    match_change_log_prune_s: float = Field(
+        default=3600.0,
+        gt=0,
+        description="Seconds between a worker's deletions of change-log entries past their hours.",
     )
     engagement_hold_hours: int = Field(
         default=72,

@@ -130,16 +130,19 @@ class MatchFeed:
             changes = await _reload(session, offers, organizations, today())
             self.index.apply(changes)
 
-    async def follow(self, sessions: Any, *, preload: bool, keep_hours: int) -> None:
-        """Background loop of a serving worker: load, then poll; prune the log hourly."""
-        pruned_at = 0.0
+    async def follow(
+        self, sessions: Any, *, preload: bool, keep_hours: int, prune_s: float
+    ) -> None:
+        """Background loop of a serving worker: load, then poll; prune the log every
+        ``prune_s`` seconds (the first time at once)."""
+        pruned_at = float("-inf")
         while True:
             try:
                 if self.index is not None or preload:
                     async with sessions() as session:
                         await self.current(session)
                         await session.commit()
-                if time.monotonic() - pruned_at > 3600:
+                if time.monotonic() - pruned_at >= prune_s:
                     pruned_at = time.monotonic()
                     async with sessions() as session, session.begin():
                         cutoff = utcnow() - timedelta(hours=keep_hours)

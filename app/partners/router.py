@@ -46,7 +46,10 @@ ManagedPartner = Annotated[Partner, Depends(managed_partner)]
 async def create_partner(
     data: PartnerCreate, session: SessionDep, _admin: AdminAuth
 ) -> PartnerCreated:
-    """Create a partner (cluster portal); the response carries its first key, shown once."""
+    """Create a partner (cluster portal); the response carries its first key, shown once.
+
+    With an `Idempotency-Key`, a replay answers 409 `key-already-issued` naming the
+    partner and its key instead of showing the secret again (it is never stored)."""
     return await service.create_partner(session, data=data)
 
 

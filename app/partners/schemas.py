@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
 from app.core.schemas import OutModel, StrictModel
+from app.web.secrets import ShownOnce
 
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
 PartnerStatus = Literal["active", "inactive"]
@@ -30,5 +32,16 @@ class PartnerOut(OutModel):
     updated_at: datetime
 
 
-class PartnerCreated(PartnerOut):
+class PartnerCreated(PartnerOut, ShownOnce):
     api_key: str = Field(description="The partner's first key (cmp_...). Shown only here.")
+    api_key_id: str = Field(description="Id of that key, to revoke it (DELETE .../api-keys/{id})")
+
+    @classmethod
+    def already_issued(cls, body: Mapping[str, Any]) -> str:
+        keys = f"/v1/partners/{body['id']}/api-keys"
+        return (
+            f"Partner {body['id']} was created already by this request, with API key "
+            f"{body['api_key_id']}; a key's secret is shown only once. If it was lost, "
+            f"revoke the key (DELETE {keys}/{body['api_key_id']}) and issue another "
+            f"(POST {keys})."
+        )

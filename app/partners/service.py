@@ -49,7 +49,9 @@ async def create_partner(session: AsyncSession, *, data: PartnerCreate) -> Partn
     key = await issue_key(
         session, owner=KeyOwner(partner_id=partner.id), data=ApiKeyCreate(name="initial")
     )
-    return PartnerCreated(**PartnerOut.model_validate(partner).model_dump(), api_key=key.api_key)
+    return PartnerCreated(
+        **PartnerOut.model_validate(partner).model_dump(), api_key=key.api_key, api_key_id=key.id
+    )
 
 
 async def get_partner(session: AsyncSession, *, principal: Principal, partner_id: str) -> Partner:

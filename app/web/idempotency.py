@@ -6,6 +6,8 @@ before the commit. So the object and the stored response commit together, and a
 concurrent duplicate either waits on the row (PostgreSQL unique index, SQLite
 write lock) and then replays, or finds the finished row. Errors roll the claim
 back with everything else, so a failed call can be retried with the same key.
+A response that carries a secret shown once is stored as the 409 problem a replay
+answers (``app.web.secrets``), never as its body.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.dates import utcnow
 from app.core.db import SessionDep
-from app.core.errors import Conflict, InvalidInput
+from app.core.errors import PROBLEM_MEDIA_TYPE, Conflict, InvalidInput
 from app.models import IdempotencyRecord
+from app.web.secrets import ShownOnce, already_issued_response
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -80,19 +83,25 @@ async def _find(session: AsyncSession, scope: str, key: str) -> IdempotencyRecor
     return (await session.execute(statement)).scalar_one_or_none()
 
 
-def _replay_or_reject(record: IdempotencyRecord, fingerprint: str) -> None:
+def _replay_or_reject(record: IdempotencyRecord, fingerprint: str, request: Request) -> None:
     if record.fingerprint != fingerprint:
         raise InvalidInput.at(
             HEADER, "this key was already used with a different request; use a new key"
         )
     if record.status_code is None:
         raise Conflict("A request with this Idempotency-Key is still in progress.")
+    body = record.response_body or b""
+    headers = dict(record.response_headers or {})
+    if headers.get("content-type") == PROBLEM_MEDIA_TYPE:
+        # A stored problem (a key issued already) names the request that replays it, as
+        # every problem does: its request_id matches this response's X-Request-ID.
+        problem = json.loads(body)
+        problem.pop("request_id", None)
+        if (request_id := getattr(request.state, "request_id", None)) is not None:
+            problem["request_id"] = request_id
+        body = json.dumps(problem, separators=(",", ":")).encode()
     raise IdempotentReplay(
-        StoredResponse(
-            status_code=record.status_code,
-            body=record.response_body or b"",
-            headers=dict(record.response_headers or {}),
-        )
+        StoredResponse(status_code=record.status_code, body=body, headers=headers)
     )
 
 
@@ -146,7 +155,7 @@ async def _claim(request: Request, session: AsyncSession, *, scope: str, key: st
         await session.flush()
         existing = None
     if existing is not None:
-        _replay_or_reject(existing, fingerprint)
+        _replay_or_reject(existing, fingerprint, request)
     try:
         async with session.begin_nested():
             session.add(IdempotencyRecord(scope=scope, key=key, fingerprint=fingerprint))
@@ -157,14 +166,23 @@ async def _claim(request: Request, session: AsyncSession, *, scope: str, key: st
             raise Conflict(
                 "A concurrent request with this Idempotency-Key failed; retry."
             ) from None
-        _replay_or_reject(winner, fingerprint)
+        _replay_or_reject(winner, fingerprint, request)
     request.state.idempotency_claim = Claim(scope=scope, key=key)
 
 
-async def store_response(request: Request, response: Response) -> None:
+async def store_response(
+    request: Request, response: Response, *, shown_once: type[ShownOnce] | None = None
+) -> None:
+    """Write a successful response into this request's claim row (if it has one).
+
+    ``shown_once``: the route's response model holds a secret; the row keeps the 409
+    problem a replay answers instead of the body, so the secret is never stored.
+    """
     claim: Claim | None = getattr(request.state, "idempotency_claim", None)
     if claim is None or not 200 <= response.status_code < 300:
         return
+    if shown_once is not None:
+        response = already_issued_response(request, shown_once, response)
     session: AsyncSession = request.state.session
     record = await session.get(IdempotencyRecord, (claim.scope, claim.key))
     if record is None:  # pragma: no cover - the claim row is in this very transaction

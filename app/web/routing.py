@@ -15,13 +15,18 @@ from fastapi.routing import APIRoute
 from app.core.errors import problem_responses
 from app.web.idempotency import CallerDependency, idempotency_claim, store_response
 from app.web.json_body import checked_json_request
+from app.web.secrets import REPLAY_NOTE, shown_once_model
 
 API_PREFIX = "/v1"
 
 
 class CapmatchRoute(APIRoute):
     """Adds the idempotency claim to every POST and stores its response before commit;
-    checks a JSON body before FastAPI validates it."""
+    checks a JSON body before FastAPI validates it.
+
+    A POST whose response model carries a secret shown once (``ShownOnce``) has its
+    response stored as the 409 a replay answers, and its OpenAPI 409 says so.
+    """
 
     # The claim dependency of this route class's caller; one object per caller, so
     # FastAPI's per-request dependency cache treats it as one dependency.
@@ -37,12 +42,16 @@ class CapmatchRoute(APIRoute):
         **kwargs: Any,
     ) -> None:
         deps = list(dependencies or [])
-        if methods and "POST" in {m.upper() for m in methods}:
+        is_post = "POST" in {m.upper() for m in methods or ()}
+        if is_post:
             deps.append(Depends(type(self).claim))
         super().__init__(path, endpoint, methods=methods, dependencies=deps, **kwargs)
         if self.body_field is not None:
             # Copied, not updated: several routes may share one responses dict.
             self.responses = {**problem_responses(400), **self.responses}
+        self.shown_once = shown_once_model(self.response_model) if is_post else None
+        if self.shown_once is not None:
+            self.responses = {**self.responses, 409: _replay_conflict(self.responses.get(409))}
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -58,10 +67,15 @@ class CapmatchRoute(APIRoute):
             # Runs inside FastAPI's function-scoped exit stack: the session
             # dependency commits after this returns and before the response is sent.
             response = await handler(request)
-            await store_response(request, response)
+            await store_response(request, response, shown_once=self.shown_once)
             return response
 
         return handle
+
+
+def _replay_conflict(documented: dict[str, Any] | None) -> dict[str, Any]:
+    """The route's 409 entry, described as any conflict and as the replay of a shown-once key."""
+    return {**(documented or problem_responses(409)[409]), "description": REPLAY_NOTE}
 
 
 @cache

@@ -14,7 +14,7 @@ from app.auth.keys import generate_key, hash_secret
 from app.auth.principal import Principal
 from app.core.dates import utcnow
 from app.models import ApiKey
-from tests.fixtures.factories import ADMIN, Market
+from tests.fixtures.factories import ADMIN, Market, bearer
 
 
 def test_generated_keys_are_prefixed_random_and_stored_as_sha256() -> None:
@@ -22,9 +22,36 @@ def test_generated_keys_are_prefixed_random_and_stored_as_sha256() -> None:
     assert first.plaintext.startswith("cmp_")
     assert second.plaintext.startswith("cmo_")
     assert len(first.plaintext) >= 4 + 43  # 256 bits of randomness, url-safe base64
-    assert first.secret_hash == hash_secret(first.plaintext)
     assert first.plaintext not in first.secret_hash
     assert first.prefix == first.plaintext[:12]
+
+
+def test_hash_secret_is_the_sha256_hex_digest_of_the_whole_key() -> None:
+    # A fixed vector (printf '%s' KEY | sha256sum): pins the algorithm, the encoding and
+    # that every character counts, independently of how hash_secret computes it.
+    key = "cmp_capmatch-test-vector-not-a-real-key-0123456789ab"
+    expected = "8d16a5a430a32ff9bb5e895f4ffcd3ef3aa615cd4cf46581d0a5df8466eaae0b"
+    assert hash_secret(key) == expected
+
+
+def wrong_tails(key: str) -> list[str]:
+    """The key with its last character changed, and its first 16 characters alone."""
+    last = "A" if key[-1] != "A" else "B"
+    return [key[:-1] + last, key[:16]]
+
+
+async def test_a_key_with_the_right_prefix_and_a_wrong_tail_is_refused(
+    client: httpx.AsyncClient, market: Market
+) -> None:
+    for key in (market.a.key, market.a1.key):
+        assert key.startswith(("cmp_", "cmo_"))
+        # The real key works (and is now cached) ...
+        assert (await client.get("/v1/offers", headers=bearer(key))).status_code == 200
+        # ... but no key that only shares its start with it does.
+        for wrong in wrong_tails(key):
+            response = await client.get("/v1/offers", headers=bearer(wrong))
+            assert response.status_code == 401, (wrong, response.text)
+            assert response.json()["type"] == "urn:capmatch:problem:unauthorized"
 
 
 def test_key_cache_expires_and_can_be_disabled() -> None:
