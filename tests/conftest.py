@@ -24,6 +24,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         admin_api_key=ADMIN_KEY,  # type: ignore[arg-type]
         environment="test",
         sqlite_busy_timeout_ms=60_000,
+        # Races of 200 committed requests queue for 30 pooled connections; on a loaded
+        # CI machine the last ones wait longer than the production default of 10 s.
+        db_pool_timeout_s=60.0,
     )
 
 
