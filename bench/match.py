@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import numpy as np
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
@@ -297,6 +298,22 @@ def want_of(need: seed.Need, today: date) -> Any:
     )
 
 
+def array_bytes(value: Any) -> int:
+    """Bytes of the numpy arrays an index holds (its dataclasses followed, caches not):
+    the floor of its memory, before Python objects and allocator slack."""
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return sum(
+            array_bytes(getattr(value, field.name))
+            for field in dataclasses.fields(value)
+            if field.compare  # the reach cache is per request, not part of the load
+        )
+    if isinstance(value, tuple | list):
+        return sum(array_bytes(item) for item in value)
+    return 0
+
+
 def measure_in_process(
     market: seed.Market, needs: list[seed.Need], taxonomy: Any, today: date
 ) -> tuple[dict[str, Any], list[list[str]]]:
@@ -309,6 +326,7 @@ def measure_in_process(
     started = time.perf_counter()
     candidates = build_candidates(records)
     build_s = time.perf_counter() - started
+    arrays_mb = array_bytes(candidates) / 1e6
     del records
     gc.collect()
     wants = [want_of(need, today) for need in needs]
@@ -330,6 +348,7 @@ def measure_in_process(
     result = {
         "records_s": round(records_s, 2),
         "build_candidates_s": round(build_s, 2),
+        "index_arrays_mb": round(arrays_mb, 1),
         **latency_summary(seconds),
         "requests_with_20": sum(c == LIMIT for c in counts),
         "requests_with_none": sum(c == 0 for c in counts),
@@ -668,7 +687,8 @@ def print_size(size: int, result: dict[str, Any], clients: int) -> None:
     if "in_process" in result:
         inproc = result["in_process"]
         print(
-            f"build_candidates {inproc['build_candidates_s']} s (records {inproc['records_s']} s); "
+            f"build_candidates {inproc['build_candidates_s']} s (records {inproc['records_s']} s), "
+            f"index arrays {inproc['index_arrays_mb']} MB; "
             f"requests with 20 matches {inproc['requests_with_20']}, "
             f"with none {inproc['requests_with_none']}"
         )

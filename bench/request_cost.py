@@ -9,6 +9,12 @@ with a CPU timer, so each line of the breakdown is the inclusive CPU of one call
 dependencies, validation and serialisation.
 
     /tmp/venv/bin/python bench/request_cost.py              # from the repository root
+    /tmp/venv/bin/python bench/request_cost.py --access-log-cost
+
+``GET /healthz`` is measured too: every middleware, no auth and no database (and no
+access-log line), the floor of any request. ``--access-log-cost`` measures capmatch's
+GET and POST a second time in the same run with the access log off (its logger above
+INFO) and prints what the log line costs per request.
 
 The wrapped functions are named in ``ATTRIBUTED``; one that no longer exists is
 reported as skipped, so the script keeps working while the code moves.
@@ -258,6 +264,11 @@ async def measure(args: argparse.Namespace, dsn: str, sqlalchemy_url: str) -> No
 
         workloads: list[tuple[str, Call, CpuMeter | None]] = [
             (
+                "capmatch GET /healthz (middleware only)",
+                checked(lambda i: asgi_call(app, "GET", "/healthz"), 200, "capmatch health"),
+                None,
+            ),
+            (
                 "capmatch GET /v1/offers/{id}",
                 checked(
                     lambda i: asgi_call(app, "GET", f"/v1/offers/{ids[i % len(ids)]}", token=key),
@@ -297,14 +308,41 @@ async def measure(args: argparse.Namespace, dsn: str, sqlalchemy_url: str) -> No
         for _, call, _ in workloads:
             for i in range(50):  # warm caches: statements, prepared statements, pool
                 await call(i)
+        with_log: dict[str, float] = {}
         for title, call, workload_meter in workloads:
             median, best, parts = await cpu_per_request(
                 call, requests=args.requests, repeats=args.repeats, meter=workload_meter
             )
             print_breakdown(title, median, best, parts)
+            with_log[title] = median
+        if args.access_log_cost:
+            await print_access_log_cost(workloads, with_log, args)
     log_file.close()
     if skipped:
         print(f"\nnot attributed (no longer in the code): {', '.join(skipped)}")
+
+
+async def print_access_log_cost(
+    workloads: list[tuple[str, Call, CpuMeter | None]],
+    with_log: dict[str, float],
+    args: argparse.Namespace,
+) -> None:
+    """The capmatch API workloads again with the access log off: the line's cost."""
+    access = logging.getLogger("capmatch.access")
+    level = access.level
+    access.setLevel(logging.WARNING)
+    try:
+        print("\naccess log (median CPU ms/request, on - off = cost of the line):")
+        for title, call, workload_meter in workloads:
+            if workload_meter is None:  # the bare app and /healthz write no access log
+                continue
+            without, _, _ = await cpu_per_request(
+                call, requests=args.requests, repeats=args.repeats
+            )
+            on = with_log[title]
+            print(f"  {title}: {on:.3f} - {without:.3f} = {on - without:+.3f} ms")
+    finally:
+        access.setLevel(level)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -315,6 +353,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=300, help="requests per run")
     parser.add_argument("--repeats", type=int, default=5, help="runs per workload (median kept)")
     parser.add_argument("--log-level", default="INFO", help="CAPMATCH_LOG_LEVEL in the app")
+    parser.add_argument(
+        "--access-log-cost",
+        action="store_true",
+        help="measure capmatch's GET and POST again with the access log off",
+    )
     parser.add_argument("--keep-db", action="store_true")
     args = parser.parse_args(argv)
     if "bench" not in args.database:

@@ -46,7 +46,10 @@ class Offer(Timestamps, Versioned, Base):
     # kept here so the database itself refuses reserved + held above it.
     total_quantity: Mapped[int] = mapped_column(Quantity, nullable=False)
     reserved_quantity: Mapped[int] = mapped_column(Quantity, nullable=False, default=0)
-    held_quantity: Mapped[int] = mapped_column(Quantity, nullable=False, default=0)
+    # server_default as the engagements migration created it (rows existed then).
+    held_quantity: Mapped[int] = mapped_column(
+        Quantity, nullable=False, default=0, server_default="0"
+    )
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     __table_args__ = (

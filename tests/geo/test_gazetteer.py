@@ -58,6 +58,10 @@ def test_parse_row_skips_blank_lines_and_rejects_malformed_ones() -> None:
         parse_row("DE,72764,Reutlingen")
     with pytest.raises(ValueError, match="could not convert"):
         parse_row(REUTLINGEN.replace("48.4931", "north"))
+    with pytest.raises(ValueError, match="country code and postal code are required"):
+        parse_row(REUTLINGEN.replace("\t72764\t", "\t \t"))
+    with pytest.raises(ValueError, match="country code and postal code are required"):
+        parse_row(REUTLINGEN.replace("DE\t", "DEU\t", 1))
 
 
 def test_read_file_names_the_bad_line(tmp_path: Path) -> None:

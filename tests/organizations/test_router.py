@@ -517,6 +517,24 @@ async def test_patch_clears_nullable_fields_and_rejects_null_elsewhere(
     assert len(read["certifications"]) == 2
 
 
+async def test_verifying_again_leaves_the_organisation_unchanged(
+    client: httpx.AsyncClient, market: Market
+) -> None:
+    # A repeated operator call must not change the ETag: a partner holding it for an
+    # If-Match update would get 412 for nothing.
+    url = f"/v1/organizations/{market.a1.id}"
+    first = await client.post(f"{url}/verify", json={"verified": True}, headers=ADMIN)
+    again = await client.post(f"{url}/verify", json={"verified": True}, headers=ADMIN)
+
+    assert first.status_code == again.status_code == 200
+    assert again.json()["verified"] is True
+    assert again.headers["etag"] == first.headers["etag"]
+    assert again.json()["updated_at"] == first.json()["updated_at"]
+    undone = await client.post(f"{url}/verify", json={"verified": False}, headers=ADMIN)
+    assert undone.json()["verified"] is False
+    assert undone.headers["etag"] != first.headers["etag"]
+
+
 async def test_patch_replaces_certifications(client: httpx.AsyncClient, market: Market) -> None:
     url = f"/v1/organizations/{market.a1.id}"
     before = {c["code"]: c for c in (await client.get(url, headers=ADMIN)).json()["certifications"]}

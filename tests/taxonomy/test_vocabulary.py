@@ -306,11 +306,44 @@ skill_transfers:
         ("products_made_with:\n  mask: {skills: [knitting]}\n", "unknown skill knitting"),
         ("- just a list\n", "must be a mapping"),
         ("skills: [unbalanced\n", "cannot read"),
+        ("skills: [textile.leather]\n", "skills must be a mapping of code -> entry"),
+        ("skills:\n  newthing: Leather\n", "skill newthing must be a mapping"),
+        ("skills:\n  newthing: {label_en: X, label_de: [X]}\n", "must be text"),
+        ("skills:\n  textile.cutting: {deprecated: later}\n", "deprecated must be true/false"),
+        (
+            "skills:\n  textile.cutting: {deprecated: true, replaced_by: textile.gone}\n",
+            "replaced by unknown textile.gone",
+        ),
+        ("products_made_with:\n  mask: [textile.sewing]\n", "products_made_with.mask is malformed"),
+        (
+            "products_made_with:\n  mask: {skills: [textile.sewing], steps: 3}\n",
+            "products_made_with.mask is malformed",
+        ),
+        ("products_made_with:\n  rocket: {skills: [textile.sewing]}\n", "unknown product rocket"),
+        ("skill_transfers:\n  - {from: metal, to: textile}\n", "needs from, to and strength"),
+        ("skill_transfers:\n  - {from: metal, to: textile, strength: high}\n", "a number"),
+        ("skill_transfers:\n  - {from: metal, to: textile, strength: true}\n", "a number"),
     ],
 )
 def test_a_malformed_operator_file_is_refused(tmp_path: Path, text: str, problem: str) -> None:
     with pytest.raises(TaxonomyError, match=problem.replace("[", r"\[")):
         extended(tmp_path, text)
+
+
+def test_an_empty_operator_file_leaves_the_vocabulary_as_built_in(tmp_path: Path) -> None:
+    taxonomy = extended(tmp_path, "# nothing to add yet\n")
+    for kind in KINDS:
+        assert taxonomy.terms[kind] == TAXONOMY.terms[kind]
+
+
+def test_a_code_deprecated_without_replacement_cannot_be_added(tmp_path: Path) -> None:
+    taxonomy = extended(tmp_path, "skills:\n  textile.cutting: {deprecated: true}\n")
+    [error] = taxonomy.validate("skill", ["textile.cutting"], field="skills")
+    assert error.field == "skills[0]"
+    assert error.message.startswith("skill 'textile.cutting' is deprecated and cannot be added")
+    # Without a replacement to name, the closest current codes are suggested instead.
+    assert "; closest: " in error.message
+    assert "textile.cutting" not in error.message.partition("; closest: ")[2]
 
 
 def test_a_missing_operator_file_is_refused(tmp_path: Path) -> None:
