@@ -133,19 +133,20 @@ async def get_visible_request(
 
 
 async def get_owned_request(
-    session: AsyncSession, *, principal: Principal, request_id: str, lock: bool = True
+    session: AsyncSession, *, principal: Principal, request_id: str
 ) -> CapacityRequest:
-    """A request the caller owns, its row locked for the change to come unless ``lock``
-    is False (engagements lock the offer first, then the request: one lock order)."""
-    repository = RequestRepository(session)
-    request = await (
-        repository.get_owned_for_update(request_id, principal)
-        if lock
-        else repository.get_owned(request_id, principal)
-    )
+    """A request the caller owns, its row locked for the change to come (the request comes
+    first in the lock order: request, then offers, then engagements)."""
+    request = await RequestRepository(session).get_owned_for_update(request_id, principal)
     if request is None:
         raise RequestNotFound(f"Request {request_id} not found.")
     return request
+
+
+async def lock_request(session: AsyncSession, request_id: str) -> None:
+    """Lock the request's row before its engagements' offers (changes on its owner's behalf,
+    or by the other side of an engagement)."""
+    await RequestRepository(session).get_for_update(request_id)
 
 
 async def list_requests(

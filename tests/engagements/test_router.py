@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.engagements.service import expire_lapsed_holds
+from app.engagements.releases import expire_lapsed_holds
 from app.models import Engagement, Offer
 from tests.engagements.support import (
     TOTAL,

@@ -29,7 +29,7 @@ from hypothesis.stateful import (
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.engagements.service import expire_lapsed_holds
+from app.engagements.releases import expire_lapsed_holds
 from app.models import Engagement
 from tests.engagements.support import act, engage
 from tests.fixtures.factories import Market, make_offer, make_request
