@@ -18,7 +18,7 @@ from app.geo.service import region_near
 from app.market.listing import MarketFilters
 from app.models import CapacityRequest
 from app.organizations.service import acting_organization
-from app.requests.events import RequestsClosed
+from app.requests.events import RequestQuantityCut, RequestsClosed
 from app.requests.repository import RequestRepository
 from app.requests.rules import covers
 from app.requests.schemas import RequestCreate, RequestRow, RequestUpdate
@@ -175,6 +175,10 @@ async def update_request(
     await acting_organization(session, principal=principal, organization_id=request.organization_id)
     changes = patch_changes(data, nullable=NULLABLE_ON_PATCH)
     check_codes(taxonomy, changes, current=request)
+    if "quantity" in changes and changes["quantity"] < request.quantity:
+        await publish(
+            session, RequestQuantityCut(request_id=request.id, quantity=changes["quantity"])
+        )
     if "location" in changes:
         location = changes.pop("location")
         region = await region_near(session, location.lat, location.lon)
