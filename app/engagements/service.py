@@ -213,6 +213,7 @@ async def transition(
     action: Action,
     note: str | None,
 ) -> Engagement:
+    """Answer, withdraw or complete an engagement as the side of it the caller may act for."""
     now = utcnow()
     repository = EngagementRepository(session)
     seen = await repository.get_for_party(engagement_id, principal)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import Any, assert_never
+from typing import assert_never
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +27,8 @@ from app.matching.fit import (
 )
 from app.matching.service import want_of
 from app.matching.values import TaxonomyLike
+from app.models import CapacityRequest
+from app.offers.schemas import OfferRow
 
 
 class OfferDoesNotFit(InvalidInput):
@@ -34,10 +36,9 @@ class OfferDoesNotFit(InvalidInput):
 
 
 async def check_fit(
-    session: AsyncSession, *, request: Any, offer: Any, taxonomy: TaxonomyLike
+    session: AsyncSession, *, request: CapacityRequest, offer: OfferRow, taxonomy: TaxonomyLike
 ) -> None:
-    """Raise ``OfferDoesNotFit`` unless ``offer`` passes every hard filter of ``request``
-    (rows or ORM objects of the requests and offers tables).
+    """Raise ``OfferDoesNotFit`` unless ``offer`` passes every hard filter of ``request``.
 
     Booked units are left out on purpose: whether units are left is the hold's question
     (409 naming what is left); here "deliverable" asks whether the offer's window and
