@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from app.auth.router import organizations_router as organization_keys_router
 from app.auth.router import partners_router as partner_keys_router
+from app.engagements import subscribers as engagement_subscribers
 from app.engagements.router import requests_router as request_engagements_router
 from app.engagements.router import router as engagements_router
 from app.geo.distance import register_sql_functions
@@ -50,3 +51,4 @@ def register_hooks() -> None:
     register_sql_functions()
     offer_subscribers.register()
     request_subscribers.register()
+    engagement_subscribers.register()

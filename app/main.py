@@ -26,7 +26,7 @@ from app.core.db import Database, create_database
 from app.core.errors import FieldError, Problem, install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import Metrics, install_middleware
-from app.engagements.service import expire_lapsed_holds
+from app.engagements.releases import expire_lapsed_holds
 from app.matching.feed import MatchFeed
 from app.ops.router import router as ops_router
 from app.taxonomy.vocabulary import load_taxonomy

@@ -1,7 +1,9 @@
 """Every SQL statement about engagements, their history and their messages.
 
 The capacity they hold and reserve is counted on the offer, by the offers service.
-Lock order, everywhere: engagement rows, then the offer row, then the request row.
+Lock order, everywhere: the request row, then offer rows, then engagement rows (see
+``app.offers.repository``). So a statement here that locks or updates engagement rows
+runs only once their offers are locked.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Row, and_, false, func, or_, select, true, update
+from sqlalchemy import Row, and_, case, false, func, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -40,15 +42,22 @@ class EngagementRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get_for_party(
-        self, engagement_id: str, principal: Principal, *, for_update: bool = False
-    ) -> Engagement | None:
+    async def get_for_party(self, engagement_id: str, principal: Principal) -> Engagement | None:
         statement = select(Engagement).where(
             Engagement.id == engagement_id, party_clause(principal)
         )
-        if for_update:
-            statement = statement.with_for_update()
         found: Engagement | None = (await self.session.execute(statement)).scalar_one_or_none()
+        return found
+
+    async def lock(self, engagement_id: str) -> Engagement:
+        """The engagement read again with its row locked (its offer is locked already)."""
+        statement = (
+            select(Engagement)
+            .where(Engagement.id == engagement_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        found: Engagement = (await self.session.execute(statement)).scalar_one()
         return found
 
     async def list_page(
@@ -93,6 +102,27 @@ class EngagementRepository:
             )
         )
 
+    async def record_system(
+        self, transitions: Iterable[tuple[str, str, str]], *, from_status: str, now: datetime
+    ) -> None:
+        """History rows of transitions the system made: (engagement id, to status, note)."""
+        rows = [
+            {
+                "id": new_id("eev"),
+                "engagement_id": engagement_id,
+                "from_status": from_status,
+                "to_status": to_status,
+                "actor_kind": "system",
+                "actor_organization_id": None,
+                "actor_key_id": None,
+                "note": note,
+                "created_at": now,
+            }
+            for engagement_id, to_status, note in transitions
+        ]
+        if rows:
+            await self.session.execute(insert(EngagementEvent), rows)
+
     async def events_of(self, engagement_ids: Sequence[str]) -> dict[str, list[EngagementEvent]]:
         if not engagement_ids:
             return {}
@@ -126,35 +156,76 @@ class EngagementRepository:
         )
         return int(total or 0)
 
-    async def lock_lapsed(
-        self, *, now: datetime, offer_id: str | None, batch: int
-    ) -> Sequence[Row[str, str, int]]:
-        """(id, offer_id, quantity) of pending holds past ``expires_at``, locked.
-
-        Rows another transaction has locked are skipped (it is accepting, declining
-        or expiring them itself); they are picked up next time.
-        """
-        statement = (
-            select(Engagement.id, Engagement.offer_id, Engagement.quantity)
-            .where(Engagement.status == "pending", Engagement.expires_at <= now)
-            .order_by(Engagement.id)
-            .limit(batch)
-            .with_for_update(skip_locked=True)
+    async def engaged_for_request(self, request_id: str, now: datetime) -> int:
+        """Units the request has engaged: live pending holds, accepted and fulfilled work."""
+        total = await self.session.scalar(
+            select(func.coalesce(func.sum(Engagement.quantity), 0)).where(
+                Engagement.request_id == request_id,
+                or_(
+                    Engagement.status.in_(("accepted", "fulfilled")),
+                    and_(Engagement.status == "pending", Engagement.expires_at > now),
+                ),
+            )
         )
-        if offer_id is not None:
-            statement = statement.where(Engagement.offer_id == offer_id)
-        return (await self.session.execute(statement)).all()
+        return int(total or 0)
 
-    async def set_status(
-        self, engagement_ids: Sequence[str], status: str, *, now: datetime
-    ) -> None:
-        """Close these engagements in ``status`` (a relative version bump, no ORM load)."""
-        await self.session.execute(
+    async def offers_held_for(self, request_ids: Sequence[str]) -> list[str]:
+        """Offers on which these requests have pending engagements (lapsed ones too)."""
+        rows = await self.session.scalars(
+            select(Engagement.offer_id)
+            .where(Engagement.request_id.in_(request_ids), Engagement.status == "pending")
+            .distinct()
+        )
+        return sorted(rows)
+
+    async def offers_with_lapsed_holds(self, now: datetime, *, limit: int) -> list[str]:
+        """Up to ``limit`` offers, by id, that have pending holds past their expiry."""
+        rows = await self.session.scalars(
+            select(Engagement.offer_id)
+            .where(Engagement.status == "pending", Engagement.expires_at <= now)
+            .distinct()
+            .order_by(Engagement.offer_id)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def close_pending(
+        self,
+        *,
+        now: datetime,
+        offer_ids: Sequence[str] = (),
+        request_ids: Sequence[str] = (),
+        lapsed_only: bool = False,
+    ) -> list[Row[str, str, int, str]]:
+        """Close the pending engagements of these offers or requests in one statement: a
+        hold past its expiry reads ``expired``, a live one ``cancelled``.
+
+        (id, offer_id, quantity, new status) of each, by id. The offers must be locked
+        already (lock order); no ORM objects are loaded or refreshed.
+        """
+        scope: list[ColumnElement[bool]] = []
+        if offer_ids:
+            scope.append(Engagement.offer_id.in_(offer_ids))
+        if request_ids:
+            scope.append(Engagement.request_id.in_(request_ids))
+        if not scope:
+            return []
+        conditions = [Engagement.status == "pending", or_(*scope)]
+        if lapsed_only:
+            conditions.append(Engagement.expires_at <= now)
+        result = await self.session.execute(
             update(Engagement)
-            .where(Engagement.id.in_(engagement_ids))
-            .values(status=status, closed_at=now, updated_at=now, version=Engagement.version + 1)
+            .where(*conditions)
+            .values(
+                status=case((Engagement.expires_at <= now, "expired"), else_="cancelled"),
+                closed_at=now,
+                updated_at=now,
+                version=Engagement.version + 1,
+            )
+            .returning(Engagement.id, Engagement.offer_id, Engagement.quantity, Engagement.status)
             .execution_options(synchronize_session=False)
         )
+        return sorted(result.all(), key=lambda row: row.id)
 
     # --- messages -------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from app.engagements.schemas import (
     MessageOut,
     TransitionNote,
 )
+from app.taxonomy.dependencies import TaxonomyDep
 
 requests_router = domain_router("/requests", tags=["engagements"])
 router = domain_router("/engagements", tags=["engagements"])
@@ -41,16 +42,28 @@ async def create_engagement(
     session: SessionDep,
     principal: MemberAuth,
     request: Request,
+    taxonomy: TaxonomyDep,
 ) -> EngagementOut:
     """Ask a maker for capacity: a pending engagement that holds `quantity` units of the
     offer until the maker answers or `expires_at` passes.
 
-    409 when the offer has fewer units left, or when your pending holds on this offer
-    would pass the fair share one buyer may hold.
+    422 (field `offer_id`) when the offer fails one of the request's hard filters, the
+    same ones matching applies: a requested skill or product covered, the required
+    certifications held and valid on `needed_by`, the distance within the request's
+    `max_distance_km` and the offer's `service_radius_km`, some units deliverable by
+    `needed_by`, the same unit. 409 when the offer is not active, has fewer units left,
+    when the request's pending, accepted and fulfilled engagements would add up to more
+    than its `quantity`, or when your pending holds on this offer would pass the fair
+    share one buyer may hold.
     """
     settings: Settings = request.app.state.settings
     engagement = await service.create_engagement(
-        session, principal=principal, request_id=request_id, data=data, settings=settings
+        session,
+        principal=principal,
+        request_id=request_id,
+        data=data,
+        settings=settings,
+        taxonomy=taxonomy,
     )
     return (await views.engagement_views(session, principal, [engagement]))[0]
 
@@ -117,7 +130,9 @@ async def accept_engagement(
     principal: AnyAuth,
     data: TransitionNote | None = None,
 ) -> EngagementOut:
-    """The maker says yes: the held units become reserved. Safe to retry."""
+    """The maker says yes: the held units become reserved. Safe to retry.
+
+    409 when the offer is no longer active (paused, closed, draft or past its window)."""
     return await _transition(session, principal, engagement_id, "accept", data)
 
 

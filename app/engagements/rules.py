@@ -30,6 +30,8 @@ STATUSES: tuple[Status, ...] = (
     "expired",
     "fulfilled",
 )
+# Actions after which the request may read fulfilled or open again (they lock it first).
+SETTLING_ACTIONS: frozenset[Action] = frozenset({"accept", "cancel"})
 TARGET: dict[Action, Status] = {
     "accept": "accepted",
     "decline": "declined",

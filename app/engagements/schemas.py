@@ -61,7 +61,9 @@ class EngagementOut(OutModel):
     offer_id: str
     quantity: int
     status: Status
-    expires_at: datetime = Field(description="When a pending hold lapses")
+    expires_at: datetime | None = Field(
+        description="When the hold lapses; null unless the engagement reads pending"
+    )
     accepted_at: datetime | None
     closed_at: datetime | None
     your_sides: list[Side] = Field(description="The caller's sides (none for the operator)")

@@ -7,7 +7,7 @@ repository's conditional UPDATEs (see its lock order).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,9 +17,11 @@ from app.core.dates import today, utcnow
 from app.core.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from app.core.ids import new_id
 from app.core.pagination import PageParams, Window, window
+from app.engagements.releases import expire_lapsed
 from app.engagements.repository import EngagementRepository, status_conditions
 from app.engagements.rules import (
     ALLOWED,
+    SETTLING_ACTIONS,
     TARGET,
     Action,
     Side,
@@ -29,16 +31,19 @@ from app.engagements.rules import (
     may_take,
 )
 from app.engagements.schemas import EngagementCreate, MessageCreate
+from app.matching.fit_check import check_fit
 from app.models import Engagement, EngagementMessage
-from app.offers.rules import CapacityChange
+from app.offers.rules import effective_status as offer_status
 from app.offers.service import (
     get_visible_offer,
     hold_capacity,
+    lock_offer,
     move_capacity,
     remaining_capacity,
 )
 from app.requests.rules import effective_status as request_status
-from app.requests.service import get_owned_request, settle_request
+from app.requests.service import get_owned_request, lock_request, settle_request
+from app.taxonomy.vocabulary import Taxonomy
 
 
 class EngagementNotFound(NotFound):
@@ -51,6 +56,14 @@ class TransitionRefused(Conflict):
 
 class CapacityUnavailable(Conflict):
     title = "Not enough capacity left on the offer"
+
+
+class RequestEngaged(Conflict):
+    title = "The request's quantity is engaged already"
+
+
+class OfferNotActive(Conflict):
+    title = "The offer is not active"
 
 
 class NotAParty(Forbidden):
@@ -79,38 +92,44 @@ async def create_engagement(
     request_id: str,
     data: EngagementCreate,
     settings: Settings,
+    taxonomy: Taxonomy,
 ) -> Engagement:
-    """A pending hold of ``data.quantity`` units on an offer, for one of the caller's requests."""
+    """A pending hold of ``data.quantity`` units on an offer, for one of the caller's requests.
+
+    Locks the request first (creates for one request queue there, so its engaged units
+    are summed with nobody adding to them meanwhile), then the offer with the hold.
+    """
     now, on = utcnow(), today()
-    request = await get_owned_request(
-        session, principal=principal, request_id=request_id, lock=False
-    )
+    request = await get_owned_request(session, principal=principal, request_id=request_id)
     status = request_status(request.status, request.needed_by, on=on)
     if status != "open":
         raise Conflict(f"Request {request_id} is {status}; only open requests engage offers.")
     offer_row = await get_visible_offer(session, principal=principal, offer_id=data.offer_id)
     if offer_row.organization_id == request.organization_id:
         raise InvalidInput.at("offer_id", "an organisation cannot engage its own offer")
-    if offer_row.capacity_unit != request.unit:
-        raise InvalidInput.at(
-            "offer_id",
-            f"the offer counts {offer_row.capacity_unit}, the request {request.unit}",
-        )
+    offer_is = offer_status(offer_row.status, offer_row.available_until, on=on)
+    _check_active(offer_row.id, offer_is, doing="take holds")
+    await check_fit(session, request=request, offer=offer_row, taxonomy=taxonomy)
     if data.quantity < offer_row.min_order_quantity:
         raise InvalidInput.at(
             "quantity", f"below the offer's minimum order of {offer_row.min_order_quantity}"
         )
     repository = EngagementRepository(session)
-    await _expire_lapsed(session, now=now, offer_id=offer_row.id)
-    if not await hold_capacity(session, offer_row.id, data.quantity, on=on):
-        if offer_row.status != "active" or offer_row.available_until < on:
-            raise Conflict(f"Offer {offer_row.id} is not active; it takes no holds.")
-        remaining = await remaining_capacity(session, offer_row.id)
-        raise CapacityUnavailable(
-            f"Offer {offer_row.id} has {remaining} units left; {data.quantity} were asked for.",
-            errors=[FieldError(field="quantity", message=f"at most {remaining} units are left")],
+    engaged = await repository.engaged_for_request(request.id, now)
+    if engaged + data.quantity > request.quantity:
+        left = max(0, request.quantity - engaged)
+        raise RequestEngaged(
+            f"Request {request.id} wants {request.quantity} units and {engaged} are engaged "
+            f"already (pending, accepted or fulfilled); {data.quantity} were asked for.",
+            errors=[
+                FieldError(
+                    field="quantity",
+                    message=f"at most {left} units of the request are not yet engaged",
+                )
+            ],
         )
-    # The hold above locked the offer row, so concurrent holds of this buyer queue here.
+    await _hold(session, offer_row.id, data.quantity, now=now, on=on)
+    # The hold locked the offer row, so concurrent holds of this buyer queue here.
     limit = fairness_limit(offer_row.total_quantity, settings.engagement_hold_share)
     already = await repository.held_by_buyer(offer_row.id, request.organization_id, now)
     if already + data.quantity > limit:
@@ -157,6 +176,35 @@ async def create_engagement(
     return engagement
 
 
+def _check_active(offer_id: str, status: str, *, doing: str) -> None:
+    """409 naming the offer's status (as it reads today) unless it is active."""
+    if status != "active":
+        raise OfferNotActive(
+            f"Offer {offer_id} is {status}; only active offers {doing}.",
+            errors=[FieldError(field="offer_id", message=f"the offer is {status}")],
+        )
+
+
+async def _hold(
+    session: AsyncSession, offer_id: str, quantity: int, *, now: datetime, on: date
+) -> None:
+    """Hold ``quantity`` units of the offer, or raise 409 saying why not."""
+    if await hold_capacity(session, offer_id, quantity, on=on):
+        return
+    # Refused, and a refused conditional UPDATE locks nothing: lock the offer, give back
+    # its lapsed holds (if any) and try once more.
+    _check_active(offer_id, await lock_offer(session, offer_id), doing="take holds")
+    if await expire_lapsed(session, offer_id=offer_id, now=now) and await hold_capacity(
+        session, offer_id, quantity, on=on
+    ):
+        return
+    remaining = await remaining_capacity(session, offer_id)
+    raise CapacityUnavailable(
+        f"Offer {offer_id} has {remaining} units left; {quantity} were asked for.",
+        errors=[FieldError(field="quantity", message=f"at most {remaining} units are left")],
+    )
+
+
 async def transition(
     session: AsyncSession,
     *,
@@ -165,19 +213,26 @@ async def transition(
     action: Action,
     note: str | None,
 ) -> Engagement:
+    """Answer, withdraw or complete an engagement as the side of it the caller may act for."""
     now = utcnow()
     repository = EngagementRepository(session)
-    engagement = await repository.get_for_party(engagement_id, principal, for_update=True)
-    if engagement is None:
+    seen = await repository.get_for_party(engagement_id, principal)
+    if seen is None:
         raise EngagementNotFound(f"Engagement {engagement_id} not found.")
-    sides = sides_of(principal, engagement)
+    sides = sides_of(principal, seen)
     if not sides:
         raise NotAParty(f"The operator is not a party to engagement {engagement_id}.")
+    # Lock order: the request (when the request's status may follow), the offer, then the
+    # engagement itself, read again under its lock.
+    if action in SETTLING_ACTIONS:
+        await lock_request(session, seen.request_id)
+    offer_is = await lock_offer(session, seen.offer_id)
+    engagement = await repository.lock(engagement_id)
     target = TARGET[action]
     if engagement.status == target and sides & may_take(action):
         return engagement  # a retry: already done, nothing moves twice
     if engagement.status == "pending" and engagement.expires_at <= now:
-        await _expire_lapsed(session, now=now, offer_id=engagement.offer_id)
+        await expire_lapsed(session, offer_id=engagement.offer_id, now=now)
         await session.refresh(engagement)
     current = as_status(engagement.status)
     allowed = ALLOWED.get((action, current))
@@ -188,6 +243,8 @@ async def transition(
         raise TransitionRefused(
             f"Only the {' or '.join(sorted(allowed))} may {action} a {current} engagement."
         )
+    if target == "accepted":
+        _check_active(engagement.offer_id, offer_is, doing="have holds accepted")
     side: Side = acting[0]
     await move_capacity(
         session, engagement.offer_id, capacity_change(current, target, engagement.quantity)
@@ -217,43 +274,6 @@ async def transition(
         accepted = await repository.accepted_for_request(engagement.request_id)
         await settle_request(session, engagement.request_id, accepted=accepted)
     return engagement
-
-
-async def expire_lapsed_holds(session: AsyncSession) -> int:
-    """The periodic sweep: every pending hold past its expiry, a batch at a time."""
-    expired = 0
-    while swept := await _expire_lapsed(session, now=utcnow()):
-        expired += swept
-    return expired
-
-
-async def _expire_lapsed(
-    session: AsyncSession, *, now: datetime, offer_id: str | None = None, batch: int = 500
-) -> int:
-    """Expire (a batch of) pending holds past ``expires_at`` and give their units back."""
-    repository = EngagementRepository(session)
-    rows = await repository.lock_lapsed(now=now, offer_id=offer_id, batch=batch)
-    if not rows:
-        return 0
-    await repository.set_status([row.id for row in rows], "expired", now=now)
-    released: dict[str, int] = {}
-    for row in rows:
-        released[row.offer_id] = released.get(row.offer_id, 0) + row.quantity
-    for lapsed_offer in sorted(released):
-        await move_capacity(session, lapsed_offer, CapacityChange(held=-released[lapsed_offer]))
-    for row in rows:
-        await repository.record(
-            row.id,
-            from_status="pending",
-            to_status="expired",
-            actor_kind="system",
-            principal=None,
-            actor_organization_id=None,
-            note="the hold lapsed",
-            now=now,
-        )
-    await session.flush()
-    return len(rows)
 
 
 def _message(

@@ -34,15 +34,15 @@ async def engagement_views(
     for engagement in engagements:
         sides = sides_of(principal, engagement)
         revealed = engagement.accepted_at is not None or principal.is_admin
-
+        status = read_status(engagement.status, engagement.expires_at, now=now)
         out.append(
             EngagementOut(
                 id=engagement.id,
                 request_id=engagement.request_id,
                 offer_id=engagement.offer_id,
                 quantity=engagement.quantity,
-                status=read_status(engagement.status, engagement.expires_at, now=now),
-                expires_at=engagement.expires_at,
+                status=status,
+                expires_at=engagement.expires_at if status == "pending" else None,
                 accepted_at=engagement.accepted_at,
                 closed_at=engagement.closed_at,
                 your_sides=sorted(sides),

@@ -7,11 +7,10 @@ It defines what matching means; ``app.matching.scoring`` must rank exactly the s
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
 
-from app.geo.distance import haversine_km
+from app.matching.fit import Fit, assess_fit, certification_credit, earliest_start
 from app.matching.reasons import build_reasons
 from app.matching.values import (
     DISTANCE_DECIMALS,
@@ -19,11 +18,9 @@ from app.matching.values import (
     FACTORS,
     FULL_TIME_DAYS,
     MOQ_PENALTY,
-    UNVERIFIED_CREDIT,
     VERIFIED_CREDIT,
     After,
     Explanation,
-    HeldCertification,
     Match,
     OfferRecord,
     TaxonomyLike,
@@ -34,83 +31,23 @@ from app.matching.values import (
 )
 
 
-def certification_credit(
-    wanted: str, held: Mapping[str, HeldCertification], needed_by: date
-) -> float:
-    """Best credit among held codes that are ``wanted`` or more specific, valid on needed_by."""
-    best = 0.0
-    for code, cert in held.items():
-        if code != wanted and not code.startswith(wanted + "."):
-            continue
-        if cert.valid_until is not None and cert.valid_until < needed_by:
-            continue
-        best = max(best, VERIFIED_CREDIT if cert.verified else UNVERIFIED_CREDIT)
-    return best
-
-
-def earliest_start(offer: OfferRecord, today: date) -> date:
-    return max(offer.available_from, today + timedelta(days=offer.lead_time_days))
-
-
-def deliverable_quantity(offer: OfferRecord, want: Want) -> int:
-    """What the offer can still deliver by needed_by (never below 0)."""
-    if offer.capacity_total is not None:
-        total = offer.capacity_total
-    else:
-        window_days = (offer.available_until - offer.available_from).days + 1
-        total = max(0, offer.capacity_per_week * window_days // 7)
-    start = earliest_start(offer, want.today)
-    end = min(offer.available_until, want.needed_by)
-    usable_days = max(0, (end - start).days + 1)
-    in_time = offer.capacity_per_week * usable_days // 7
-    return max(0, min(total, in_time) - offer.reserved_quantity)
-
-
 @dataclass(frozen=True, slots=True)
 class _Scored:
     score: float
     breakdown: dict[str, float]
     distance_km: float
     deliverable: int
-    best: list[float]  # per wanted code
+    best: tuple[float, ...]  # per wanted code
 
 
 def _score_one(
     want: Want, offer: OfferRecord, taxonomy: TaxonomyLike, weights: dict[str, float]
 ) -> _Scored | None:
-    """The offer's score, or None when a hard filter rejects it."""
-    if offer.available_until < want.today or offer.unit != want.unit:
+    """The offer's score, or None when a hard filter rejects it (``fit``: one definition)."""
+    verdict = assess_fit(want, offer, taxonomy)
+    if not isinstance(verdict, Fit):
         return None
-    # required certifications, valid on needed_by
-    for code in want.required_certifications:
-        if certification_credit(code, offer.certifications, want.needed_by) == 0.0:
-            return None
-    # distance
-    distance = haversine_km(want.lat, want.lon, offer.lat, offer.lon)
-    if want.max_distance_km is not None and distance > want.max_distance_km:
-        return None
-    if offer.service_radius_km is not None and distance > offer.service_radius_km:
-        return None
-    # skill/product coverage: per wanted code the best any offered code gives
-    best: list[float] = []
-    for wanted_kind, wanted in want.wanted:
-        value = 0.0
-        for offered_kind, offered_codes in (("skill", offer.skills), ("product", offer.products)):
-            for offered in offered_codes:
-                similarity = taxonomy.cross_similarity(
-                    wanted,
-                    offered,
-                    wanted_kind=wanted_kind,
-                    offered_kind=offered_kind,  # type: ignore[arg-type]
-                )
-                value = max(value, similarity)
-        best.append(value)
-    if max(best) <= 0.0:
-        return None
-    # capacity
-    deliverable = deliverable_quantity(offer, want)
-    if deliverable <= 0:
-        return None
+    distance, best, deliverable = verdict.distance_km, verdict.coverage, verdict.deliverable
 
     total = 0.0
     for value in best:

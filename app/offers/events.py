@@ -9,7 +9,7 @@ from app.core.events import DomainEvent
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OffersWithdrawn(DomainEvent):
-    """Offers stopped taking work (``status``: paused or closed): their holds must go."""
+    """Offers stopped taking work (``status``: paused, draft or closed): their holds must go."""
 
     offer_ids: tuple[str, ...]
     status: str

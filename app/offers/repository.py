@@ -2,8 +2,10 @@
 
 Capacity moves only by conditional or relative UPDATEs, and the offers table's CHECK
 (reserved + held <= total) refuses any overbooking that slipped past them. Lock
-order, everywhere: engagement rows, then the offer row, then the request row; one
-order means two transactions can wait for each other but never deadlock.
+order, everywhere: the request row, then offer rows (by id), then engagement rows; one
+order means two transactions can wait for each other but never deadlock. It is the
+order in which closing things happens: a request that closes (locked first) gives up
+holds on offers, an offer that closes (locked first) gives up its engagements' holds.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, func, select, update
 
 from app.market.repository import MarketRepository
 from app.models import Engagement, Offer
@@ -74,6 +76,23 @@ class OfferRepository(MarketRepository[Offer]):
             .execution_options(synchronize_session=False)
         )
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    async def lock(
+        self, offer_ids: Sequence[str], *, skip_locked: bool = False
+    ) -> Sequence[Row[str, str, date]]:
+        """(id, status, available_until) of these offers, their rows locked in id order.
+
+        ``skip_locked`` leaves out rows another transaction holds (it never waits).
+        """
+        if not offer_ids:
+            return []
+        statement = (
+            select(Offer.id, Offer.status, Offer.available_until)
+            .where(Offer.id.in_(offer_ids))
+            .order_by(Offer.id)
+            .with_for_update(skip_locked=skip_locked)
+        )
+        return (await self.session.execute(statement)).all()
 
     async def move(self, offer_id: str, change: CapacityChange, *, now: datetime) -> None:
         """Apply a change to the offer's counters (relative, so concurrent moves add up)."""

@@ -127,7 +127,10 @@ async def update_offer(
     taxonomy: TaxonomyDep,
     if_match: IfMatch = None,
 ) -> OfferOut:
-    """Change an offer you own (send If-Match to guard against lost updates)."""
+    """Change an offer you own (send If-Match to guard against lost updates).
+
+    Setting `status` to `paused` or `draft` releases the offer's pending holds (accepted
+    work stays reserved)."""
     updated = await service.update_offer(
         session,
         principal=principal,
@@ -147,6 +150,7 @@ async def update_offer(
 async def close_offer(
     offer: OwnedOffer, session: SessionDep, response: Response, if_match: IfMatch = None
 ) -> OfferOut:
-    """Close an offer (soft delete: it reads `closed`, its history stays)."""
+    """Close an offer (soft delete: it reads `closed`, its history stays); its pending holds
+    are released, accepted work stays reserved."""
     closed = await service.close_offer(session, offer=offer, if_match=if_match)
     return await _out(session, response, closed)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Protocol
 
@@ -20,7 +20,7 @@ from app.market.listing import MarketFilters
 from app.models import Offer, Organization
 from app.offers.events import OffersWithdrawn
 from app.offers.repository import OfferRepository
-from app.offers.rules import CapacityChange, total_quantity
+from app.offers.rules import CapacityChange, effective_status, total_quantity
 from app.offers.schemas import OfferCreate, OfferRow, OfferUpdate
 from app.organizations.service import acting_organization, held_certifications
 from app.taxonomy.codes import CodeKind, search_terms
@@ -293,6 +293,22 @@ async def hold_capacity(session: AsyncSession, offer_id: str, quantity: int, *, 
 async def move_capacity(session: AsyncSession, offer_id: str, change: CapacityChange) -> None:
     """Move units between free, held and reserved (a change of an engagement's status)."""
     await OfferRepository(session).move(offer_id, change, now=utcnow())
+
+
+async def lock_offer(session: AsyncSession, offer_id: str) -> str:
+    """Lock the offer's row; returns its status as it reads today (``expired`` after its
+    window). Callers keep the lock order: request, then offers, then engagements."""
+    (row,) = await OfferRepository(session).lock([offer_id])
+    return effective_status(row.status, row.available_until, on=today())
+
+
+async def lock_offers(
+    session: AsyncSession, offer_ids: Collection[str], *, skip_locked: bool = False
+) -> list[str]:
+    """Lock these offers' rows in id order (``skip_locked``: only those free now); the ids
+    locked."""
+    rows = await OfferRepository(session).lock(sorted(offer_ids), skip_locked=skip_locked)
+    return [row.id for row in rows]
 
 
 async def remaining_capacity(session: AsyncSession, offer_id: str) -> int:

@@ -13,3 +13,15 @@ class RequestsClosed(DomainEvent):
 
     request_ids: tuple[str, ...]
     status: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RequestQuantityCut(DomainEvent):
+    """The owner is about to lower the request's quantity.
+
+    Published before the change is applied, so a subscriber can refuse it (engagements:
+    what the request has engaged must still fit).
+    """
+
+    request_id: str
+    quantity: int

@@ -129,7 +129,11 @@ async def update_request(
     taxonomy: TaxonomyDep,
     if_match: IfMatch = None,
 ) -> RequestOut:
-    """Change a request you own (send If-Match to guard against lost updates)."""
+    """Change a request you own (send If-Match to guard against lost updates).
+
+    Marking it `cancelled` or `fulfilled` releases its pending holds on offers. 409 when
+    `quantity` would drop below what its pending, accepted and fulfilled engagements hold.
+    """
     updated = await service.update_request(
         session,
         principal=principal,
@@ -149,6 +153,7 @@ async def update_request(
 async def cancel_request(
     request: OwnedRequest, session: SessionDep, response: Response, if_match: IfMatch = None
 ) -> RequestOut:
-    """Cancel a request (soft delete: it reads `cancelled`, its history stays)."""
+    """Cancel a request (soft delete: it reads `cancelled`, its history stays); its pending
+    holds on offers are released."""
     closed = await service.cancel_request(session, request=request, if_match=if_match)
     return _out(response, closed)

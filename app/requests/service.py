@@ -18,7 +18,7 @@ from app.geo.service import region_near
 from app.market.listing import MarketFilters
 from app.models import CapacityRequest
 from app.organizations.service import acting_organization
-from app.requests.events import RequestsClosed
+from app.requests.events import RequestQuantityCut, RequestsClosed
 from app.requests.repository import RequestRepository
 from app.requests.rules import covers
 from app.requests.schemas import RequestCreate, RequestRow, RequestUpdate
@@ -133,19 +133,20 @@ async def get_visible_request(
 
 
 async def get_owned_request(
-    session: AsyncSession, *, principal: Principal, request_id: str, lock: bool = True
+    session: AsyncSession, *, principal: Principal, request_id: str
 ) -> CapacityRequest:
-    """A request the caller owns, its row locked for the change to come unless ``lock``
-    is False (engagements lock the offer first, then the request: one lock order)."""
-    repository = RequestRepository(session)
-    request = await (
-        repository.get_owned_for_update(request_id, principal)
-        if lock
-        else repository.get_owned(request_id, principal)
-    )
+    """A request the caller owns, its row locked for the change to come (the request comes
+    first in the lock order: request, then offers, then engagements)."""
+    request = await RequestRepository(session).get_owned_for_update(request_id, principal)
     if request is None:
         raise RequestNotFound(f"Request {request_id} not found.")
     return request
+
+
+async def lock_request(session: AsyncSession, request_id: str) -> None:
+    """Lock the request's row before its engagements' offers (changes on its owner's behalf,
+    or by the other side of an engagement)."""
+    await RequestRepository(session).get_for_update(request_id)
 
 
 async def list_requests(
@@ -174,6 +175,10 @@ async def update_request(
     await acting_organization(session, principal=principal, organization_id=request.organization_id)
     changes = patch_changes(data, nullable=NULLABLE_ON_PATCH)
     check_codes(taxonomy, changes, current=request)
+    if "quantity" in changes and changes["quantity"] < request.quantity:
+        await publish(
+            session, RequestQuantityCut(request_id=request.id, quantity=changes["quantity"])
+        )
     if "location" in changes:
         location = changes.pop("location")
         region = await region_near(session, location.lat, location.lon)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.models import Engagement
 from tests.fixtures.factories import Market, make_offer, make_request
 
 TOTAL = 1000  # units of the offers these tests engage (an explicit total)
@@ -97,3 +101,25 @@ async def offer_counts(
     assert response.status_code == 200, response.text
     body = response.json()
     return body["reserved_quantity"], body["held_quantity"], body["remaining_quantity"]
+
+
+async def lapse(sessions: async_sessionmaker[AsyncSession], engagement_id: str) -> None:
+    """Time passes for one hold: its expiry lies in the past (nothing is swept)."""
+    async with sessions() as session, session.begin():
+        await session.execute(
+            update(Engagement)
+            .where(Engagement.id == engagement_id)
+            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+
+
+async def history(
+    client: httpx.AsyncClient, engagement_id: str, headers: dict[str, str]
+) -> list[tuple[str | None, str, str, str | None]]:
+    """(from, to, actor, note) of every transition, oldest first."""
+    response = await client.get(f"/v1/engagements/{engagement_id}", headers=headers)
+    assert response.status_code == 200, response.text
+    return [
+        (e["from_status"], e["to_status"], e["actor"], e["note"])
+        for e in response.json()["history"]
+    ]

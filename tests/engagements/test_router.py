@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.engagements.service import expire_lapsed_holds
+from app.engagements.releases import expire_lapsed_holds
 from app.models import Engagement, Offer
 from tests.engagements.support import (
     TOTAL,
@@ -61,6 +61,7 @@ async def test_accept_reserves_and_fulfil_keeps_the_reservation(
     accepted = await acted(client, engagement["id"], "accept", deal.seller)
     assert accepted["status"] == "accepted"
     assert accepted["accepted_at"] is not None
+    assert accepted["expires_at"] is None  # no hold left to lapse
     assert accepted["your_sides"] == ["seller"]
     assert await offer_counts(client, deal.offer["id"], deal.seller) == (300, 0, TOTAL - 300)
 
@@ -85,7 +86,7 @@ async def test_decline_and_cancel_give_the_units_back(
     assert await offer_counts(client, deal.offer["id"], deal.seller) == (0, 450, TOTAL - 450)
 
     body = (await act(client, declined["id"], "decline", deal.seller, note="line is full")).json()
-    assert body["status"] == "declined"
+    assert (body["status"], body["expires_at"]) == ("declined", None)
     assert body["history"][-1]["note"] == "line is full"
     await acted(client, withdrawn["id"], "cancel", deal.buyer)
     await acted(client, called_off["id"], "accept", deal.seller)
@@ -384,7 +385,8 @@ async def test_a_lapsed_hold_frees_its_units_on_read_and_in_the_sweep(
     # Lazy on read: nobody has swept yet, but reads already count it free.
     assert await offer_counts(client, deal.offer["id"], deal.seller) == (0, 100, TOTAL - 100)
     url = f"/v1/engagements/{lapsing['id']}"
-    assert (await client.get(url, headers=deal.buyer)).json()["status"] == "expired"
+    read = (await client.get(url, headers=deal.buyer)).json()
+    assert (read["status"], read["expires_at"]) == ("expired", None)
     assert_problem(await act(client, lapsing["id"], "accept", deal.seller), 409)
     listed = await client.get("/v1/engagements", params={"status": "expired"}, headers=deal.buyer)
     assert [item["id"] for item in listed.json()["data"]] == [lapsing["id"]]
