@@ -49,6 +49,8 @@ def register_hooks() -> None:
     """What domains plug into plumbing and into each other, once per process:
     SQL functions SQLite lacks, and the subscribers of in-transaction domain events."""
     register_sql_functions()
-    offer_subscribers.register()
-    request_subscribers.register()
+    # Subscribers of one event run in registration order. Engagements come first: its
+    # OrganizationClosed subscriber locks what the close touches before the others act.
     engagement_subscribers.register()
+    request_subscribers.register()
+    offer_subscribers.register()

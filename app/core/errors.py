@@ -277,7 +277,34 @@ def is_database_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, OSError)
 
 
+# 40001 serialization failure, 40P01 deadlock detected: the transaction lost a race with a
+# concurrent one and was rolled back whole, so nothing of it happened and sending the same
+# request again is safe. Lock orders keep known paths from deadlocking; this is the net.
+_LOST_RACE_SQLSTATES = ("40001", "40P01")
+
+
+class ConcurrentUpdate(Conflict):
+    slug = "concurrent-update"
+    title = "A concurrent request changed the same data"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Another request changed the same data at the same moment; nothing of this "
+            "request was done. Send it again.",
+            headers={"Retry-After": "1"},
+        )
+
+
+def lost_a_race(exc: BaseException) -> bool:
+    """True when the database rolled the transaction back for a concurrent one."""
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return isinstance(exc, DBAPIError) and sqlstate in _LOST_RACE_SQLSTATES
+
+
 async def _handle_database_error(request: Request, exc: Exception) -> Response:
+    if lost_a_race(exc):
+        logger.warning("transaction lost a race and was rolled back: %s", exc)
+        return await _handle_app_error(request, ConcurrentUpdate())
     if not is_database_unavailable(exc):
         raise exc  # a real bug: the server-error handler answers 500 and logs it
     logger.warning("database unavailable: %s", exc)

@@ -16,7 +16,10 @@ from app.core.events import subscribe
 from app.engagements.releases import release_holds_of_offers, release_holds_of_requests
 from app.engagements.repository import EngagementRepository
 from app.offers.events import OffersWithdrawn
+from app.offers.service import lock_offers, open_offers_of
+from app.organizations.events import OrganizationClosed
 from app.requests.events import RequestQuantityCut, RequestsClosed
+from app.requests.service import lock_open_requests_of
 
 
 class QuantityEngaged(Conflict):
@@ -28,6 +31,24 @@ OFFER_NOTES = {
     "paused": "the offer was paused",
     "draft": "the offer was set back to draft",
 }
+
+
+async def lock_what_a_closing_organization_releases(
+    session: AsyncSession, event: OrganizationClosed
+) -> None:
+    """Lock up front, in the house order, every row the close will touch: the
+    organisation's open requests (by id), then together (by id) its own open offers and
+    the offers its requests hold units on. Without this the requests' holds lock other
+    organisations' offers before the organisation's own offers are closed, and two
+    organisations closing at once, each holding the other's capacity, deadlock.
+
+    Runs before the requests' and offers' own subscribers of ``OrganizationClosed``
+    (``app.api.register_hooks`` registers this package first).
+    """
+    request_ids = await lock_open_requests_of(session, event.organization_id)
+    held = await EngagementRepository(session).offers_held_for(request_ids)
+    own = await open_offers_of(session, event.organization_id)
+    await lock_offers(session, {*held, *own})
 
 
 async def release_holds_of_withdrawn_offers(session: AsyncSession, event: OffersWithdrawn) -> None:
@@ -56,6 +77,7 @@ async def refuse_cutting_below_engaged(session: AsyncSession, event: RequestQuan
 
 
 def register() -> None:
+    subscribe(OrganizationClosed, lock_what_a_closing_organization_releases)
     subscribe(OffersWithdrawn, release_holds_of_withdrawn_offers)
     subscribe(RequestsClosed, release_holds_of_closed_requests)
     subscribe(RequestQuantityCut, refuse_cutting_below_engaged)

@@ -77,6 +77,23 @@ class MarketRepository(Generic[M]):
         found: M | None = (await self.session.execute(statement)).scalar_one_or_none()
         return found
 
+    async def open_ids_of_organization(
+        self, organization_id: str, *, lock: bool = False
+    ) -> list[str]:
+        """Ids of the organisation's open objects, by id (``lock``: their rows locked in
+        that order)."""
+        statement = (
+            select(self.model.id)
+            .where(
+                self.model.organization_id == organization_id,
+                self.model.status.in_(self.open_statuses),
+            )
+            .order_by(self.model.id)
+        )
+        if lock:
+            statement = statement.with_for_update()
+        return list(await self.session.scalars(statement))
+
     async def add(self, item: M) -> M:
         self.session.add(item)
         await self.session.flush()

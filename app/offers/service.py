@@ -311,6 +311,11 @@ async def lock_offers(
     return [row.id for row in rows]
 
 
+async def open_offers_of(session: AsyncSession, organization_id: str) -> list[str]:
+    """Ids of the organisation's open (draft, active, paused) offers, by id."""
+    return await OfferRepository(session).open_ids_of_organization(organization_id)
+
+
 async def remaining_capacity(session: AsyncSession, offer_id: str) -> int:
     return max(0, await OfferRepository(session).remaining(offer_id))
 

@@ -149,6 +149,11 @@ async def lock_request(session: AsyncSession, request_id: str) -> None:
     await RequestRepository(session).get_for_update(request_id)
 
 
+async def lock_open_requests_of(session: AsyncSession, organization_id: str) -> list[str]:
+    """Lock the organisation's open requests in id order; their ids."""
+    return await RequestRepository(session).open_ids_of_organization(organization_id, lock=True)
+
+
 async def list_requests(
     session: AsyncSession, *, principal: Principal, filters: MarketFilters, page: PageParams
 ) -> Window[CapacityRequest]:

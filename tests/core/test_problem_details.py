@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.exc import DBAPIError
 
 from app.core.errors import field_path
 from tests.fixtures.assertions import assert_problem
@@ -106,3 +109,27 @@ async def test_body_just_under_limit_is_parsed(client: httpx.AsyncClient, market
         headers={**market.a.headers, "Content-Type": "application/json"},
     )
     assert response.status_code == 201, response.text
+
+
+class _DriverError(Exception):
+    """What asyncpg raises, as far as the handler looks: an error with a SQLSTATE."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(f"SQLSTATE {sqlstate}")
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize("sqlstate", ["40P01", "40001"])
+async def test_a_transaction_that_lost_a_race_is_409_with_retry_after(
+    app: FastAPI, sqlstate: str
+) -> None:
+    async def lose() -> None:
+        raise DBAPIError("UPDATE offers ...", {}, _DriverError(sqlstate))
+
+    app.add_api_route("/lose-a-race", lose, include_in_schema=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://capmatch.test") as client:
+        response = await client.get("/lose-a-race")
+    problem = assert_problem(response, 409)
+    assert problem["type"].endswith(":concurrent-update")
+    assert response.headers["retry-after"] == "1"

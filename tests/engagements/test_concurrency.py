@@ -197,3 +197,51 @@ async def test_cancelling_a_request_while_it_takes_holds_never_deadlocks(
     for offer in offers:
         counts = await client.get(f"/v1/offers/{offer['id']}", headers=maker_partner.headers)
         assert counts.json()["held_quantity"] == 0
+
+
+@pytest.mark.committed
+async def test_organisations_closing_together_with_holds_on_each_other_never_deadlock(
+    committed_client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    """Each closing organisation cancels its requests before it closes its offers (request
+    rows, then offer rows): two closing at once, each holding the other's capacity, queue
+    instead of deadlocking."""
+    client = committed_client
+    pairs = []
+    for _ in range(4):
+        partner = await make_partner(client)
+        first = await make_organization(client, partner)
+        second = await make_organization(client, partner)
+        first_offers, second_offers = (
+            await _offers(client, first, 3),
+            await _offers(client, second, 3),
+        )
+        first_request, second_request = (
+            await make_request(client, first),
+            await make_request(client, second),
+        )
+        for request, offers in ((first_request, second_offers), (second_request, first_offers)):
+            for offer in offers:
+                response = await engage(client, request["id"], offer["id"], UNITS, partner.headers)
+                assert response.status_code == 201, response.text
+        pairs.append((partner, first, second))
+
+    answers = await asyncio.gather(
+        *(
+            client.delete(f"/v1/organizations/{organization.id}", headers=partner.headers)
+            for partner, first, second in pairs
+            for organization in (first, second)
+        )
+    )
+
+    assert [r.status_code for r in answers] == [200] * len(answers), [r.text for r in answers]
+    closed = [organization.id for _, first, second in pairs for organization in (first, second)]
+    assert await _pending_units(engine, Engagement.buyer_organization_id.in_(closed)) == (0, 0)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    async with sessions() as session:
+        held = await session.scalar(
+            select(func.coalesce(func.sum(Offer.held_quantity), 0)).where(
+                Offer.organization_id.in_(closed)
+            )
+        )
+    assert held == 0
