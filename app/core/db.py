@@ -8,7 +8,8 @@ be reported as a success.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -169,12 +170,39 @@ def create_database(settings: Settings) -> Database:
 
 
 AFTER_COMMIT_INFO = "capmatch.after_commit"
+WRITE_AFTER_COMMIT_INFO = "capmatch.write_after_commit"
 READ_METHODS = frozenset({"GET", "HEAD"})
+
+logger = logging.getLogger("capmatch.db")
 
 
 def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
     """Run ``callback`` once the request's transaction has committed (not on rollback)."""
     session.info.setdefault(AFTER_COMMIT_INFO, []).append(callback)
+
+
+def write_after_commit(
+    session: AsyncSession, write: Callable[[AsyncSession], Awaitable[None]]
+) -> None:
+    """Run ``write`` in a short transaction of its own once the request's has committed
+    (not on rollback), before the response is sent.
+
+    For bookkeeping that must stay out of the request's transaction: a GET's is a read
+    (on SQLite it holds no write lock). Best effort: a failure is logged and the
+    response stays as it was.
+    """
+    session.info.setdefault(WRITE_AFTER_COMMIT_INFO, []).append(write)
+
+
+async def _run_writes(
+    database: Database, writes: list[Callable[[AsyncSession], Awaitable[None]]]
+) -> None:
+    for write in writes:
+        try:
+            async with database.sessionmaker() as session, session.begin():
+                await write(session)
+        except Exception:
+            logger.warning("write after commit failed; it is skipped", exc_info=True)
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -189,6 +217,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             yield session
         except BaseException:
             session.info.pop(AFTER_COMMIT_INFO, None)
+            session.info.pop(WRITE_AFTER_COMMIT_INFO, None)
             await session.rollback()
             raise
         else:
@@ -196,6 +225,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
                 await session.commit()
             for callback in session.info.pop(AFTER_COMMIT_INFO, ()):
                 callback()
+            await _run_writes(database, session.info.pop(WRITE_AFTER_COMMIT_INFO, []))
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
