@@ -144,9 +144,10 @@ def _configure_sqlite(engine: AsyncEngine, settings: Settings) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # IMMEDIATE takes the write lock up front: concurrent writers queue on
-        # busy_timeout instead of failing with SQLITE_BUSY when upgrading a read lock.
-        # Pure probes (readiness) opt out with execution_options(sqlite_begin="DEFERRED").
+        # Writers begin IMMEDIATE: they take the write lock up front and queue on
+        # busy_timeout, where a deferred writer upgrading its read would fail at once
+        # with SQLITE_BUSY. Reads (GET/HEAD, the matching feed, probes) opt into DEFERRED
+        # (begin_read): in WAL mode they never wait for a writer nor make one wait.
         mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "IMMEDIATE")
         connection.exec_driver_sql(f"BEGIN {mode}")
 
@@ -172,8 +173,15 @@ def create_database(settings: Settings) -> Database:
 AFTER_COMMIT_INFO = "capmatch.after_commit"
 WRITE_AFTER_COMMIT_INFO = "capmatch.write_after_commit"
 READ_METHODS = frozenset({"GET", "HEAD"})
+READ_OPTIONS = {SQLITE_BEGIN_OPTION: "DEFERRED"}
 
 logger = logging.getLogger("capmatch.db")
+
+
+async def begin_read(session: AsyncSession, **options: Any) -> None:
+    """Start ``session``'s transaction as a read: DEFERRED on SQLite, so it takes no
+    write lock. A read that writes after all would fail with SQLITE_BUSY under load."""
+    await session.connection(execution_options={**READ_OPTIONS, **options})
 
 
 def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
@@ -209,10 +217,13 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     database: Database = request.app.state.database
     async with database.sessionmaker() as session:
         request.state.session = session
-        autocommit = database.autocommit_reads and request.method in READ_METHODS
+        read = request.method in READ_METHODS
+        autocommit = database.autocommit_reads and read
         if autocommit:
             # Reads here are single statements; they need no transaction of their own.
-            await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            await begin_read(session, isolation_level="AUTOCOMMIT")
+        elif read:
+            await begin_read(session)
         try:
             yield session
         except BaseException:
@@ -237,5 +248,5 @@ async def ping(engine: AsyncEngine) -> None:
     On SQLite it runs in a deferred transaction, so it never waits for the write lock.
     """
     async with engine.connect() as connection:
-        probe = await connection.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
+        probe = await connection.execution_options(**READ_OPTIONS)
         await probe.execute(text("SELECT 1"))
