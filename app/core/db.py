@@ -8,7 +8,10 @@ be reported as a success.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sqlite3
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +21,7 @@ from fastapi import Depends, Request
 from sqlalchemy import JSON, DateTime, MetaData, Text, TypeDecorator, event, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -25,6 +29,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.util.concurrency import await_, in_greenlet
 
 from app.core.config import Settings
 
@@ -80,6 +85,7 @@ class CodeList(TypeDecorator[list[str]]):
 
 
 SQLITE_BEGIN_OPTION = "sqlite_begin"
+WRITE_GATE_INFO = "capmatch.write_gate"
 SqlFunction = Callable[..., Any]
 _sqlite_functions: dict[str, tuple[int, SqlFunction]] = {}
 
@@ -142,14 +148,91 @@ def _configure_sqlite(engine: AsyncEngine, settings: Settings) -> None:
         if len(record.info.get("capmatch_functions", ())) != len(_sqlite_functions):
             _install_sqlite_functions(dbapi_connection, record)
 
+    gate = _WriteGate(settings.sqlite_busy_timeout_ms / 1000)
+
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # Writers begin IMMEDIATE: they take the write lock up front and queue on
-        # busy_timeout, where a deferred writer upgrading its read would fail at once
-        # with SQLITE_BUSY. Reads (GET/HEAD, the matching feed, probes) opt into DEFERRED
-        # (begin_read): in WAL mode they never wait for a writer nor make one wait.
+        # Writers begin IMMEDIATE: they take the write lock up front and queue (on the
+        # gate, then busy_timeout), where a deferred writer upgrading its read would fail
+        # at once with SQLITE_BUSY. Reads (GET/HEAD, the matching feed, probes) opt into
+        # DEFERRED (begin_read): in WAL mode they never wait for a writer nor make one wait.
         mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "IMMEDIATE")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        if mode == "IMMEDIATE":
+            gate.enter(connection.info)
+        try:
+            connection.exec_driver_sql(f"BEGIN {mode}")
+        except BaseException:
+            gate.leave(connection.info)
+            raise
+
+    # The turn ends with the transaction. The commit event comes just before COMMIT
+    # runs, so the next writer may meet the lock for the last millisecond (busy_timeout
+    # covers that). A connection that is invalidated or goes back to the pool never
+    # keeps a turn.
+    @event.listens_for(engine.sync_engine, "commit")
+    @event.listens_for(engine.sync_engine, "rollback")
+    def _on_end(connection: Any) -> None:
+        if not connection.invalidated:  # else its pooled connection is gone: see below
+            gate.leave(connection.info)
+
+    @event.listens_for(engine.sync_engine.pool, "checkin")
+    @event.listens_for(engine.sync_engine.pool, "invalidate")
+    def _on_release(_dbapi_connection: Any, record: Any, *_exception: Any) -> None:
+        if record is not None:
+            gate.leave(record.info)
+
+
+class _WriteGate:
+    """One SQLite write transaction at a time per process and event loop, in arrival order.
+
+    SQLite's busy handler polls with sleeps of up to 100 ms, so under steady writes a
+    waiting writer keeps losing the lock to writers that came later (seconds, at worst
+    busy_timeout). Queued here, this process's writers take turns; SQLite's lock still
+    orders writers of other processes. Waiting longer than busy_timeout is "database
+    is locked", as from SQLite.
+    """
+
+    def __init__(self, timeout_s: float) -> None:
+        self.timeout_s = timeout_s
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def enter(self, info: dict[Any, Any]) -> None:
+        """Wait for this connection's turn (called in the begin event, on the greenlet of
+        an async engine; plain synchronous use has no loop to queue on)."""
+        if not in_greenlet() or WRITE_GATE_INFO in info:
+            return
+        loop = asyncio.get_running_loop()
+        lock = self._locks.setdefault(loop, asyncio.Lock())
+        try:
+            await_(self._acquire(lock))
+        except TimeoutError:
+            locked = sqlite3.OperationalError("database is locked")
+            raise OperationalError("BEGIN IMMEDIATE", None, locked) from None
+        info[WRITE_GATE_INFO] = (loop, lock)
+
+    async def _acquire(self, lock: asyncio.Lock) -> None:
+        async with asyncio.timeout(self.timeout_s):
+            await lock.acquire()
+
+    @staticmethod
+    def leave(info: dict[Any, Any]) -> None:
+        held: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = info.pop(
+            WRITE_GATE_INFO, None
+        )
+        if held is None:
+            return
+        loop, lock = held
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            lock.release()
+        elif not loop.is_closed():
+            # The garbage collector may check a lost connection in from another thread.
+            loop.call_soon_threadsafe(lock.release)
 
 
 @dataclass
