@@ -85,6 +85,7 @@ class CodeList(TypeDecorator[list[str]]):
 
 
 SQLITE_BEGIN_OPTION = "sqlite_begin"
+SQLITE_WAIT_OPTION = "sqlite_wait_s"  # a writer's own limit on its wait for its turn
 WRITE_GATE_INFO = "capmatch.write_gate"
 SqlFunction = Callable[..., Any]
 _sqlite_functions: dict[str, tuple[int, SqlFunction]] = {}
@@ -156,9 +157,10 @@ def _configure_sqlite(engine: AsyncEngine, settings: Settings) -> None:
         # gate, then busy_timeout), where a deferred writer upgrading its read would fail
         # at once with SQLITE_BUSY. Reads (GET/HEAD, the matching feed, probes) opt into
         # DEFERRED (begin_read): in WAL mode they never wait for a writer nor make one wait.
-        mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "IMMEDIATE")
+        options = connection.get_execution_options()
+        mode = options.get(SQLITE_BEGIN_OPTION, "IMMEDIATE")
         if mode == "IMMEDIATE":
-            gate.enter(connection.info)
+            gate.enter(connection.info, options.get(SQLITE_WAIT_OPTION))
         try:
             connection.exec_driver_sql(f"BEGIN {mode}")
         except BaseException:
@@ -198,22 +200,25 @@ class _WriteGate:
             weakref.WeakKeyDictionary()
         )
 
-    def enter(self, info: dict[Any, Any]) -> None:
-        """Wait for this connection's turn (called in the begin event, on the greenlet of
-        an async engine; plain synchronous use has no loop to queue on)."""
+    def enter(self, info: dict[Any, Any], timeout_s: float | None = None) -> None:
+        """Wait for this connection's turn, at most busy_timeout (or ``timeout_s``, if
+        shorter). Called in the begin event, on the greenlet of an async engine; plain
+        synchronous use has no loop to queue on."""
         if not in_greenlet() or WRITE_GATE_INFO in info:
             return
         loop = asyncio.get_running_loop()
         lock = self._locks.setdefault(loop, asyncio.Lock())
+        timeout_s = self.timeout_s if timeout_s is None else min(timeout_s, self.timeout_s)
         try:
-            await_(self._acquire(lock))
+            await_(self._acquire(lock, timeout_s))
         except TimeoutError:
             locked = sqlite3.OperationalError("database is locked")
             raise OperationalError("BEGIN IMMEDIATE", None, locked) from None
         info[WRITE_GATE_INFO] = (loop, lock)
 
-    async def _acquire(self, lock: asyncio.Lock) -> None:
-        async with asyncio.timeout(self.timeout_s):
+    @staticmethod
+    async def _acquire(lock: asyncio.Lock, timeout_s: float) -> None:
+        async with asyncio.timeout(timeout_s):
             await lock.acquire()
 
     @staticmethod
@@ -255,6 +260,9 @@ def create_database(settings: Settings) -> Database:
 
 AFTER_COMMIT_INFO = "capmatch.after_commit"
 WRITE_AFTER_COMMIT_INFO = "capmatch.write_after_commit"
+# The response waits for these writes: past this wait for the write lock's turn (other
+# writers queued), a write after commit is skipped rather than making a read slow.
+WRITE_AFTER_COMMIT_WAIT_S = 1.0
 READ_METHODS = frozenset({"GET", "HEAD"})
 READ_OPTIONS = {SQLITE_BEGIN_OPTION: "DEFERRED"}
 
@@ -279,7 +287,8 @@ def write_after_commit(
     (not on rollback), before the response is sent.
 
     For bookkeeping that must stay out of the request's transaction: a GET's is a read
-    (on SQLite it holds no write lock). Best effort: a failure is logged and the
+    (on SQLite it holds no write lock). Best effort: on SQLite it waits at most
+    ``WRITE_AFTER_COMMIT_WAIT_S`` for its turn to write; a failure is logged and the
     response stays as it was.
     """
     session.info.setdefault(WRITE_AFTER_COMMIT_INFO, []).append(write)
@@ -290,8 +299,11 @@ async def _run_writes(
 ) -> None:
     for write in writes:
         try:
-            async with database.sessionmaker() as session, session.begin():
+            async with database.sessionmaker() as session:
+                wait = {SQLITE_WAIT_OPTION: WRITE_AFTER_COMMIT_WAIT_S}
+                await session.connection(execution_options=wait)
                 await write(session)
+                await session.commit()
         except Exception:
             logger.warning("write after commit failed; it is skipped", exc_info=True)
 

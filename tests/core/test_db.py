@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -11,12 +12,15 @@ import httpx
 import pytest
 from sqlalchemy import make_url, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.core import db
 from app.core.config import Settings
 from app.core.db import Database, create_database
 from app.core.errors import is_database_unavailable
 from app.main import create_app
 from tests.fixtures.factories import (
+    ADMIN,
     PartnerCtx,
     make_offer,
     make_organization,
@@ -27,6 +31,8 @@ from tests.fixtures.factories import (
 
 # Short, so that waiting for a held lock ends in this test rather than after 60 s.
 IMPATIENT_MS = 200
+# As in tests/test_stall.py: a correctness bound (a stall lasts busy_timeout, 60 s here).
+STALL_BOUND_S = 2.0
 
 
 @contextmanager
@@ -151,3 +157,35 @@ async def test_writers_of_one_process_queue_and_a_long_wait_is_503(
         assert read.status_code == 200, read.text
     created = await impatient_client.post("/v1/offers", json=body, headers=partner.headers)
     assert created.status_code == 201, created.text
+
+
+@pytest.mark.committed
+async def test_a_read_does_not_wait_for_queued_writers_to_record_its_keys_use(
+    settings: Settings,
+    engine: AsyncEngine,
+    committed_client: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if not settings.is_sqlite:
+        pytest.skip("SQLite's write queue")
+    monkeypatch.setattr(db, "WRITE_AFTER_COMMIT_WAIT_S", 0.1)
+    partner, offer_id, _ = await seeded(committed_client)
+    key = await committed_client.post(
+        f"/v1/partners/{partner.id}/api-keys", json={"name": "fresh"}, headers=partner.headers
+    )
+    assert key.status_code == 201, key.text
+    fresh = {"Authorization": f"Bearer {key.json()['api_key']}"}
+    # This process's write turn is taken (60 s busy_timeout): the fresh key's first use
+    # falls due, and its write may wait only briefly before it is skipped.
+    async with engine.begin() as writer:
+        await writer.execute(
+            text("UPDATE offers SET title = title WHERE id = :id"), {"id": offer_id}
+        )
+        read = asyncio.ensure_future(committed_client.get(f"/v1/offers/{offer_id}", headers=fresh))
+        await asyncio.wait([read], timeout=STALL_BOUND_S)
+        answered = read.done()
+    await read
+    assert answered, "the read waited for the write queue"
+    assert read.result().status_code == 200, read.result().text
+    keys = await committed_client.get(f"/v1/partners/{partner.id}/api-keys", headers=ADMIN)
+    assert {k["id"]: k["last_used_at"] for k in keys.json()["data"]}[key.json()["id"]] is None
