@@ -13,6 +13,7 @@ from app.auth.principal import Principal
 from app.auth.repository import ApiKeyRepository
 from app.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
 from app.core.dates import utcnow
+from app.core.db import write_after_commit
 from app.core.errors import Conflict, NotFound, Unauthorized
 from app.core.ids import new_id
 from app.core.pagination import PageParams, Window, window
@@ -41,7 +42,9 @@ async def verify_key(
     """The principal of a partner or organisation key; 401 when it does not work.
 
     Most calls are answered from ``cache``; ``last_used_at`` is written at most once
-    per ``last_used_resolution`` per key (a write per call would cost more than the read).
+    per ``last_used_resolution`` per key (a write per call would cost more than the read),
+    in a short transaction of its own after the request's has committed: a GET stays a
+    read (on SQLite it never takes the write lock), and a failed call records no use.
     """
     if not looks_like_key(token):
         raise Unauthorized("Unknown API key.")
@@ -61,7 +64,12 @@ async def verify_key(
         entry = cache.put(secret_hash, principal, row.last_used_at)
     now = utcnow()
     if entry.last_used_at is None or now - entry.last_used_at >= last_used_resolution:
-        await repository.touch(entry.principal.key_id, now)
+        key_id = entry.principal.key_id
+
+        async def touch(writer: AsyncSession) -> None:
+            await ApiKeyRepository(writer).touch(key_id, now)
+
+        write_after_commit(session, touch)
         entry.last_used_at = now
     return entry.principal
 

@@ -8,7 +8,11 @@ be reported as a success.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import asyncio
+import logging
+import sqlite3
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -17,6 +21,7 @@ from fastapi import Depends, Request
 from sqlalchemy import JSON, DateTime, MetaData, Text, TypeDecorator, event, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -24,6 +29,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.util.concurrency import await_, in_greenlet
 
 from app.core.config import Settings
 
@@ -79,6 +85,8 @@ class CodeList(TypeDecorator[list[str]]):
 
 
 SQLITE_BEGIN_OPTION = "sqlite_begin"
+SQLITE_WAIT_OPTION = "sqlite_wait_s"  # a writer's own limit on its wait for its turn
+WRITE_GATE_INFO = "capmatch.write_gate"
 SqlFunction = Callable[..., Any]
 _sqlite_functions: dict[str, tuple[int, SqlFunction]] = {}
 
@@ -141,13 +149,95 @@ def _configure_sqlite(engine: AsyncEngine, settings: Settings) -> None:
         if len(record.info.get("capmatch_functions", ())) != len(_sqlite_functions):
             _install_sqlite_functions(dbapi_connection, record)
 
+    gate = _WriteGate(settings.sqlite_busy_timeout_ms / 1000)
+
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # IMMEDIATE takes the write lock up front: concurrent writers queue on
-        # busy_timeout instead of failing with SQLITE_BUSY when upgrading a read lock.
-        # Pure probes (readiness) opt out with execution_options(sqlite_begin="DEFERRED").
-        mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "IMMEDIATE")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        # Writers begin IMMEDIATE: they take the write lock up front and queue (on the
+        # gate, then busy_timeout), where a deferred writer upgrading its read would fail
+        # at once with SQLITE_BUSY. Reads (GET/HEAD, the matching feed, probes) opt into
+        # DEFERRED (begin_read): in WAL mode they never wait for a writer nor make one wait.
+        options = connection.get_execution_options()
+        mode = options.get(SQLITE_BEGIN_OPTION, "IMMEDIATE")
+        if mode == "IMMEDIATE":
+            gate.enter(connection.info, options.get(SQLITE_WAIT_OPTION))
+        try:
+            connection.exec_driver_sql(f"BEGIN {mode}")
+        except BaseException:
+            gate.leave(connection.info)
+            raise
+
+    # The turn ends with the transaction. The commit event comes just before COMMIT
+    # runs, so the next writer may meet the lock for the last millisecond (busy_timeout
+    # covers that). A connection that is invalidated or goes back to the pool never
+    # keeps a turn.
+    @event.listens_for(engine.sync_engine, "commit")
+    @event.listens_for(engine.sync_engine, "rollback")
+    def _on_end(connection: Any) -> None:
+        if not connection.invalidated:  # else its pooled connection is gone: see below
+            gate.leave(connection.info)
+
+    @event.listens_for(engine.sync_engine.pool, "checkin")
+    @event.listens_for(engine.sync_engine.pool, "invalidate")
+    def _on_release(_dbapi_connection: Any, record: Any, *_exception: Any) -> None:
+        if record is not None:
+            gate.leave(record.info)
+
+
+class _WriteGate:
+    """One SQLite write transaction at a time per process and event loop, in arrival order.
+
+    SQLite's busy handler polls with sleeps of up to 100 ms, so under steady writes a
+    waiting writer keeps losing the lock to writers that came later (seconds, at worst
+    busy_timeout). Queued here, this process's writers take turns; SQLite's lock still
+    orders writers of other processes. Waiting longer than busy_timeout is "database
+    is locked", as from SQLite.
+    """
+
+    def __init__(self, timeout_s: float) -> None:
+        self.timeout_s = timeout_s
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def enter(self, info: dict[Any, Any], timeout_s: float | None = None) -> None:
+        """Wait for this connection's turn, at most busy_timeout (or ``timeout_s``, if
+        shorter). Called in the begin event, on the greenlet of an async engine; plain
+        synchronous use has no loop to queue on."""
+        if not in_greenlet() or WRITE_GATE_INFO in info:
+            return
+        loop = asyncio.get_running_loop()
+        lock = self._locks.setdefault(loop, asyncio.Lock())
+        timeout_s = self.timeout_s if timeout_s is None else min(timeout_s, self.timeout_s)
+        try:
+            await_(self._acquire(lock, timeout_s))
+        except TimeoutError:
+            locked = sqlite3.OperationalError("database is locked")
+            raise OperationalError("BEGIN IMMEDIATE", None, locked) from None
+        info[WRITE_GATE_INFO] = (loop, lock)
+
+    @staticmethod
+    async def _acquire(lock: asyncio.Lock, timeout_s: float) -> None:
+        async with asyncio.timeout(timeout_s):
+            await lock.acquire()
+
+    @staticmethod
+    def leave(info: dict[Any, Any]) -> None:
+        held: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = info.pop(
+            WRITE_GATE_INFO, None
+        )
+        if held is None:
+            return
+        loop, lock = held
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            lock.release()
+        elif not loop.is_closed():
+            # The garbage collector may check a lost connection in from another thread.
+            loop.call_soon_threadsafe(lock.release)
 
 
 @dataclass
@@ -169,7 +259,20 @@ def create_database(settings: Settings) -> Database:
 
 
 AFTER_COMMIT_INFO = "capmatch.after_commit"
+WRITE_AFTER_COMMIT_INFO = "capmatch.write_after_commit"
+# The response waits for these writes: past this wait for the write lock's turn (other
+# writers queued), a write after commit is skipped rather than making a read slow.
+WRITE_AFTER_COMMIT_WAIT_S = 1.0
 READ_METHODS = frozenset({"GET", "HEAD"})
+READ_OPTIONS = {SQLITE_BEGIN_OPTION: "DEFERRED"}
+
+logger = logging.getLogger("capmatch.db")
+
+
+async def begin_read(session: AsyncSession, **options: Any) -> None:
+    """Start ``session``'s transaction as a read: DEFERRED on SQLite, so it takes no
+    write lock. A read that writes after all would fail with SQLITE_BUSY under load."""
+    await session.connection(execution_options={**READ_OPTIONS, **options})
 
 
 def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
@@ -177,18 +280,50 @@ def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
     session.info.setdefault(AFTER_COMMIT_INFO, []).append(callback)
 
 
+def write_after_commit(
+    session: AsyncSession, write: Callable[[AsyncSession], Awaitable[None]]
+) -> None:
+    """Run ``write`` in a short transaction of its own once the request's has committed
+    (not on rollback), before the response is sent.
+
+    For bookkeeping that must stay out of the request's transaction: a GET's is a read
+    (on SQLite it holds no write lock). Best effort: on SQLite it waits at most
+    ``WRITE_AFTER_COMMIT_WAIT_S`` for its turn to write; a failure is logged and the
+    response stays as it was.
+    """
+    session.info.setdefault(WRITE_AFTER_COMMIT_INFO, []).append(write)
+
+
+async def _run_writes(
+    database: Database, writes: list[Callable[[AsyncSession], Awaitable[None]]]
+) -> None:
+    for write in writes:
+        try:
+            async with database.sessionmaker() as session:
+                wait = {SQLITE_WAIT_OPTION: WRITE_AFTER_COMMIT_WAIT_S}
+                await session.connection(execution_options=wait)
+                await write(session)
+                await session.commit()
+        except Exception:
+            logger.warning("write after commit failed; it is skipped", exc_info=True)
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     database: Database = request.app.state.database
     async with database.sessionmaker() as session:
         request.state.session = session
-        autocommit = database.autocommit_reads and request.method in READ_METHODS
+        read = request.method in READ_METHODS
+        autocommit = database.autocommit_reads and read
         if autocommit:
             # Reads here are single statements; they need no transaction of their own.
-            await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            await begin_read(session, isolation_level="AUTOCOMMIT")
+        elif read:
+            await begin_read(session)
         try:
             yield session
         except BaseException:
             session.info.pop(AFTER_COMMIT_INFO, None)
+            session.info.pop(WRITE_AFTER_COMMIT_INFO, None)
             await session.rollback()
             raise
         else:
@@ -196,6 +331,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
                 await session.commit()
             for callback in session.info.pop(AFTER_COMMIT_INFO, ()):
                 callback()
+            await _run_writes(database, session.info.pop(WRITE_AFTER_COMMIT_INFO, []))
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
@@ -207,5 +343,5 @@ async def ping(engine: AsyncEngine) -> None:
     On SQLite it runs in a deferred transaction, so it never waits for the write lock.
     """
     async with engine.connect() as connection:
-        probe = await connection.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
+        probe = await connection.execution_options(**READ_OPTIONS)
         await probe.execute(text("SELECT 1"))

@@ -249,6 +249,7 @@ async def _handle_http_exception(request: Request, exc: Exception) -> Response:
 # operator intervention (shutting down, starting up, database dropped), and 3D000: the
 # configured database does not exist (yet).
 _UNAVAILABLE_SQLSTATES = ("08", "53", "57P", "3D000")
+_SQLITE_BUSY = 5
 
 
 def is_database_unavailable(exc: BaseException) -> bool:
@@ -262,6 +263,10 @@ def is_database_unavailable(exc: BaseException) -> bool:
         sqlstate = getattr(orig, "sqlstate", None)
         if isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
             return True
+        # SQLite busy (SQLITE_BUSY and its extended codes): the write lock stayed taken
+        # past busy_timeout. The database is overloaded, not wrong: retry later.
+        if getattr(orig, "sqlite_errorcode", 0) & 0xFF == _SQLITE_BUSY:
+            return True
         text = str(orig).lower()
         markers = (
             "connection refused",
@@ -272,6 +277,7 @@ def is_database_unavailable(exc: BaseException) -> bool:
             "terminating connection",
             "the database system is",
             "connection is closed",
+            "database is locked",
         )
         return any(marker in text for marker in markers)
     return isinstance(exc, OSError)

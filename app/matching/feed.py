@@ -12,6 +12,13 @@ On PostgreSQL the log is read by writing transaction id: a transaction still
 running has an id >= the snapshot's xmin, so re-reading from the last xmin cannot
 miss a change that commits after a later one. SQLite has one writer at a time, so
 the sequence number is already in commit order.
+
+Locking: one poll at a time (an asyncio lock), but the lock is never held across a
+wait for the database. A caller checks out its connection and begins its
+transaction *before* taking the lock (on SQLite a writer's BEGIN IMMEDIATE queues
+there, a read begins DEFERRED); under the lock only reads run, and reads wait for no
+lock on either database (WAL on SQLite, MVCC on PostgreSQL). So a caller that holds a
+database lock while it waits for the asyncio lock never blocks the poll that holds it.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.dates import today, utcnow
+from app.core.db import begin_read
 from app.core.memory import release_free_memory
 from app.matching import repository
 from app.matching.candidates import Candidates, CandidatesBuilder
@@ -80,9 +88,21 @@ class MatchFeed:
     async def current(self, session: AsyncSession) -> MatchIndex:
         """The index, caught up with every change committed before this call."""
         arrived = time.monotonic()
+        # Every wait for the database happens here, before the lock (module docstring).
+        await session.connection()
+        must_see = None
+        if not repository.tracks_transactions(session):
+            # SQLite: a DEFERRED snapshot begins at the caller's first read, which may be
+            # before another caller's poll started, so a poll's start time proves
+            # nothing; the sequence does. Read in this call's snapshot, after it arrived.
+            must_see = await repository.last_change_seq(session)
         async with self._lock:
-            # A poll that started after we arrived has seen everything we must see.
-            if self.index is None or self._last_poll_started < arrived:
+            # PostgreSQL: a poll that started after we arrived has seen everything we must
+            # see (each of its statements takes a snapshot after it started). SQLite: when
+            # this snapshot holds changes the index lacks, it is newer than the index, so
+            # a load or catch-up from it never goes back in time.
+            stale = self._last_poll_started < arrived if must_see is None else self._seq < must_see
+            if self.index is None or stale:
                 self._last_poll_started = time.monotonic()
                 if self.index is None or self.index.needs_rebuild:
                     await self._load(session)
@@ -140,6 +160,7 @@ class MatchFeed:
             try:
                 if self.index is not None or preload:
                     async with sessions() as session:
+                        await begin_read(session)  # a poll only reads: DEFERRED on SQLite
                         await self.current(session)
                         await session.commit()
                 if time.monotonic() - pruned_at >= prune_s:
