@@ -106,7 +106,9 @@ async def background_refresh(app: FastAPI) -> AsyncIterator[None]:
     sessions = ParkingSessions(app.state.database.sessionmaker)
     feed = app.state.match_feed
     feed.refresh_s = REFRESH_S
-    follower = asyncio.create_task(feed.follow(sessions, preload=True, keep_hours=24))
+    follower = asyncio.create_task(
+        feed.follow(sessions, preload=True, keep_hours=24, prune_s=3600.0)
+    )
     try:
         yield
     finally:
