@@ -154,7 +154,13 @@ async def changes_after(session: AsyncSession, seq: int) -> Sequence[AnyRow]:
 
 
 async def prune_changes(session: AsyncSession, *, before: datetime) -> None:
-    await session.execute(delete(MarketChange).where(MarketChange.created_at < before))
+    """Forget changes written before ``before``, but always keep the newest one: on SQLite
+    ``seq`` is a plain rowid, which an empty table would number from 1 again, below the
+    position every worker holds (they would miss the next changes)."""
+    newest = select(func.max(MarketChange.seq)).scalar_subquery()
+    await session.execute(
+        delete(MarketChange).where(MarketChange.created_at < before, MarketChange.seq < newest)
+    )
 
 
 # --- what the endpoints show -------------------------------------------------------------
