@@ -20,6 +20,7 @@ from starlette.responses import Response
 from app import __version__
 from app.api import include_api, register_hooks
 from app.auth.cache import KeyCache
+from app.core.background import Stop, every, wind_down
 from app.core.config import Settings, load_settings
 from app.core.dates import utcnow
 from app.core.db import Database, create_database
@@ -34,6 +35,9 @@ from app.web.idempotency import IdempotentReplay, purge_expired, replay_response
 
 logger = logging.getLogger("capmatch")
 DOCS_ASSETS = "/docs-assets"
+# How long shutdown waits for a background round in progress (a sweep, an index
+# refresh) to finish before it cancels it; a full index load can take longer.
+SHUTDOWN_GRACE_S = 10.0
 
 DESCRIPTION = """\
 capmatch matches free production capacity (offers) with buyers' needs (requests)
@@ -47,26 +51,15 @@ Errors are `application/problem+json` (RFC 9457). Every POST accepts an
 async def _sweep_lapsed_holds(app: FastAPI) -> None:
     """Expire pending engagements past ``expires_at`` and free what they held, so
     capacity comes back (also to matching) without anyone calling an endpoint."""
-    settings: Settings = app.state.settings
-    while True:
-        await asyncio.sleep(settings.engagement_sweep_s)
-        try:
-            async with app.state.database.sessionmaker() as session, session.begin():
-                await expire_lapsed_holds(session)
-        except Exception:
-            logger.exception("engagement hold sweep failed; will retry")
+    async with app.state.database.sessionmaker() as session, session.begin():
+        await expire_lapsed_holds(session)
 
 
 async def _sweep_idempotency_keys(app: FastAPI) -> None:
     settings: Settings = app.state.settings
-    while True:
-        await asyncio.sleep(settings.idempotency_purge_s)
-        try:
-            async with app.state.database.sessionmaker() as session, session.begin():
-                cutoff = utcnow() - timedelta(hours=settings.idempotency_ttl_hours)
-                await purge_expired(session, older_than=cutoff)
-        except Exception:
-            logger.exception("idempotency sweep failed; will retry")
+    async with app.state.database.sessionmaker() as session, session.begin():
+        cutoff = utcnow() - timedelta(hours=settings.idempotency_ttl_hours)
+        await purge_expired(session, older_than=cutoff)
 
 
 @contextlib.asynccontextmanager
@@ -75,23 +68,41 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if owns_database:
         app.state.database = create_database(app.state.settings)
     settings: Settings = app.state.settings
-    sweeper = asyncio.create_task(_sweep_idempotency_keys(app))
-    hold_sweeper = asyncio.create_task(_sweep_lapsed_holds(app))
-    follower = asyncio.create_task(
-        app.state.match_feed.follow(
-            app.state.database.sessionmaker,
-            preload=settings.match_preload,
-            keep_hours=settings.match_change_log_hours,
-            prune_s=settings.match_change_log_prune_s,
-        )
-    )
+    stop = Stop()
+    tasks = [
+        asyncio.create_task(
+            every(
+                settings.idempotency_purge_s,
+                lambda: _sweep_idempotency_keys(app),
+                stop=stop,
+                name="idempotency sweep",
+            ),
+            name="idempotency sweep",
+        ),
+        asyncio.create_task(
+            every(
+                settings.engagement_sweep_s,
+                lambda: _sweep_lapsed_holds(app),
+                stop=stop,
+                name="engagement hold sweep",
+            ),
+            name="engagement hold sweep",
+        ),
+        asyncio.create_task(
+            app.state.match_feed.follow(
+                app.state.database.sessionmaker,
+                preload=settings.match_preload,
+                keep_hours=settings.match_change_log_hours,
+                prune_s=settings.match_change_log_prune_s,
+                stop=stop,
+            ),
+            name="matching index refresh",
+        ),
+    ]
     try:
         yield
     finally:
-        for task in (sweeper, hold_sweeper, follower):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await wind_down(tasks, stop, grace_s=SHUTDOWN_GRACE_S)
         if owns_database:
             await app.state.database.engine.dispose()
 

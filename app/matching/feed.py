@@ -31,6 +31,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.background import Stop
 from app.core.dates import today, utcnow
 from app.core.db import begin_read
 from app.core.memory import release_free_memory
@@ -151,12 +152,20 @@ class MatchFeed:
             self.index.apply(changes)
 
     async def follow(
-        self, sessions: Any, *, preload: bool, keep_hours: int, prune_s: float
+        self,
+        sessions: Any,
+        *,
+        preload: bool,
+        keep_hours: int,
+        prune_s: float,
+        stop: Stop | None = None,
     ) -> None:
         """Background loop of a serving worker: load, then poll; prune the log every
-        ``prune_s`` seconds (the first time at once)."""
+        ``prune_s`` seconds (the first time at once). Ends after the round it is in once
+        ``stop`` is requested."""
+        stop = stop or Stop()
         pruned_at = float("-inf")
-        while True:
+        while not stop.requested:
             try:
                 if self.index is not None or preload:
                     async with sessions() as session:
@@ -172,7 +181,7 @@ class MatchFeed:
                 raise
             except Exception:
                 logger.exception("matching index refresh failed; will retry")
-            await asyncio.sleep(self.refresh_s)
+            await stop.wait(self.refresh_s)
 
 
 async def _load_candidates(session: AsyncSession, on: date) -> Candidates:
