@@ -97,10 +97,15 @@ async def offer_matches(
     offer_id: str,
     session: SessionDep,
     principal: AnyAuth,
+    feed: FeedDep,
     window: WindowDep,
     taxonomy: TaxonomyDep,
 ) -> RequestMatchPage:
-    """Open requests this offer could serve, best first (manufacturers looking for demand)."""
+    """Open requests this offer could serve, best first (manufacturers looking for demand).
+
+    Only requests the caller may see take part, never those of the offer's own
+    organisation. Ties are broken by request id; page on with `cursor`.
+    """
     return await service.offer_matches(
-        session, principal=principal, offer_id=offer_id, window=window, taxonomy=taxonomy
+        session, feed, principal=principal, offer_id=offer_id, window=window, taxonomy=taxonomy
     )
