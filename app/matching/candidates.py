@@ -112,6 +112,19 @@ class Candidates:
             return row
         return None
 
+    def rows_of(self, offer_ids: Iterable[str]) -> IntArray:
+        """The rows of those of ``offer_ids`` that are here, at once (ids are sorted)."""
+        start = len(self.id_prefix)
+        keys = np.array(
+            [i[start:].encode() for i in offer_ids if i.startswith(self.id_prefix)],
+            dtype=np.bytes_,
+        )
+        if not keys.size or not len(self.ids):
+            return np.zeros(0, dtype=np.int64)
+        rows = np.minimum(np.searchsorted(self.ids, keys), len(self.ids) - 1)
+        found: IntArray = rows[self.ids[rows] == keys]  # a longer key never equals an id
+        return found
+
     def ids_after(self, rows: IntArray, offer_id: str) -> BoolArray:
         """Per row: does its offer id sort after ``offer_id``?"""
         if offer_id.startswith(self.id_prefix):

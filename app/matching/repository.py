@@ -239,5 +239,18 @@ async def request_cards(session: AsyncSession, request_ids: Collection[str]) -> 
     return {row.id: row for row in rows}
 
 
+async def offer_ids_of(session: AsyncSession, organization_id: str, *, on: date) -> list[str]:
+    """Ids of the organisation's offers whose window has not ended, whatever their status.
+
+    What an index may still hold of the organisation: its status may have changed
+    since the index last caught up, but a window never moves into the past (the API
+    refuses past dates), so the others cannot be in the index.
+    """
+    statement = select(Offer.id).where(
+        Offer.organization_id == organization_id, Offer.available_until >= on
+    )
+    return list((await session.scalars(statement)).all())
+
+
 async def held_by(session: AsyncSession, organization_id: str) -> Certifications:
     return (await certifications_of(session, [organization_id])).get(organization_id, {})

@@ -128,9 +128,14 @@ async def _rank_offers(
     principal: Principal,
     window: RankWindow,
     taxonomy: Taxonomy,
+    requester: str | None,
 ) -> OfferMatchPage:
+    """Offers ranked for ``want``; never one of the ``requester`` organisation's own
+    offers (it could not engage them), left out inside the search so pages stay full."""
     cursor = _decode_cursor(window.cursor)
     index = await feed.current(session)
+    # Read after the index caught up: a superset of the organisation's offers it holds.
+    own = await repository.offer_ids_of(session, requester, on=want.today) if requester else []
     found = await asyncio.to_thread(
         index.search,
         want,
@@ -141,6 +146,7 @@ async def _rank_offers(
         viewer=viewer_of(principal),
         region=window.region,
         after=cursor.after if cursor else None,
+        excluded=own,
     )
     page, has_more = found[: window.limit], len(found) > window.limit
     cards = await repository.offer_cards(session, [m.offer_id for m in page])
@@ -175,7 +181,13 @@ async def request_matches(
     request = await get_visible_request(session, principal=principal, request_id=request_id)
     want = want_of(request, on=today(), lat=request.lat, lon=request.lon)
     return await _rank_offers(
-        session, feed, want=want, principal=principal, window=window, taxonomy=taxonomy
+        session,
+        feed,
+        want=want,
+        principal=principal,
+        window=window,
+        taxonomy=taxonomy,
+        requester=request.organization_id,
     )
 
 
@@ -209,8 +221,16 @@ async def search_matches(
     else:
         lat, lon = organization.lat, organization.lon
     want = want_of(data, on=on, lat=lat, lon=lon)
+    # The organisation searching: the one named, else the one an organisation key acts for.
+    requester = organization.id if organization is not None else principal.organization_id
     return await _rank_offers(
-        session, feed, want=want, principal=principal, window=window, taxonomy=taxonomy
+        session,
+        feed,
+        want=want,
+        principal=principal,
+        window=window,
+        taxonomy=taxonomy,
+        requester=requester,
     )
 
 
