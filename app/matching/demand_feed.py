@@ -77,8 +77,7 @@ class DemandFeed:
     async def apply(self, session: AsyncSession, changes: Iterable[Any]) -> None:
         """Apply the log entries (``kind``, ``object_id``) about requests."""
         touched = {change.object_id for change in changes if change.kind == "request"}
-        if self.index is None or self.index.needs_rebuild:
-            # The rows read now are at least as new as the entries: nothing is skipped.
+        if self.index is None:
             await self.load(session)
             return
         if not touched:
@@ -88,6 +87,10 @@ class DemandFeed:
         for row in await repository.requests_touched(session, touched):
             records[row.id] = request_record(row) if matchable(row, on) else None
         self.index.apply(records)
+        if self.index.needs_rebuild:
+            # A large delta slows every search down: load a new base now. Its rows are
+            # at least as new as the entries just applied, so nothing is skipped.
+            await self.load(session)
 
 
 async def _load_requests(session: AsyncSession, on: date) -> Requests:
