@@ -18,6 +18,8 @@ import numpy as np
 import numpy.typing as npt
 
 from app.matching.demand import RequestRecord
+from app.matching.demand_groups import DemandGroups, build_groups
+from app.matching.leaves import DEFAULT_LEAF_SIZE
 from app.matching.values import FACTORS, BoolArray, FloatArray, IntArray, Kind, resolve_weights
 
 Int32Array = npt.NDArray[np.int32]
@@ -76,6 +78,7 @@ class Requests:
     cert_codes: tuple[str, ...]
     weight: Int32Array
     weights: FloatArray  # (V, len(FACTORS))
+    groups: DemandGroups
     reach_cache: dict[tuple[tuple[Kind, str], ...], OfferReach] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -133,11 +136,13 @@ def _padded(lists: list[list[int]], pad: int) -> IntArray:
     return out
 
 
-def build_requests(records: Iterable[RequestRecord]) -> Requests:
+def build_requests(
+    records: Iterable[RequestRecord], *, leaf_size: int = DEFAULT_LEAF_SIZE
+) -> Requests:
     """Column arrays for ``records`` (rows sorted by request id)."""
     builder = RequestsBuilder()
     builder.add(records)
-    return builder.finish()
+    return builder.finish(leaf_size=leaf_size)
 
 
 class RequestsBuilder:
@@ -181,7 +186,7 @@ class RequestsBuilder:
             ints["weight"].append(self.weight_sets(tuple(sorted((r.weights or {}).items()))))
         self.id_chunks.append(np.array(ids, dtype=np.bytes_))
 
-    def finish(self) -> Requests:
+    def finish(self, *, leaf_size: int = DEFAULT_LEAF_SIZE) -> Requests:
         width = max([1] + [chunk.dtype.itemsize for chunk in self.id_chunks])
         ids = np.concatenate([np.zeros(0, f"S{width}"), *self.id_chunks], dtype=f"S{width}")
         order = np.argsort(ids, kind="stable")
@@ -214,6 +219,22 @@ class RequestsBuilder:
             dtype=np.float64,
         ).reshape(-1, len(FACTORS))
         small = {name: i64[name].astype(np.int32) for name in _INDEX_COLUMNS}
+        families = _Interned()
+        profile_family = np.array(
+            [families(key[0][1].split(".")[0] if key else "") for key in self.profiles.values],
+            dtype=np.int64,
+        )
+        groups = build_groups(
+            lat=f64["lat"],
+            lon=f64["lon"],
+            max_distance_km=f64["max_distance_km"],
+            needed_by=i64["needed_by"],
+            quantity=i64["quantity"],
+            weight=small["weight"],
+            profile=small["profile"],
+            profile_family=profile_family,
+            leaf_size=leaf_size,
+        )
         return Requests(
             ids=ids[order],
             lat=f64["lat"],
@@ -248,6 +269,7 @@ class RequestsBuilder:
             cert_codes=cert_codes,
             weight=small["weight"],
             weights=weights,
+            groups=groups,
         )
 
 

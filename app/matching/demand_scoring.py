@@ -5,36 +5,37 @@ breakdown and reasons. No I/O, no ORM, no FastAPI. The semantics are those of
 ``app.matching.demand_reference`` (each pair through the reference scorer); tests
 hold the two to the same top-k.
 
-One offer against N requests needs no groups or bounds: what depends on the offer
-alone is worked out once (its earliest start, capacity over the window, which
-certifications it holds until when, and per wanted code the best similarity its
-codes give, kept per code mix), so each request costs a few array operations. The
-cheap tests run over every row first, the trigonometry only for the rows left.
+What depends on the offer alone is worked out once per call (its earliest start,
+capacity over the window, until when it holds which certification, and per wanted
+code the best similarity its codes give, kept per code mix). Speed comes from not
+looking at most requests, as for offers: requests are grouped by weights, code
+family and place (``DemandGroups``); each group gets an upper bound of the score a
+member could reach (best skill among its profiles, nearest corner, latest date,
+smallest quantity). Groups are scored best bound first, and the search stops once
+the next bound is below the k-th best score found: the answer is exact.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 
 from app.geo.distance import haversine_km_array
-from app.matching.demand import AfterRequest, DemandMatch, wanted_codes
-from app.matching.demand_columns import OfferReach, Requests
-from app.matching.reasons import ReasonWriter
+from app.matching.bounds import distance_lower_bound
+from app.matching.demand import AfterRequest, DemandMatch
+from app.matching.demand_columns import Requests
+from app.matching.demand_plan import DemandScored, OfferPlan, prepare_offer
+from app.matching.demand_results import demand_matches
 from app.matching.values import (
-    DISTANCE_DECIMALS,
     DISTANCE_SCALE_KM,
     FACTORS,
     FULL_TIME_DAYS,
     MOQ_PENALTY,
-    NO_EXPIRY,
-    NOT_HELD,
     UNVERIFIED_CREDIT,
     VERIFIED_CREDIT,
     BoolArray,
-    Explanation,
     FloatArray,
     IntArray,
     OfferRecord,
@@ -45,132 +46,88 @@ from app.matching.values import (
 
 __all__ = ["score_requests"]
 
-REACH_CACHE_SIZE = 4096  # offer code mixes remembered per index; a full cache starts over
+FIRST_BATCH_ROWS = 1024  # rows scored before the stopping bound is first checked; each
+BATCH_GROWTH = 4  # later step takes this many times as many (a batch has a fixed cost),
+MAX_BATCH_ROWS = 16384  # up to this, as for offers
+# Bounds are raw sums; a score is rounded half up to 6 decimals, so a member may score
+# up to half a unit of the 6th decimal above its bound: compare with that much room.
+BOUND_SLACK = 1e-6
+
+
+def _group_bounds(o: OfferPlan, r: Requests, today: int) -> tuple[IntArray, FloatArray]:
+    """The groups a member of which could match, and the best score one could reach."""
+    g = r.groups
+    offer = o.record
+    per_profile = o.reach.total / np.maximum(r.profile_size, 1)
+    skill = np.zeros(len(g), dtype=np.float64)
+    if len(g):
+        skill = np.maximum.reduceat(per_profile[g.profiles], g.profile_start[:-1])
+    latest = g.needed_by_max
+    end = np.minimum(o.until, latest)
+    in_time = offer.capacity_per_week * np.maximum(0, end - o.start + 1) // 7
+    deliverable = np.maximum(0, np.minimum(o.total, in_time) - offer.reserved_quantity)
+    groups = np.flatnonzero((skill > 0.0) & (deliverable > 0) & (latest >= today))
+    nearest = distance_lower_bound(offer.lat, offer.lon, g, groups)
+    near = nearest <= g.max_distance_km[groups]
+    if offer.service_radius_km is not None:
+        near &= nearest <= offer.service_radius_km
+    groups, nearest = groups[near], nearest[near]
+    bounds: dict[str, FloatArray] = {
+        "skill": skill[groups],
+        "certification": np.ones(groups.size, dtype=np.float64),
+        "distance": np.exp(-nearest / DISTANCE_SCALE_KM),
+        "capacity": np.minimum(1.0, deliverable[groups] / g.quantity_min[groups]),
+        "time": np.minimum(1.0, np.maximum(0.0, (latest[groups] - o.start) / FULL_TIME_DAYS)),
+    }
+    weights = r.weights[g.weight[groups]]
+    upper = np.zeros(groups.size, dtype=np.float64)
+    for k, name in enumerate(FACTORS):
+        upper = upper + weights[:, k] * bounds[name]
+    return groups, upper
 
 
 @dataclass(frozen=True, slots=True)
-class _Offer:
-    """What one search knows about the offer before it looks at any request."""
+class _Filters:
+    """Who asks and what they leave out, as the numbers of these columns."""
 
-    record: OfferRecord
-    start: int  # earliest start (ordinal): the same for every request
-    until: int
-    total: int  # capacity over the whole window
-    reach: OfferReach
-    held_until: IntArray  # per certification code (and the two pads): valid until, any
-    verified_until: IntArray  # ... and verified only
-
-
-@dataclass(slots=True)
-class _Scored:
-    rows: IntArray
-    score: FloatArray
-    factors: dict[str, FloatArray]
-    distance: FloatArray
-    deliverable: IntArray
+    today: int
+    unit: int | None  # None: every row is in the offer's unit
+    partner: int | None  # None: sees every request; -1: only shared ones
+    region: int | None
+    organization: int | None  # the offer's own organisation's requests are left out
+    allowed: BoolArray | None
 
 
-def _reach(offer: OfferRecord, r: Requests, taxonomy: TaxonomyLike) -> OfferReach:
-    offered = wanted_codes(offer.skills, offer.products)
-    reach = r.reach_cache.get(offered)
-    if reach is not None and reach.taxonomy is taxonomy:
-        return reach
-    best = np.array(
-        [
-            max(
-                [0.0]
-                + [
-                    taxonomy.cross_similarity(
-                        code, other, wanted_kind=kind, offered_kind=other_kind
-                    )
-                    for other_kind, other in offered
-                ]
-            )
-            for kind, code in r.codes
-        ]
-        + [0.0],
-        dtype=np.float64,
-    )
-    total = np.zeros(len(r.profile_size), dtype=np.float64)
-    for column in r.profile_codes.T:  # summed in the reference's order so the floats agree
-        total = total + best[column]
-    reach = OfferReach(taxonomy, best, total)
-    if len(r.reach_cache) >= REACH_CACHE_SIZE:
-        r.reach_cache.clear()
-    r.reach_cache[offered] = reach
-    return reach
-
-
-def _certifications(offer: OfferRecord, r: Requests) -> tuple[IntArray, IntArray]:
-    """Per certification code of the requests: until when the offer's organisation holds
-    it or a more specific code (any, verified), ``NOT_HELD`` when never; then the pads."""
-    held = np.full(len(r.cert_codes) + 2, NOT_HELD, dtype=np.int64)
-    verified = held.copy()
-    for j, code in enumerate(r.cert_codes):
-        for held_code, cert in offer.certifications.items():
-            if held_code != code and not held_code.startswith(code + "."):
-                continue
-            until = cert.valid_until.toordinal() if cert.valid_until is not None else NO_EXPIRY
-            held[j] = max(held[j], until)
-            if cert.verified:
-                verified[j] = max(verified[j], until)
-    held[r.always] = verified[r.always] = NO_EXPIRY
-    return held, verified
-
-
-def _prepare(offer: OfferRecord, r: Requests, taxonomy: TaxonomyLike, today: date) -> _Offer:
-    start = max(offer.available_from, today + timedelta(days=offer.lead_time_days)).toordinal()
-    until = offer.available_until.toordinal()
-    if offer.capacity_total is not None:
-        total = offer.capacity_total
-    else:
-        total = max(
-            0, offer.capacity_per_week * (until - offer.available_from.toordinal() + 1) // 7
-        )
-    held, verified = _certifications(offer, r)
-    return _Offer(offer, start, until, total, _reach(offer, r, taxonomy), held, verified)
-
-
-def _candidates(
-    o: _Offer,
-    r: Requests,
-    *,
-    today: int,
-    allowed: BoolArray | None,
-    viewer: Viewer | None,
-    region: int | None,
-    organization: int | None,
-) -> IntArray:
-    """Rows that pass every hard filter but distance and capacity (cheap, over all rows)."""
-    keep = r.needed_by >= today
-    if len(r.units) > 1:  # score_requests checked that the offer's unit is among them
-        keep &= r.unit == r.units.index(o.record.unit)
-    if viewer is not None and not viewer.sees_all:
-        if viewer.partner_id in r.partners:
-            keep &= r.shared | (r.partner == r.partners.index(viewer.partner_id))
-        else:
-            keep &= r.shared
-    if region is not None:
-        keep &= r.region == region
-    if organization is not None:
-        keep &= r.organization != organization
-    if allowed is not None:
-        keep &= allowed
-    keep &= o.reach.total[r.profile] > 0.0  # at least one wanted code covered
-    met_until = o.held_until[r.required_codes].min(axis=1)  # per requirement set
-    keep &= met_until[r.required] >= r.needed_by
-    return np.flatnonzero(keep)
+def _passing(o: OfferPlan, r: Requests, rows: IntArray, f: _Filters) -> IntArray:
+    """Those of ``rows`` that pass every hard filter but distance and capacity (cheap)."""
+    needed_by = r.needed_by[rows]
+    keep = needed_by >= f.today
+    if f.unit is not None:
+        keep &= r.unit[rows] == f.unit
+    if f.partner is not None:
+        keep &= r.shared[rows] | (r.partner[rows] == f.partner)
+    if f.region is not None:
+        keep &= r.region[rows] == f.region
+    if f.organization is not None:
+        keep &= r.organization[rows] != f.organization
+    if f.allowed is not None:
+        keep &= f.allowed[rows]
+    keep &= o.reach.total[r.profile[rows]] > 0.0  # at least one wanted code covered
+    keep &= o.met_until[r.required[rows]] >= needed_by
+    passing: IntArray = rows[keep]
+    return passing
 
 
 def _score_rows(
-    o: _Offer,
+    o: OfferPlan,
     r: Requests,
     rows: IntArray,
     *,
     limit: int,
-    min_score: float,
+    floor: float,
     after: AfterRequest | None,
-) -> _Scored:
+) -> DemandScored:
+    """The best ``limit`` of ``rows`` that pass distance and capacity and score >= ``floor``."""
     offer = o.record
     needed_by = r.needed_by[rows]
     end = np.minimum(o.until, needed_by)
@@ -215,7 +172,7 @@ def _score_rows(
         score = score + weights[:, k] * factors[name]
     score = quantise_array(np.minimum(1.0, score))
 
-    contender = score >= min_score
+    contender = score >= floor
     if after is not None:
         contender &= (score < after.score) | (
             (score == after.score) & r.ids_after(rows, after.request_id)
@@ -227,7 +184,7 @@ def _score_rows(
         cut = np.partition(score[chosen], chosen.size - limit)[chosen.size - limit]
         chosen = chosen[score[chosen] >= cut]
     chosen = chosen[np.lexsort((rows[chosen], -score[chosen]))][:limit]
-    return _Scored(
+    return DemandScored(
         rows=rows[chosen],
         score=score[chosen],
         factors={name: values[chosen] for name, values in factors.items()},
@@ -236,68 +193,58 @@ def _score_rows(
     )
 
 
-def _credit(o: _Offer, code: int, needed_by: int) -> float:
-    if o.verified_until[code] >= needed_by:
-        return VERIFIED_CREDIT
-    return UNVERIFIED_CREDIT if o.held_until[code] >= needed_by else 0.0
+def _best(a: DemandScored | None, b: DemandScored, limit: int) -> DemandScored:
+    """The best ``limit`` rows of both: score descending, then row (id) ascending."""
+    if a is None:
+        return b
+    rows = np.concatenate((a.rows, b.rows))
+    score = np.concatenate((a.score, b.score))
+    chosen = np.lexsort((rows, -score))[:limit]
+    return DemandScored(
+        rows=rows[chosen],
+        score=score[chosen],
+        factors={
+            name: np.concatenate((a.factors[name], b.factors[name]))[chosen] for name in a.factors
+        },
+        distance=np.concatenate((a.distance, b.distance))[chosen],
+        deliverable=np.concatenate((a.deliverable, b.deliverable))[chosen],
+    )
 
 
-def _matches(
-    o: _Offer, r: Requests, found: _Scored, taxonomy: TaxonomyLike, language: str
-) -> list[DemandMatch]:
-    """The ``found`` rows as matches, best first, with reasons in ``language``."""
-    # Plain lists: a page is at most a hundred rows, numpy scalars one by one cost more.
-    names = tuple(found.factors)
-    breakdowns = [
-        dict(zip(names, values, strict=True))
-        for values in zip(
-            *(quantise_array(v).tolist() for v in found.factors.values()), strict=True
-        )
-    ]
-    distances = quantise_array(found.distance, DISTANCE_DECIMALS).tolist()
-    start = date.fromordinal(o.start)
-    reasons = ReasonWriter.shared(taxonomy, language)
-    out = []
-    for i, (row, score, deliverable) in enumerate(
-        zip(found.rows.tolist(), found.score.tolist(), found.deliverable.tolist(), strict=True)
-    ):
-        profile = int(r.profile[row])
-        best = o.reach.best[r.profile_codes[profile, : r.profile_size[profile]]].tolist()
-        needed_by = int(r.needed_by[row])
-        preferred = int(r.preferred[row])
-        credits = [
-            (code, _credit(o, int(j), needed_by))
-            for code, j in zip(
-                r.preferences[preferred], r.preferred_codes[preferred].tolist(), strict=False
-            )
-        ]
-        facts = Explanation(
-            wanted=len(best),
-            fully_covered=sum(1 for value in best if value >= 1.0),
-            partly_covered=sum(1 for value in best if 0.0 < value < 1.0),
-            required=r.requirements[int(r.required[row])],
-            preferred_held=tuple(
-                (code, credit >= VERIFIED_CREDIT) for code, credit in credits if credit
-            ),
-            preferred_missing=tuple(code for code, credit in credits if not credit),
-            distance_km=distances[i],
-            deliverable=deliverable,
-            quantity=int(r.quantity[row]),
-            min_order_quantity=o.record.min_order_quantity,
-            start=start,
-            needed_by=date.fromordinal(needed_by),
-        )
-        out.append(
-            DemandMatch(
-                request_id=r.ids[row].decode(),
-                score=score,
-                breakdown=breakdowns[i],
-                distance_km=distances[i],
-                deliverable_quantity=deliverable,
-                reasons=reasons(facts),
-            )
-        )
-    return out
+def _search(
+    o: OfferPlan,
+    r: Requests,
+    f: _Filters,
+    *,
+    limit: int,
+    min_score: float,
+    after: AfterRequest | None,
+    batch_rows: int,
+) -> DemandScored | None:
+    groups, upper = _group_bounds(o, r, f.today)
+    live = np.flatnonzero(upper + BOUND_SLACK >= min_score)
+    ranked = live[np.argsort(-upper[live], kind="stable")]
+    order, bounds = groups[ranked], upper[ranked]
+    sizes = r.groups.start[order + 1] - r.groups.start[order]
+    best: DemandScored | None = None
+    i = 0
+    while i < order.size:
+        threshold = min_score
+        if best is not None and best.rows.size >= limit:
+            threshold = max(threshold, float(best.score[limit - 1]))
+        if bounds[i] + BOUND_SLACK < threshold:
+            break
+        j = i + 1
+        taken = int(sizes[i])
+        while j < order.size and taken < batch_rows and bounds[j] + BOUND_SLACK >= threshold:
+            taken += int(sizes[j])
+            j += 1
+        rows = _passing(o, r, r.groups.rows_of(order[i:j]), f)
+        batch = _score_rows(o, r, rows, limit=limit, floor=threshold, after=after)
+        best = _best(best, batch, limit)
+        batch_rows = min(BATCH_GROWTH * batch_rows, MAX_BATCH_ROWS)
+        i = j
+    return best
 
 
 def score_requests(
@@ -314,13 +261,16 @@ def score_requests(
     region: str | None = None,
     exclude_organization: str | None = None,
     after: AfterRequest | None = None,
+    batch_rows: int = FIRST_BATCH_ROWS,
 ) -> list[DemandMatch]:
     """The best ``limit`` requests ``offer`` could serve: score descending, then request id.
 
     ``allowed`` is an optional extra row mask (rows superseded by newer versions),
     ``viewer`` limits to the requests that viewer may see, ``region`` to one region,
     ``exclude_organization`` leaves out that organisation's requests (an
-    organisation never engages its own offer), ``after`` continues a ranking.
+    organisation never engages its own offer), ``after`` continues a ranking;
+    ``batch_rows`` is the size of the first batch scored before the early stop is
+    checked (the answer does not depend on it; tests make it small).
     """
     r = requests
     if limit <= 0 or not len(r) or offer.available_until < today or offer.unit not in r.units:
@@ -333,15 +283,19 @@ def score_requests(
     organization = (
         None if exclude_organization is None else r.organizations.get(exclude_organization)
     )
-    o = _prepare(offer, r, taxonomy, today)
-    rows = _candidates(
-        o,
-        r,
+    partner: int | None = None
+    if viewer is not None and not viewer.sees_all:
+        partner = r.partners.index(viewer.partner_id) if viewer.partner_id in r.partners else -1
+    filters = _Filters(
         today=today.toordinal(),
-        allowed=allowed,
-        viewer=viewer,
+        unit=r.units.index(offer.unit) if len(r.units) > 1 else None,
+        partner=partner,
         region=region_index,
         organization=organization,
+        allowed=allowed,
     )
-    found = _score_rows(o, r, rows, limit=limit, min_score=min_score, after=after)
-    return _matches(o, r, found, taxonomy, language)
+    o = prepare_offer(offer, r, taxonomy, today)
+    found = _search(
+        o, r, filters, limit=limit, min_score=min_score, after=after, batch_rows=batch_rows
+    )
+    return demand_matches(o, r, found, taxonomy, language) if found is not None else []

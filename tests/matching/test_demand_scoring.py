@@ -46,6 +46,13 @@ def rank_demand(
     )
     slow = reference_score_requests(offer, requests, TAXONOMY, today=TODAY, limit=limit, **options)
     assert fast == slow
+    # One request per group, scored one group at a time: every bound and the early stop
+    # are exercised too.
+    grouped = build_requests(requests, leaf_size=1)
+    assert (
+        score_requests(offer, grouped, TAXONOMY, today=TODAY, limit=limit, batch_rows=1, **options)
+        == slow
+    )
     index = RequestIndex(requests[::2])
     index.apply({request.id: request for request in requests[1::2]})
     assert index.search(offer, TAXONOMY, today=TODAY, limit=limit, **options) == slow

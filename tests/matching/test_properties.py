@@ -207,6 +207,8 @@ def _live_index(records: list[RequestRecord], random: Random) -> tuple[RequestIn
     st.sampled_from(VIEWERS),
     st.sampled_from([None, None, "DE-BE"]),
     st.sampled_from(["the offer's", "the offer's", None, "org-1"]),
+    st.integers(1, 40),
+    st.sampled_from([1, 3, 1024]),
 )
 def test_the_demand_scorer_ranks_exactly_as_the_reference(
     world: tuple[OfferRecord, list[RequestRecord]],
@@ -217,6 +219,8 @@ def test_the_demand_scorer_ranks_exactly_as_the_reference(
     viewer: Viewer | None,
     region: str | None,
     excluded: str | None,
+    leaf_size: int,
+    batch_rows: int,
 ) -> None:
     offer, records = world
     shuffled = list(records)
@@ -229,8 +233,8 @@ def test_the_demand_scorer_ranks_exactly_as_the_reference(
         "region": region,
         "exclude_organization": offer.organization_id if excluded == "the offer's" else excluded,
     }
-    requests = build_requests(shuffled)
-    fast = score_requests(offer, requests, TAXONOMY, limit=limit, **options)
+    requests = build_requests(shuffled, leaf_size=leaf_size)
+    fast = score_requests(offer, requests, TAXONOMY, limit=limit, batch_rows=batch_rows, **options)
     slow = reference_score_requests(offer, shuffled, TAXONOMY, limit=limit, **options)
     event(f"matches: {_size(fast)}")
     unfiltered = reference_score_requests(offer, shuffled, TAXONOMY, today=TODAY, limit=5)
@@ -248,7 +252,7 @@ def test_the_demand_scorer_ranks_exactly_as_the_reference(
         # The next page, after the last match of this one, agrees as well.
         after = AfterRequest(slow[-1].score, slow[-1].request_id)
         assert score_requests(
-            offer, requests, TAXONOMY, limit=limit, after=after, **options
+            offer, requests, TAXONOMY, limit=limit, after=after, batch_rows=batch_rows, **options
         ) == reference_score_requests(
             offer, shuffled, TAXONOMY, limit=limit, after=after, **options
         )
