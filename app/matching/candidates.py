@@ -9,6 +9,7 @@ import math
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -124,6 +125,17 @@ class Candidates:
         rows = np.minimum(np.searchsorted(self.ids, keys), len(self.ids) - 1)
         found: IntArray = rows[self.ids[rows] == keys]  # a longer key never equals an id
         return found
+
+    def certifications(self, row: int) -> dict[str, HeldCertification]:
+        """What the organisation of the offer in ``row`` holds, as the index has it."""
+        q = int(self.cert_profile[row])
+        held = {}
+        for j, code in enumerate(self.cert_codes):
+            until = int(self.cert_valid_until[q, j])
+            if until != NOT_HELD:
+                valid_until = None if until == NO_EXPIRY else date.fromordinal(until)
+                held[code] = HeldCertification(valid_until, bool(self.cert_verified[q, j]))
+        return held
 
     def ids_after(self, rows: IntArray, offer_id: str) -> BoolArray:
         """Per row: does its offer id sort after ``offer_id``?"""

@@ -96,6 +96,14 @@ class Requests:
         """The certification pad of requirement sets: met by everybody."""
         return len(self.cert_codes) + 1
 
+    @property
+    def nbytes(self) -> int:
+        """The size of every array held (the groups' too)."""
+        arrays = [getattr(self, f) for f in self.__dataclass_fields__] + [
+            getattr(self.groups, f) for f in self.groups.__dataclass_fields__
+        ]
+        return sum(a.nbytes for a in arrays if isinstance(a, np.ndarray))
+
     def request_ids(self, rows: IntArray) -> list[str]:
         return [raw.decode() for raw in self.ids[rows].tolist()]
 

@@ -48,6 +48,12 @@ class RequestIndex:
         return alive + len(snapshot.delta)
 
     @property
+    def nbytes(self) -> int:
+        """The size of the base's and delta's arrays (what the index costs in memory)."""
+        snapshot = self._snapshot
+        return snapshot.base.nbytes + snapshot.delta.nbytes
+
+    @property
     def changed_count(self) -> int:
         return len(self._snapshot.changed)
 

@@ -16,7 +16,16 @@ import numpy as np
 
 from app.matching.candidates import Candidates, build_candidates
 from app.matching.scoring import score_offers
-from app.matching.values import After, BoolArray, Match, OfferRecord, TaxonomyLike, Viewer, Want
+from app.matching.values import (
+    After,
+    BoolArray,
+    Certifications,
+    Match,
+    OfferRecord,
+    TaxonomyLike,
+    Viewer,
+    Want,
+)
 
 REBUILD_AFTER = 5_000  # offers changed since the base was loaded
 
@@ -51,6 +60,18 @@ class MatchIndex:
     @property
     def needs_rebuild(self) -> bool:
         return self.changed_count > REBUILD_AFTER
+
+    def certifications_of(self, offer_id: str) -> Certifications | None:
+        """The certifications of the offer's organisation as the index holds them, or None
+        when the index does not hold the offer (not active, or written since)."""
+        snapshot = self._snapshot
+        if offer_id in snapshot.changed:
+            record = snapshot.changed[offer_id]
+            return None if record is None else record.certifications
+        row = snapshot.base.row_of(offer_id)
+        if row is None:
+            return None
+        return snapshot.base.certifications(row)
 
     def apply(self, changes: Mapping[str, OfferRecord | None]) -> None:
         """Offers written since the base: the current record, or None when it no longer

@@ -252,8 +252,12 @@ async def offer_matches(
     on = today()
     if offer.status != "active" or offer.available_until < on:
         return RequestMatchPage(data=[], has_more=False)
-    held = await repository.held_by(session, offer.organization_id)
-    await feed.current(session)
+    offers = await feed.current(session)
+    # The offer index holds its organisation's certifications, caught up just now; only
+    # an offer it does not hold yet (written since) needs them read.
+    held = offers.certifications_of(offer.id)
+    if held is None:
+        held = await repository.held_by(session, offer.organization_id)
     requests = feed.demand.index
     assert requests is not None  # loaded with the offers
     found = await asyncio.to_thread(

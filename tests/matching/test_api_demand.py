@@ -15,6 +15,7 @@ from app.main import create_app
 from app.matching import demand_index
 from app.matching.feed import MatchFeed
 from app.models import CapacityRequest, MarketChange
+from tests.fixtures.assertions import day
 from tests.fixtures.factories import Market, make_organization, make_partner
 from tests.matching.test_api import (
     ESSLINGEN,
@@ -150,3 +151,25 @@ async def test_a_request_written_through_one_worker_shows_in_the_next_call_of_an
         assert own["id"] not in request_ids(
             await offer_matches(committed_client, made["id"], partner.headers)
         )
+
+
+async def test_the_offers_certificates_are_current_in_the_next_call(
+    client: httpx.AsyncClient, market: Market
+) -> None:
+    made = await offer(client, market.a1)
+    wanted = await request(client, market.a2, needed_by=day(70))  # requires EN 14683
+    assert request_ids(await offer_matches(client, made["id"], market.a.headers)) == [wanted["id"]]
+    shortened = await client.patch(
+        f"/v1/organizations/{market.a1.id}",
+        json={
+            "certifications": [
+                {"code": "en-14683", "valid_until": day(30)},
+                {"code": "iso-13485", "valid_until": day(400)},
+            ]
+        },
+        headers=market.a.headers,
+    )
+    assert shortened.status_code == 200, shortened.text
+    assert request_ids(await offer_matches(client, made["id"], market.a.headers)) == []
+    soon = await request(client, market.b1, needed_by=day(25))
+    assert request_ids(await offer_matches(client, made["id"], market.a.headers)) == [soon["id"]]

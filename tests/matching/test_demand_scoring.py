@@ -211,3 +211,12 @@ def test_a_withdrawn_or_changed_request_leaves_the_index() -> None:
     # time passes: a request past its date drops out without a write
     later = TODAY + timedelta(days=61)
     assert index.search(OFFER, TAXONOMY, today=later, limit=5) == []
+
+
+def test_the_index_reports_the_size_of_its_arrays() -> None:
+    small = RequestIndex([make_request(f"r{i}") for i in range(10)])
+    large = RequestIndex([make_request(f"r{i}") for i in range(1000)])
+    assert 0 < small.nbytes < large.nbytes
+    before = large.nbytes
+    large.apply({"new": make_request("new")})
+    assert large.nbytes > before  # the delta counts too

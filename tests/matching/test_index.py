@@ -8,7 +8,8 @@ import numpy as np
 
 from app.matching.candidates import build_candidates
 from app.matching.index import MatchIndex
-from tests.matching.support import TAXONOMY, make_offer, make_want
+from app.matching.values import HeldCertification
+from tests.matching.support import TAXONOMY, day, make_offer, make_want
 
 
 def ids(index: MatchIndex, *, limit: int = 20, excluded: tuple[str, ...] = ()) -> list[str]:
@@ -50,3 +51,19 @@ def test_rows_of_finds_only_ids_the_candidates_hold() -> None:
     assert candidates.rows_of([]).size == 0
     assert build_candidates([]).rows_of(["off_01a"]).size == 0
     assert np.array_equal(candidates.rows_of(["off_01b"]), [candidates.row_of("off_01b")])
+
+
+def test_the_index_gives_an_offers_certifications_as_it_holds_them() -> None:
+    held = {
+        "iso-13485": HeldCertification(valid_until=day(30), verified=True),
+        "ce.mdr": HeldCertification(valid_until=None, verified=False),
+    }
+    base = make_offer("off_01cert", certifications=held)
+    index = MatchIndex([base, make_offer("off_01none")])
+    assert index.certifications_of("off_01cert") == held
+    assert index.certifications_of("off_01none") == {}
+    assert index.certifications_of("off_01unknown") is None
+    newer = {"en-14683": HeldCertification(valid_until=day(5), verified=True)}
+    index.apply({"off_01cert": replace(base, certifications=newer), "off_01none": None})
+    assert index.certifications_of("off_01cert") == newer
+    assert index.certifications_of("off_01none") is None  # no longer held
