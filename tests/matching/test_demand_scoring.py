@@ -220,3 +220,22 @@ def test_the_index_reports_the_size_of_its_arrays() -> None:
     before = large.nbytes
     large.apply({"new": make_request("new")})
     assert large.nbytes > before  # the delta counts too
+
+
+def test_ties_that_round_up_are_broken_by_request_id_across_groups() -> None:
+    # skill = (1.0 + 0.3 + 0.1) / 3 rounds up to 0.466667, above its group's raw bound:
+    # the early stop must still score every tied group (``rank_demand`` runs groups of one).
+    only_skill = {"skill": 1.0, "certification": 0.0, "distance": 0.0, "capacity": 0.0, "time": 0.0}
+    requests = [
+        make_request(
+            f"tie-{i}",
+            skills=("textile.sewing.medical", "textile.sewing.garments", "textile.cutting"),
+            weights=only_skill,
+            lat=52.0 + (7 * i % 8) * 0.1,
+            lon=13.0 + (3 * i % 8) * 0.1,
+        )
+        for i in range(8)
+    ]
+    matches = rank_demand(OFFER, requests, limit=2)
+    assert ids(matches) == ["tie-0", "tie-1"]
+    assert [m.score for m in matches] == [0.466667, 0.466667]
