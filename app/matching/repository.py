@@ -226,7 +226,7 @@ async def request_cards(session: AsyncSession, request_ids: Collection[str]) -> 
     if not request_ids:
         return {}
     # The name by key per row: a join made PostgreSQL hash every organisation (a few
-    # thousand) for twenty rows, 1-2 ms of a call (bench/README.md, "Offer -> requests").
+    # thousand) for twenty rows (bench/README.md, "Matching: offer -> requests").
     name = (
         select(Organization.name)
         .where(Organization.id == CapacityRequest.organization_id)
