@@ -164,7 +164,9 @@ class Capmatch:
     """capmatch under uvicorn (uvloop, httptools) in its own session.
 
     With one worker the subprocess is the worker, so its pid gives the worker's
-    RSS and CPU time. ``env`` adds settings (``CAPMATCH_*``) to the defaults.
+    RSS and CPU time. ``env`` adds settings (``CAPMATCH_*``) to the defaults;
+    ``app_dir`` runs the ``app`` package found there (uvicorn imports from its working
+    directory first), e.g. an older commit's code extracted for a baseline.
     """
 
     def __init__(
@@ -176,8 +178,10 @@ class Capmatch:
         *,
         workers: int = 1,
         env: dict[str, str] | None = None,
+        app_dir: Path = REPO_DIR,
     ) -> None:
         self.port, self.log_path, self.workers = port, log, workers
+        self.app_dir = app_dir  # where ``app`` is imported from (another version's code)
         self.env = (
             os.environ
             | {
@@ -202,7 +206,7 @@ class Capmatch:
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             argv,
-            cwd=REPO_DIR,
+            cwd=self.app_dir,
             env=self.env,
             stdout=self._log,
             stderr=subprocess.STDOUT,

@@ -22,6 +22,7 @@ It prints a table per size and the goal checks, and writes
 
     /tmp/venv/bin/python bench/match.py                          # from the repository root
     /tmp/venv/bin/python bench/match.py --sizes 10000,100000 --skip-http
+    /tmp/venv/bin/python bench/match.py --mode demand   # open requests for offers (100k)
 
 Exit status: 0 goals met, 1 a goal missed, 2 the benchmark could not run (or a
 requested part of it could not).
@@ -53,6 +54,7 @@ REPO_DIR = BENCH_DIR.parent
 sys.path.insert(0, str(REPO_DIR))
 sys.path.insert(0, str(BENCH_DIR))
 
+import match_demand  # noqa: E402
 import match_seed as seed  # noqa: E402
 from bare_app import COLUMNS as OFFER_COLUMNS  # noqa: E402
 from harness import (  # noqa: E402
@@ -123,6 +125,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--skip-http", action="store_true", help="no server, no HTTP figures")
     parser.add_argument("--skip-sql", action="store_true", help="no SQL baseline")
     parser.add_argument("--keep-db", action="store_true", help="do not drop the databases")
+    parser.add_argument(
+        "--mode",
+        choices=("offers", "demand"),
+        default="offers",
+        help="offers: offers for requests (the sizes); demand: open requests for offers",
+    )
+    match_demand.add_arguments(parser)
     args = parser.parse_args(argv)
     try:
         args.size_list = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
@@ -776,9 +785,57 @@ def run_size(
     return result
 
 
+def main_demand(args: argparse.Namespace) -> int:
+    """``--mode demand``: open requests ranked for offers (``bench/match_demand.py``)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    started = time.monotonic()
+    try:
+        taxonomy = load_taxonomy()
+        seed.check_vocabulary(taxonomy)
+        places = seed.load_places()
+        pg_version = asyncio.run(server_version(database_urls(args.server, "postgres")[0]))
+        result = match_demand.run(args, taxonomy, places, datetime.now(UTC).date())
+    except (BenchError, OSError, asyncpg.PostgresError, ImportError) as error:
+        print(f"benchmark could not run: {error!r}", file=sys.stderr)
+        return 2
+    checks = match_demand.report(result)
+    print("\nGoals (2-core machine):")
+    for check in checks:
+        print(f"  {check['goal']:<52} {check['value']:>10}  {'met' if check['met'] else 'MISSED'}")
+    record = {
+        "date": stamp,
+        "code": code_version(),
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "settings": {
+            key: getattr(args, key)
+            for key in (
+                "open_requests",
+                "demand_offers",
+                "calls",
+                "baseline_calls",
+                "baseline_commit",
+                "seed",
+                "skip_http",
+            )
+        },
+        "machine": machine_info(pg_version),
+        "result": result,
+        "goals": checks,
+    }
+    output = RESULTS_DIR / f"match-demand-{stamp}.json"
+    output.write_text(json.dumps(record, indent=2, default=str) + "\n")
+    print(
+        f"\ncode {record['code']}; wrote {output.relative_to(REPO_DIR)} "
+        f"({time.monotonic() - started:.0f} s)"
+    )
+    return 0 if all(check["met"] for check in checks) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     RESULTS_DIR.mkdir(exist_ok=True)
+    if args.mode == "demand":
+        return main_demand(args)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     started = time.monotonic()
     try:

@@ -23,7 +23,10 @@ import numpy.typing as npt
 
 from app.taxonomy.codes import search_terms
 
-GAZETTEER_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "geonames"
+# ../shared/data/geonames next to the clone, or one level further up from a worktree
+# (/work/wt/<name>): the first that exists.
+_GEONAMES = [p / "shared" / "data" / "geonames" for p in Path(__file__).resolve().parents[2:4]]
+GAZETTEER_DIR = next((p for p in _GEONAMES if p.is_dir()), _GEONAMES[0])
 # Inhabitants (millions, 2024): how organisations and requests spread over the countries.
 COUNTRY_POPULATION = {"DE": 84.5, "AT": 9.2, "CH": 9.0}
 JITTER_KM = 2.5  # standard deviation per axis around the postal code's centre

@@ -31,8 +31,17 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
-def haversine_km_array(lat: float, lon: float, lats: FloatArray, lons: FloatArray) -> FloatArray:
-    """Distances in km from (lat, lon) to every (lats[i], lons[i]); ``haversine_km`` per row."""
+def haversine_km_array(
+    lat: float | FloatArray,
+    lon: float | FloatArray,
+    lats: FloatArray | float,
+    lons: FloatArray | float,
+) -> FloatArray:
+    """Distances in km from (lat, lon) to every (lats[i], lons[i]); ``haversine_km`` per row.
+
+    Either side may be the many points (the request direction passes the requests
+    first), so each row is ``haversine_km`` with its arguments in the same order.
+    """
     phi1 = np.radians(lat)
     phi2 = np.radians(lats)
     d_phi = phi2 - phi1

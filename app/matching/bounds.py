@@ -10,13 +10,13 @@ earliest start. Pure numpy.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from app.geo.distance import EARTH_RADIUS_KM
 from app.matching.candidates import Candidates, Reach
-from app.matching.leaves import Leaves
 from app.matching.values import (
     DISTANCE_SCALE_KM,
     FULL_TIME_DAYS,
@@ -32,7 +32,22 @@ from app.matching.values import (
 )
 
 
-def distance_lower_bound(lat: float, lon: float, leaves: Leaves, groups: IntArray) -> FloatArray:
+class Boxes(Protocol):
+    """Groups of points with their bounding boxes (offers' ``Leaves``, requests' groups)."""
+
+    @property
+    def lat_min(self) -> FloatArray: ...
+    @property
+    def lat_max(self) -> FloatArray: ...
+    @property
+    def lon_min(self) -> FloatArray: ...
+    @property
+    def lon_max(self) -> FloatArray: ...
+    @property
+    def cos_far(self) -> FloatArray: ...  # cos of the member latitude farthest from the equator
+
+
+def distance_lower_bound(lat: float, lon: float, leaves: Boxes, groups: IntArray) -> FloatArray:
     """Per group in ``groups``, a distance no member can be nearer than.
 
     With |latitude| <= m for both points, haversine's a >= sin^2(dphi/2) + cos^2(m)

@@ -9,6 +9,7 @@ import math
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -111,6 +112,30 @@ class Candidates:
         if row < len(self.ids) and self.ids[row] == key:
             return row
         return None
+
+    def rows_of(self, offer_ids: Iterable[str]) -> IntArray:
+        """The rows of those of ``offer_ids`` that are here, at once (ids are sorted)."""
+        start = len(self.id_prefix)
+        keys = np.array(
+            [i[start:].encode() for i in offer_ids if i.startswith(self.id_prefix)],
+            dtype=np.bytes_,
+        )
+        if not keys.size or not len(self.ids):
+            return np.zeros(0, dtype=np.int64)
+        rows = np.minimum(np.searchsorted(self.ids, keys), len(self.ids) - 1)
+        found: IntArray = rows[self.ids[rows] == keys]  # a longer key never equals an id
+        return found
+
+    def certifications(self, row: int) -> dict[str, HeldCertification]:
+        """What the organisation of the offer in ``row`` holds, as the index has it."""
+        q = int(self.cert_profile[row])
+        held = {}
+        for j, code in enumerate(self.cert_codes):
+            until = int(self.cert_valid_until[q, j])
+            if until != NOT_HELD:
+                valid_until = None if until == NO_EXPIRY else date.fromordinal(until)
+                held[code] = HeldCertification(valid_until, bool(self.cert_verified[q, j]))
+        return held
 
     def ids_after(self, rows: IntArray, offer_id: str) -> BoolArray:
         """Per row: does its offer id sort after ``offer_id``?"""

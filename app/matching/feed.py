@@ -1,6 +1,6 @@
 """Keep a worker's matching index in step with the database.
 
-Writes to offers, organisations and their certifications append to
+Writes to offers, organisations, their certifications and requests append to
 ``market_changes`` through database triggers, whatever code path wrote them.
 Every worker follows that log: before each matching call (read-your-writes, also
 across workers) and every ``match_refresh_s`` in the background. A restart loads
@@ -37,6 +37,7 @@ from app.core.db import begin_read
 from app.core.memory import release_free_memory
 from app.matching import repository
 from app.matching.candidates import Candidates, CandidatesBuilder
+from app.matching.demand_feed import DemandFeed
 from app.matching.index import MatchIndex
 from app.matching.values import Certifications, OfferRecord
 
@@ -79,6 +80,7 @@ class MatchFeed:
 
     def __init__(self, *, refresh_s: float = 0.5) -> None:
         self.index: MatchIndex | None = None
+        self.demand = DemandFeed()  # open requests, loaded and caught up with the offers
         self.refresh_s = refresh_s
         self._lock = asyncio.Lock()
         self._last_poll_started = float("-inf")
@@ -124,6 +126,7 @@ class MatchFeed:
         await self._cursor(session)
         candidates = await _load_candidates(session, today())
         self.index = MatchIndex.of(candidates)
+        await self.demand.load(session)
         # The load's rows and records are gone with _load_candidates' frame by now.
         await asyncio.to_thread(release_free_memory)
         logger.info(
@@ -150,6 +153,7 @@ class MatchFeed:
             organizations = {row.object_id for row in fresh if row.kind == "organization"}
             changes = await _reload(session, offers, organizations, today())
             self.index.apply(changes)
+            await self.demand.apply(session, fresh)
 
     async def follow(
         self,

@@ -59,7 +59,7 @@ def bit_sets(
     return out
 
 
-def _kd_groups(lat: FloatArray, lon: FloatArray, rows: IntArray, leaf_size: int) -> list[IntArray]:
+def kd_groups(lat: FloatArray, lon: FloatArray, rows: IntArray, leaf_size: int) -> list[IntArray]:
     """Split ``rows`` at the median of the wider side until groups hold <= leaf_size."""
     if rows.size <= leaf_size:
         return [rows]
@@ -70,7 +70,7 @@ def _kd_groups(lat: FloatArray, lon: FloatArray, rows: IntArray, leaf_size: int)
     key = lat[rows] if lat_span >= lon_span else lon[rows]
     half = rows.size // 2
     order = np.argpartition(key, half)
-    return _kd_groups(lat, lon, rows[order[:half]], leaf_size) + _kd_groups(
+    return kd_groups(lat, lon, rows[order[:half]], leaf_size) + kd_groups(
         lat, lon, rows[order[half:]], leaf_size
     )
 
@@ -96,7 +96,7 @@ def build_leaves(
     bounds = np.flatnonzero(np.diff(partition[order])) + 1
     for members in np.split(order, bounds):
         if members.size:
-            groups.extend(_kd_groups(lat, lon, members, leaf_size))
+            groups.extend(kd_groups(lat, lon, members, leaf_size))
     sizes = np.array([g.size for g in groups], dtype=np.int64)
     start = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
     rows = np.concatenate(groups).astype(np.int32) if groups else np.zeros(0, np.int32)

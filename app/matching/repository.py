@@ -1,9 +1,9 @@
-"""Every SQL statement of matching: the index's load and change log, and what the
+"""Every SQL statement of matching: the indexes' load and change log, and what the
 endpoints show of ranked offers and requests.
 
-The index is a read model of offers and their organisations' certifications, so
-its loader reads those tables directly (a million rows would not go through a
-service one object at a time); it never writes them.
+The indexes are read models of offers with their organisations' certifications and
+of open requests, so their loaders read those tables directly (a million rows would
+not go through a service one object at a time); they never write them.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, and_, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.principal import Principal
-from app.market.tenancy import visible_clause
 from app.matching.values import Certifications, HeldCertification
 from app.models import (
     CapacityRequest,
@@ -56,6 +54,27 @@ OFFER_COLUMNS = (
 def _in_index(on: date) -> ColumnElement[bool]:
     """The offers the index holds: active, window not ended (``feed.matchable`` as SQL)."""
     return and_(Offer.status == "active", Offer.available_until >= on)
+
+
+REQUEST_COLUMNS = (
+    CapacityRequest.id,
+    CapacityRequest.organization_id,
+    CapacityRequest.partner_id,
+    CapacityRequest.lat,
+    CapacityRequest.lon,
+    CapacityRequest.skills,
+    CapacityRequest.products,
+    CapacityRequest.quantity,
+    CapacityRequest.unit,
+    CapacityRequest.needed_by,
+    CapacityRequest.required_certifications,
+    CapacityRequest.preferred_certifications,
+    CapacityRequest.max_distance_km,
+    CapacityRequest.weights,
+    CapacityRequest.visibility,
+    CapacityRequest.status,
+    CapacityRequest.region,
+)
 
 
 # --- the index's load ---------------------------------------------------------------
@@ -110,6 +129,30 @@ async def offers_touched(
     if organization_ids:
         condition = condition | Offer.organization_id.in_(organization_ids)
     return (await session.execute(select(*OFFER_COLUMNS).where(condition))).all()
+
+
+async def open_requests_page(
+    session: AsyncSession, *, on: date, after: str, limit: int
+) -> Sequence[AnyRow]:
+    """The next ``limit`` open requests needed on ``on`` or later, by id after ``after``
+    (keyset paging, as for the offers)."""
+    statement = (
+        select(*REQUEST_COLUMNS)
+        .where(
+            CapacityRequest.status == "open",
+            CapacityRequest.needed_by >= on,
+            CapacityRequest.id > after,
+        )
+        .order_by(CapacityRequest.id)
+        .limit(limit)
+    )
+    return (await session.execute(statement)).all()
+
+
+async def requests_touched(session: AsyncSession, request_ids: Collection[str]) -> Sequence[AnyRow]:
+    """Current rows of these requests (whatever their status)."""
+    statement = select(*REQUEST_COLUMNS).where(CapacityRequest.id.in_(request_ids))
+    return (await session.execute(statement)).all()
 
 
 # --- the change log -------------------------------------------------------------------
@@ -184,24 +227,40 @@ async def offer_cards(session: AsyncSession, offer_ids: Collection[str]) -> dict
     return {row.id: row for row in rows}
 
 
-async def open_requests(
-    session: AsyncSession, *, principal: Principal, unit: str, on: date
-) -> Sequence[AnyRow]:
-    """Open, unexpired requests in ``unit`` the caller may see, with their organisation."""
+async def request_cards(session: AsyncSession, request_ids: Collection[str]) -> dict[str, Any]:
+    """Title, region and organisation (id, name) of each request."""
+    if not request_ids:
+        return {}
+    # The name by key per row: a join made PostgreSQL hash every organisation (a few
+    # thousand) for twenty rows (bench/README.md, "Matching: offer -> requests").
+    name = (
+        select(Organization.name)
+        .where(Organization.id == CapacityRequest.organization_id)
+        .scalar_subquery()
+    )
     rows = await session.execute(
         select(
-            CapacityRequest.__table__,
-            Organization.name.label("organization_name"),
-        )
-        .join(Organization, Organization.id == CapacityRequest.organization_id)
-        .where(
-            CapacityRequest.status == "open",
-            CapacityRequest.needed_by >= on,
-            CapacityRequest.unit == unit,
-            visible_clause(CapacityRequest, principal),
-        )
+            CapacityRequest.id,
+            CapacityRequest.title,
+            CapacityRequest.region,
+            CapacityRequest.organization_id,
+            name.label("organization_name"),
+        ).where(CapacityRequest.id.in_(request_ids))
     )
-    return rows.all()
+    return {row.id: row for row in rows}
+
+
+async def offer_ids_of(session: AsyncSession, organization_id: str, *, on: date) -> list[str]:
+    """Ids of the organisation's offers whose window has not ended, whatever their status.
+
+    What an index may still hold of the organisation: its status may have changed
+    since the index last caught up, but a window never moves into the past (the API
+    refuses past dates), so the others cannot be in the index.
+    """
+    statement = select(Offer.id).where(
+        Offer.organization_id == organization_id, Offer.available_until >= on
+    )
+    return list((await session.scalars(statement)).all())
 
 
 async def held_by(session: AsyncSession, organization_id: str) -> Certifications:

@@ -67,8 +67,8 @@ async def request_matches(
 ) -> OfferMatchPage:
     """Offers ranked for a request: score, rank, a breakdown per factor and reasons.
 
-    Only offers the caller may see take part. Ties are broken by offer id; page on
-    with `cursor` (ranks continue).
+    Only offers the caller may see take part, never those of the requesting
+    organisation. Ties are broken by offer id; page on with `cursor` (ranks continue).
     """
     return await service.request_matches(
         session, feed, principal=principal, request_id=request_id, window=window, taxonomy=taxonomy
@@ -86,7 +86,11 @@ async def search_matches(
     window: WindowDep,
     taxonomy: TaxonomyDep,
 ) -> OfferMatchPage:
-    """Rank offers for an unsaved request (same body as POST /v1/requests); nothing is stored."""
+    """Rank offers for an unsaved request (same body as POST /v1/requests); nothing is stored.
+
+    With `organization_id` (or an organisation key) that organisation's own offers
+    are left out.
+    """
     return await service.search_matches(
         session, feed, principal=principal, data=data, window=window, taxonomy=taxonomy
     )
@@ -97,10 +101,15 @@ async def offer_matches(
     offer_id: str,
     session: SessionDep,
     principal: AnyAuth,
+    feed: FeedDep,
     window: WindowDep,
     taxonomy: TaxonomyDep,
 ) -> RequestMatchPage:
-    """Open requests this offer could serve, best first (manufacturers looking for demand)."""
+    """Open requests this offer could serve, best first (manufacturers looking for demand).
+
+    Only requests the caller may see take part, never those of the offer's own
+    organisation. Ties are broken by request id; page on with `cursor`.
+    """
     return await service.offer_matches(
-        session, principal=principal, offer_id=offer_id, window=window, taxonomy=taxonomy
+        session, feed, principal=principal, offer_id=offer_id, window=window, taxonomy=taxonomy
     )

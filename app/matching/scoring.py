@@ -45,7 +45,11 @@ __all__ = ["score_offers"]
 FIRST_BATCH_ROWS = 1024  # rows scored before the stopping bound is first checked; each
 BATCH_GROWTH = 4  # later step takes this many times as many (a batch has a fixed cost),
 MAX_BATCH_ROWS = 16384  # up to this (bench/README.md)
-BOUND_SLACK = 1e-9  # bounds are compared with this much room for float rounding
+# Bounds are raw sums, scores are rounded half up to 6 decimals: a member may score up to
+# half a unit of the 6th decimal above its group's bound, so compare with that much room
+# (1e-9 lost ties across groups: a member whose raw score was just below the k-th best
+# rounded up to it, with a smaller id, and was never scored).
+BOUND_SLACK = 1e-6
 
 
 def _certification_credit(

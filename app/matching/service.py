@@ -14,15 +14,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.core.dates import today
 from app.core.errors import InvalidInput
 from app.matching import repository
+from app.matching.demand import AfterRequest, DemandMatch
 from app.matching.feed import MatchFeed, offer_record
-from app.matching.reference import reference_score_offers
 from app.matching.schemas import (
     Breakdown,
     MatchedOffer,
@@ -34,7 +33,7 @@ from app.matching.schemas import (
     RequestMatch,
     RequestMatchPage,
 )
-from app.matching.values import After, Certifications, Match, Viewer, Want
+from app.matching.values import After, Match, Viewer, Want
 from app.offers.service import get_visible_offer
 from app.organizations.service import acting_organization
 from app.requests.service import (
@@ -110,7 +109,7 @@ def want_of(source: Any, *, on: date, lat: float, lon: float) -> Want:
     )
 
 
-def _scores(match: Match, rank: int) -> dict[str, Any]:
+def _scores(match: Match | DemandMatch, rank: int) -> dict[str, Any]:
     return {
         "score": match.score,
         "rank": rank,
@@ -129,9 +128,14 @@ async def _rank_offers(
     principal: Principal,
     window: RankWindow,
     taxonomy: Taxonomy,
+    requester: str | None,
 ) -> OfferMatchPage:
+    """Offers ranked for ``want``; never one of the ``requester`` organisation's own
+    offers (it could not engage them), left out inside the search so pages stay full."""
     cursor = _decode_cursor(window.cursor)
     index = await feed.current(session)
+    # Read after the index caught up: a superset of the organisation's offers it holds.
+    own = await repository.offer_ids_of(session, requester, on=want.today) if requester else []
     found = await asyncio.to_thread(
         index.search,
         want,
@@ -142,6 +146,7 @@ async def _rank_offers(
         viewer=viewer_of(principal),
         region=window.region,
         after=cursor.after if cursor else None,
+        excluded=own,
     )
     page, has_more = found[: window.limit], len(found) > window.limit
     cards = await repository.offer_cards(session, [m.offer_id for m in page])
@@ -176,7 +181,13 @@ async def request_matches(
     request = await get_visible_request(session, principal=principal, request_id=request_id)
     want = want_of(request, on=today(), lat=request.lat, lon=request.lon)
     return await _rank_offers(
-        session, feed, want=want, principal=principal, window=window, taxonomy=taxonomy
+        session,
+        feed,
+        want=want,
+        principal=principal,
+        window=window,
+        taxonomy=taxonomy,
+        requester=request.organization_id,
     )
 
 
@@ -210,78 +221,74 @@ async def search_matches(
     else:
         lat, lon = organization.lat, organization.lon
     want = want_of(data, on=on, lat=lat, lon=lon)
+    # The organisation searching: the one named, else the one an organisation key acts for.
+    requester = organization.id if organization is not None else principal.organization_id
     return await _rank_offers(
-        session, feed, want=want, principal=principal, window=window, taxonomy=taxonomy
+        session,
+        feed,
+        want=want,
+        principal=principal,
+        window=window,
+        taxonomy=taxonomy,
+        requester=requester,
     )
-
-
-def _score_requests(
-    offer: Row[Any],
-    held: Certifications,
-    requests: list[Row[Any]],
-    *,
-    on: date,
-    window: RankWindow,
-    taxonomy: Taxonomy,
-) -> list[tuple[Match, Row[Any]]]:
-    """Every request the offer could serve, best first (score desc, request id asc)."""
-    record = offer_record(offer, held)
-    scored = []
-    for request in requests:
-        if window.region is not None and request.region != window.region:
-            continue
-        want = want_of(request, on=on, lat=request.lat, lon=request.lon)
-        found = reference_score_offers(
-            want, [record], taxonomy, limit=1, min_score=window.min_score, language=window.language
-        )
-        if found:
-            scored.append((found[0], request))
-    scored.sort(key=lambda pair: (-pair[0].score, pair[1].id))
-    return scored
 
 
 async def offer_matches(
     session: AsyncSession,
+    feed: MatchFeed,
     *,
     principal: Principal,
     offer_id: str,
     window: RankWindow,
     taxonomy: Taxonomy,
 ) -> RequestMatchPage:
-    """Open requests this offer could serve. Requests are far fewer than offers, so each
-    is scored against the offer directly (the reference scorer, one pair at a time)."""
+    """Open requests this offer could serve, from the worker's index of open requests.
+
+    Never a request of the offer's own organisation: it could not engage the offer.
+    """
     cursor = _decode_cursor(window.cursor)
     offer = await get_visible_offer(session, principal=principal, offer_id=offer_id)
     on = today()
-    data: list[RequestMatch] = []
     if offer.status != "active" or offer.available_until < on:
-        return RequestMatchPage(data=data, has_more=False)
-    held = await repository.held_by(session, offer.organization_id)
-    requests = list(
-        await repository.open_requests(
-            session, principal=principal, unit=offer.capacity_unit, on=on
-        )
+        return RequestMatchPage(data=[], has_more=False)
+    offers = await feed.current(session)
+    # The offer index holds its organisation's certifications, caught up just now; only
+    # an offer it does not hold yet (written since) needs them read.
+    held = offers.certifications_of(offer.id)
+    if held is None:
+        held = await repository.held_by(session, offer.organization_id)
+    requests = feed.demand.index
+    assert requests is not None  # loaded with the offers
+    found = await asyncio.to_thread(
+        requests.search,
+        offer_record(offer, held),
+        taxonomy,
+        today=on,
+        limit=window.limit + 1,
+        min_score=window.min_score,
+        language=window.language,
+        viewer=viewer_of(principal),
+        region=window.region,
+        exclude_organization=offer.organization_id,
+        after=AfterRequest(cursor.after.score, cursor.after.offer_id) if cursor else None,
     )
-    scored = await asyncio.to_thread(
-        _score_requests, offer, held, requests, on=on, window=window, taxonomy=taxonomy
-    )
-    if cursor is not None:
-        key = (-cursor.after.score, cursor.after.offer_id)
-        scored = [pair for pair in scored if (-pair[0].score, pair[1].id) > key]
-    page, has_more = scored[: window.limit], len(scored) > window.limit
+    page, has_more = found[: window.limit], len(found) > window.limit
+    cards = await repository.request_cards(session, [m.request_id for m in page])
     ranked = cursor.ranked if cursor else 0
-    for position, (match, request) in enumerate(page, start=ranked + 1):
+    data = []
+    for position, match in enumerate(page, start=ranked + 1):
+        card = cards.get(match.request_id)
+        if card is None:  # gone between the index read and now
+            continue
         matched = MatchedRequest(
-            id=request.id,
-            title=request.title,
-            region=request.region,
-            organization=OrganizationRef(
-                id=request.organization_id, name=request.organization_name
-            ),
+            id=card.id,
+            title=card.title,
+            region=card.region,
+            organization=OrganizationRef(id=card.organization_id, name=card.organization_name),
         )
         data.append(RequestMatch(request=matched, **_scores(match, position)))
     next_cursor = None
     if has_more and page:
-        last_match, last_request = page[-1]
-        next_cursor = _encode_cursor(last_match.score, last_request.id, ranked + len(page))
+        next_cursor = _encode_cursor(page[-1].score, page[-1].request_id, ranked + len(page))
     return RequestMatchPage(data=data, has_more=has_more, next_cursor=next_cursor)

@@ -10,7 +10,7 @@ from app.models.mixins import IdColumn
 
 
 class MarketChange(Base):
-    """One write to an offer or an organisation, appended by database triggers.
+    """One write to an offer, an organisation or a request, appended by database triggers.
 
     Every worker's matching index follows this log (app/matching/feed.py), whatever
     wrote the row. ``txid`` (PostgreSQL only) is the writing transaction's id: ids of
@@ -23,7 +23,7 @@ class MarketChange(Base):
     seq: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
     )
-    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # offer | organization
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # offer | organization | request
     object_id: Mapped[str] = mapped_column(IdColumn, nullable=False)
     txid: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[datetime] = mapped_column(

@@ -1,24 +1,34 @@
-"""Monotonicity of the score, and the fast scorer's top-k equal to the reference's."""
+"""Monotonicity of the score, and the fast scorers' top-k equal to the references', both ways:
+offers for a request (``score_offers``) and open requests for an offer (``score_requests``
+and the live ``RequestIndex``)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from random import Random
+from typing import Any
 
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from app.matching.candidates import build_candidates
+from app.matching.demand import AfterRequest, RequestRecord
+from app.matching.demand_columns import build_requests
+from app.matching.demand_index import RequestIndex
+from app.matching.demand_reference import reference_score_requests
+from app.matching.demand_scoring import score_requests
 from app.matching.reference import reference_score_offers
 from app.matching.scoring import score_offers
 from app.matching.values import After, HeldCertification, OfferRecord, Viewer, Want
 from tests.matching.support import (
     CERTIFICATIONS,
     TAXONOMY,
+    TODAY,
     day,
+    demand,
+    markets,
     matching_pairs,
-    offers,
     only,
-    wants,
 )
 
 PROPERTY = settings(max_examples=75, deadline=None)
@@ -99,50 +109,155 @@ def test_removing_a_required_certification_removes_the_match(
     assert only(want, replace(offer, certifications=kept)) is None
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.data_too_large])
+RANKING = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.data_too_large, HealthCheck.too_slow],
+)
+VIEWERS = [None, Viewer("p1"), Viewer("p2"), Viewer("p3"), Viewer(sees_all=True)]
+
+
+def _size(found: list[Any]) -> str:
+    """A hypothesis event: how many matches (the share of empty rankings is watched)."""
+    return f"{min(len(found), 5)}{'+' if len(found) >= 5 else ''}"
+
+
+@RANKING
 @given(
-    wants(),
-    st.integers(0, 120).flatmap(lambda n: st.tuples(*(offers(f"offer-{i:03d}") for i in range(n)))),
+    markets(),
     st.integers(1, 25),
     st.sampled_from([0.0, 0.0, 0.3, 0.5]),
     st.sampled_from(["en", "de"]),
     st.randoms(use_true_random=False),
     st.integers(1, 40),
     st.sampled_from([1, 3, 1024]),
-    st.sampled_from([None, Viewer("p1"), Viewer("p2"), Viewer("p3"), Viewer(sees_all=True)]),
+    st.sampled_from(VIEWERS),
     st.sampled_from([None, None, "DE-BE"]),
 )
 def test_the_fast_scorer_ranks_exactly_as_the_reference(
-    want: Want,
-    records: tuple[OfferRecord, ...],
+    market: tuple[Want, list[OfferRecord]],
     limit: int,
     min_score: float,
     language: str,
-    random: object,
+    random: Random,
     leaf_size: int,
     batch_rows: int,
     viewer: Viewer | None,
     region: str | None,
 ) -> None:
+    want, records = market
     shuffled = list(records)
-    random.shuffle(shuffled)  # type: ignore[attr-defined]
-    options = {"min_score": min_score, "language": language, "viewer": viewer, "region": region}
+    random.shuffle(shuffled)
+    options: dict[str, Any] = {
+        "min_score": min_score,
+        "language": language,
+        "viewer": viewer,
+        "region": region,
+    }
     candidates = build_candidates(shuffled, leaf_size=leaf_size)
-    fast = score_offers(want, candidates, TAXONOMY, limit=limit, batch_rows=batch_rows, **options)  # type: ignore[arg-type]
-    slow = reference_score_offers(want, shuffled, TAXONOMY, limit=limit, **options)  # type: ignore[arg-type]
+    fast = score_offers(want, candidates, TAXONOMY, limit=limit, batch_rows=batch_rows, **options)
+    slow = reference_score_offers(want, shuffled, TAXONOMY, limit=limit, **options)
     if slow:
         # The next page, after the last match of this one, agrees as well.
         after = After(slow[-1].score, slow[-1].offer_id)
         assert score_offers(
-            want,
-            candidates,
-            TAXONOMY,
-            limit=limit,
-            after=after,
-            batch_rows=batch_rows,
-            **options,  # type: ignore[arg-type]
-        ) == reference_score_offers(want, shuffled, TAXONOMY, limit=limit, after=after, **options)  # type: ignore[arg-type]
-    event(f"matches: {min(len(fast), 5)}{'+' if len(fast) >= 5 else ''}")
+            want, candidates, TAXONOMY, limit=limit, after=after, batch_rows=batch_rows, **options
+        ) == reference_score_offers(want, shuffled, TAXONOMY, limit=limit, after=after, **options)
+    event(f"matches: {_size(fast)}")
+    event(
+        f"matches (any limit): {_size(reference_score_offers(want, shuffled, TAXONOMY, limit=5))}"
+    )
     assert fast == slow
     assert len(fast) <= limit
     assert [(-m.score, m.offer_id) for m in fast] == sorted((-m.score, m.offer_id) for m in fast)
+
+
+def _live_index(records: list[RequestRecord], random: Random) -> tuple[RequestIndex, list[str]]:
+    """An index of ``records`` as a worker holds it after some writes: each record is in
+    the base as it is, or stale in the base and current in the delta, or new in the
+    delta; some base records are withdrawn since. Returns it and the withdrawn ids."""
+    base: list[RequestRecord] = []
+    changes: dict[str, RequestRecord | None] = {}
+    withdrawn = []
+    for record in records:
+        fate = random.choice(["base", "base", "changed", "new", "withdrawn"])
+        if fate == "base":
+            base.append(record)
+        elif fate == "changed":
+            base.append(replace(record, lat=record.lat + 3.0, quantity=record.quantity + 7))
+            changes[record.id] = record
+        elif fate == "new":
+            changes[record.id] = record
+        else:
+            base.append(record)
+            changes[record.id] = None
+            withdrawn.append(record.id)
+    index = RequestIndex(base)
+    index.apply(changes)
+    return index, withdrawn
+
+
+@RANKING
+@given(
+    demand(),
+    st.integers(1, 25),
+    st.sampled_from([0.0, 0.0, 0.3, 0.5]),
+    st.sampled_from(["en", "de"]),
+    st.randoms(use_true_random=False),
+    st.sampled_from(VIEWERS),
+    st.sampled_from([None, None, "DE-BE"]),
+    st.sampled_from(["the offer's", "the offer's", None, "org-1"]),
+    st.integers(1, 40),
+    st.sampled_from([1, 3, 1024]),
+)
+def test_the_demand_scorer_ranks_exactly_as_the_reference(
+    world: tuple[OfferRecord, list[RequestRecord]],
+    limit: int,
+    min_score: float,
+    language: str,
+    random: Random,
+    viewer: Viewer | None,
+    region: str | None,
+    excluded: str | None,
+    leaf_size: int,
+    batch_rows: int,
+) -> None:
+    offer, records = world
+    shuffled = list(records)
+    random.shuffle(shuffled)
+    options: dict[str, Any] = {
+        "today": TODAY,
+        "min_score": min_score,
+        "language": language,
+        "viewer": viewer,
+        "region": region,
+        "exclude_organization": offer.organization_id if excluded == "the offer's" else excluded,
+    }
+    requests = build_requests(shuffled, leaf_size=leaf_size)
+    fast = score_requests(offer, requests, TAXONOMY, limit=limit, batch_rows=batch_rows, **options)
+    slow = reference_score_requests(offer, shuffled, TAXONOMY, limit=limit, **options)
+    event(f"matches: {_size(fast)}")
+    unfiltered = reference_score_requests(offer, shuffled, TAXONOMY, today=TODAY, limit=5)
+    event(f"matches (any limit): {_size(unfiltered)}")
+    assert fast == slow
+    assert len(fast) <= limit
+    assert [(-m.score, m.request_id) for m in fast] == sorted(
+        (-m.score, m.request_id) for m in fast
+    )
+    index, withdrawn = _live_index(shuffled, random)
+    live = [record for record in shuffled if record.id not in withdrawn]
+    expected = reference_score_requests(offer, live, TAXONOMY, limit=limit, **options)
+    assert index.search(offer, TAXONOMY, limit=limit, **options) == expected
+    if slow:
+        # The next page, after the last match of this one, agrees as well.
+        after = AfterRequest(slow[-1].score, slow[-1].request_id)
+        assert score_requests(
+            offer, requests, TAXONOMY, limit=limit, after=after, batch_rows=batch_rows, **options
+        ) == reference_score_requests(
+            offer, shuffled, TAXONOMY, limit=limit, after=after, **options
+        )
+    if expected:
+        after = AfterRequest(expected[-1].score, expected[-1].request_id)
+        assert index.search(
+            offer, TAXONOMY, limit=limit, after=after, **options
+        ) == reference_score_requests(offer, live, TAXONOMY, limit=limit, after=after, **options)

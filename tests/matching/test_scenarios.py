@@ -69,3 +69,20 @@ def test_a_request_naming_a_skill_finds_offers_naming_only_products() -> None:
         make_offer("valves", skills=(), products=("ventilator-part.valve",)),
     ]
     assert ids(rank(want, offers)) == ["ffp2"]
+
+
+def test_ties_that_round_up_are_broken_by_id_across_groups() -> None:
+    # skill = (1.0 + 0.3 + 0.1) / 3 = 0.4666...: the score rounds up to 0.466667, above the
+    # raw bound of its group. The early stop must still score every tied group, so the
+    # smallest ids win whatever order the groups come in (``rank`` runs groups of one).
+    want = make_want(
+        skills=("textile.sewing.medical", "textile.sewing.garments", "textile.cutting"),
+        weights={"skill": 1.0, "certification": 0.0, "distance": 0.0, "capacity": 0.0, "time": 0.0},
+    )
+    offers = [
+        make_offer(f"tie-{i}", lat=48.0 + (7 * i % 8) * 0.5, lon=8.0 + (3 * i % 8) * 0.5)
+        for i in range(8)
+    ]
+    matches = rank(want, offers, limit=2)
+    assert ids(matches) == ["tie-0", "tie-1"]
+    assert [m.score for m in matches] == [0.466667, 0.466667]
