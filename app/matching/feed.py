@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -75,6 +76,17 @@ def matchable(row: Any, on: date) -> bool:
     return bool(row.status == "active" and row.available_until >= on)
 
 
+@dataclass(frozen=True, slots=True)
+class _Position:
+    """Where a worker is in the change log: the last sequence number applied (SQLite), or
+    the xmin of the last poll's snapshot and the entries at or above it applied already
+    (PostgreSQL, see the module docstring)."""
+
+    seq: int = 0
+    horizon: int | None = None
+    seen: frozenset[int] = frozenset()
+
+
 class MatchFeed:
     """One worker's index and its position in the change log."""
 
@@ -84,9 +96,9 @@ class MatchFeed:
         self.refresh_s = refresh_s
         self._lock = asyncio.Lock()
         self._last_poll_started = float("-inf")
-        self._seq = 0  # SQLite: last sequence number applied
-        self._horizon: int | None = None  # PostgreSQL: xmin of the last poll's snapshot
-        self._seen: set[int] = set()  # PostgreSQL: seqs at or above the horizon applied
+        # Moved only once what it covers is applied: a load or catch-up that fails half-way
+        # leaves it where it was, so the next one replays those changes.
+        self._position = _Position()
 
     async def current(self, session: AsyncSession) -> MatchIndex:
         """The index, caught up with every change committed before this call."""
@@ -104,7 +116,11 @@ class MatchFeed:
             # see (each of its statements takes a snapshot after it started). SQLite: when
             # this snapshot holds changes the index lacks, it is newer than the index, so
             # a load or catch-up from it never goes back in time.
-            stale = self._last_poll_started < arrived if must_see is None else self._seq < must_see
+            stale = (
+                self._last_poll_started < arrived
+                if must_see is None
+                else self._position.seq < must_see
+            )
             if self.index is None or stale:
                 self._last_poll_started = time.monotonic()
                 if self.index is None or self.index.needs_rebuild:
@@ -114,19 +130,17 @@ class MatchFeed:
         assert self.index is not None
         return self.index
 
-    async def _cursor(self, session: AsyncSession) -> None:
-        if repository.tracks_transactions(session):
-            self._horizon = await repository.snapshot_xmin(session)
-            self._seen = set()
-        else:
-            self._seq = await repository.last_change_seq(session)
-
     async def _load(self, session: AsyncSession) -> None:
         started = time.perf_counter()
-        await self._cursor(session)
+        # The position is read before the rows, so a write racing the load is replayed.
+        if repository.tracks_transactions(session):
+            position = _Position(horizon=await repository.snapshot_xmin(session))
+        else:
+            position = _Position(seq=await repository.last_change_seq(session))
         candidates = await _load_candidates(session, today())
-        self.index = MatchIndex.of(candidates)
+        index = MatchIndex.of(candidates)
         await self.demand.load(session)
+        self.index, self._position = index, position
         # The load's rows and records are gone with _load_candidates' frame by now.
         await asyncio.to_thread(release_free_memory)
         logger.info(
@@ -137,23 +151,25 @@ class MatchFeed:
 
     async def _catch_up(self, session: AsyncSession) -> None:
         assert self.index is not None
+        position = self._position
         if repository.tracks_transactions(session):
-            assert self._horizon is not None
+            assert position.horizon is not None
             horizon = await repository.snapshot_xmin(session)
-            rows = await repository.changes_since_transaction(session, self._horizon)
-            fresh: list[Any] = [row for row in rows if row.seq not in self._seen]
-            self._seen = {row.seq for row in rows if row.txid >= horizon}
-            self._horizon = horizon
+            rows = await repository.changes_since_transaction(session, position.horizon)
+            fresh: list[Any] = [row for row in rows if row.seq not in position.seen]
+            after = _Position(
+                horizon=horizon, seen=frozenset(row.seq for row in rows if row.txid >= horizon)
+            )
         else:
-            fresh = list(await repository.changes_after(session, self._seq))
-            if fresh:
-                self._seq = fresh[-1].seq
+            fresh = list(await repository.changes_after(session, position.seq))
+            after = _Position(seq=fresh[-1].seq) if fresh else position
         if fresh:
             offers = {row.object_id for row in fresh if row.kind == "offer"}
             organizations = {row.object_id for row in fresh if row.kind == "organization"}
             changes = await _reload(session, offers, organizations, today())
             self.index.apply(changes)
             await self.demand.apply(session, fresh)
+        self._position = after
 
     async def follow(
         self,
