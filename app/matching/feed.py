@@ -166,8 +166,8 @@ class MatchFeed:
         if fresh:
             offers = {row.object_id for row in fresh if row.kind == "offer"}
             organizations = {row.object_id for row in fresh if row.kind == "organization"}
-            changes = await _reload(session, offers, organizations, today())
-            self.index.apply(changes)
+            if offers or organizations:  # a batch of request changes needs no offer read
+                self.index.apply(await _reload(session, offers, organizations, today()))
             await self.demand.apply(session, fresh)
         self._position = after
 
