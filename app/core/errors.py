@@ -8,6 +8,7 @@ outages and unexpected exceptions) as ``application/problem+json``.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -232,16 +233,30 @@ async def _handle_http_exception(request: Request, exc: Exception) -> Response:
     detail = exc.detail if isinstance(exc.detail, str) else None
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"No route matches {request.method} {request.url.path}"
+    headers = dict(exc.headers) if exc.headers else {}
     if exc.status_code == 405:
         detail = f"{request.method} is not allowed on {request.url.path}"
+        headers["Allow"] = ", ".join(_allowed_methods(request))
     return problem_response(
         request,
         status=exc.status_code,
         title=title,
         slug=slug,
         detail=detail,
-        headers=dict(exc.headers) if exc.headers else None,
+        headers=headers or None,
     )
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    # Starlette's 405 names the methods of the first route whose path matched, but FastAPI
+    # makes one route per method (and nests included routers): ``Allow`` must list them all
+    # (RFC 9110, 15.5.6). The OpenAPI paths are exactly the operations the API documents.
+    path = request.url.path
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)), path):
+            methods.update(method.upper() for method in operations)
+    return sorted(methods)
 
 
 # PostgreSQL SQLSTATEs that mean the database cannot be used now, whatever the statement:

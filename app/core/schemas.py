@@ -2,27 +2,82 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
-
-from app.core.errors import InvalidInput
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Strict, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 
 class StrictModel(BaseModel):
-    """Input bodies: unknown fields are an error, so no client can set what it must not."""
+    """Input bodies: unknown fields are an error, so no client can set what it must not, and
+    values have the JSON type the schema declares: ``false`` is no longer, ``"3"`` no count."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", allow_inf_nan=False, str_strip_whitespace=True, strict=True
+    )
+
+
+def _date_as_text(value: object) -> object:
+    # Pydantic reads a number as a Unix timestamp; in JSON a date is text (the schema says so).
+    if isinstance(value, int | float):
+        raise PydanticCustomError("date_type", "Input should be a date as text (YYYY-MM-DD)")
+    return value
+
+
+# A date in a strict body: ISO text (JSON has no date type, so strict mode would refuse it).
+JsonDate = Annotated[date, Strict(False), BeforeValidator(_date_as_text)]
+
+
+def number_not_text(value: object) -> object:
+    """Before-validator of whole numbers in strict bodies, used with ``Strict(False)``: JSON
+    Schema counts 76.0 as an integer, so it is one here too (strict mode would refuse it);
+    text and booleans are not numbers. Write bounds *before* it
+    (``Annotated[int, Field(ge=0), Strict(False), BeforeValidator(number_not_text)]``):
+    after it, Pydantic puts them into the JSON schema as raw ``ge``/``le`` keys."""
+    if isinstance(value, str | bool):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
 
 
 class OutModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-def patch_changes(data: BaseModel, *, nullable: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """The fields a PATCH body set, as models (not dicts); null only where it means 'clear'."""
-    changes = {name: getattr(data, name) for name in data.model_fields_set}
-    for name, value in changes.items():
-        if value is None and name not in nullable:
-            raise InvalidInput.at(name, "may not be null")
-    return changes
+def _null_only_where_it_clears(schema: dict[str, Any], model: type[Any]) -> None:
+    # Fields are typed ``X | None`` so that "not sent" has a value, but only the fields in
+    # ``clearable`` accept an explicit null: the OpenAPI document says exactly that.
+    clearable: frozenset[str] = getattr(model, "clearable", frozenset())
+    for name, prop in schema.get("properties", {}).items():
+        if name in clearable:
+            continue
+        prop.pop("default", None)
+        branches = prop.get("anyOf")
+        if branches is None:
+            continue
+        kept = [branch for branch in branches if branch != {"type": "null"}]
+        del prop["anyOf"]
+        if len(kept) == 1:
+            prop.update(kept[0])
+        else:
+            prop["anyOf"] = kept
+
+
+class PatchModel(StrictModel):
+    """PATCH bodies: a field that is not sent stays as it is; ``null`` clears a value and is
+    accepted only for the fields named in ``clearable`` (422 naming the field otherwise)."""
+
+    model_config = ConfigDict(json_schema_extra=_null_only_where_it_clears)
+    clearable: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _null_clears_only_what_may_be_cleared(cls, value: object, info: ValidationInfo) -> object:
+        if value is None and info.field_name not in cls.clearable:
+            raise PydanticCustomError("not_nullable", "may not be null")
+        return value
+
+
+def patch_changes(data: BaseModel) -> dict[str, Any]:
+    """The fields a PATCH body set, as models (not dicts), nulls included."""
+    return {name: getattr(data, name) for name in data.model_fields_set}

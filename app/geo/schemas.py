@@ -17,7 +17,12 @@ CountryCode = Annotated[
     str,
     BeforeValidator(_upper),
     StringConstraints(pattern=r"^[A-Z]{2}$"),
-    Field(description="ISO 3166-1 alpha-2", examples=["DE"]),
+    # Read in any case; Pydantic leaves the pattern out of the schema after a validator.
+    Field(
+        description="ISO 3166-1 alpha-2",
+        examples=["DE"],
+        json_schema_extra={"pattern": "^[A-Za-z]{2}$"},
+    ),
 ]
 
 
@@ -37,7 +42,11 @@ RegionCode = Annotated[
     str,
     BeforeValidator(_upper),
     StringConstraints(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,3}$"),
-    Field(description="ISO 3166-2 subdivision, e.g. DE-BW", examples=["DE-BW"]),
+    Field(
+        description="ISO 3166-2 subdivision, e.g. DE-BW",
+        examples=["DE-BW"],
+        json_schema_extra={"pattern": "^[A-Za-z]{2}-[A-Za-z0-9]{1,3}$"},
+    ),
 ]
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import BeforeValidator, Field, Strict, StringConstraints
+
+from app.core.schemas import number_not_text
 
 Visibility = Literal["network", "shared"]
 Unit = Annotated[
@@ -12,4 +14,6 @@ Unit = Annotated[
     StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$"),
     Field(examples=["pieces"], description="Unit of quantity: pieces, kg, m, m2, l, hours, ..."),
 ]
-Quantity = Annotated[int, Field(gt=0, le=1_000_000_000)]
+Quantity = Annotated[
+    int, Field(gt=0, le=1_000_000_000), Strict(False), BeforeValidator(number_not_text)
+]

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field, Strict
 from sqlalchemy import Row
 
-from app.core.schemas import OutModel, StrictModel
+from app.core.schemas import JsonDate, OutModel, PatchModel, StrictModel, number_not_text
 from app.geo.schemas import Location
 from app.market.schemas import Quantity, Unit, Visibility
 from app.models import Offer
@@ -17,6 +17,7 @@ from app.taxonomy.codes import CodeListField
 OfferRow = Row[Any]
 OfferInputStatus = Literal["draft", "active", "paused"]
 OfferStatus = Literal["draft", "active", "paused", "closed", "expired"]
+LeadTimeDays = Annotated[int, Field(ge=0, le=365), Strict(False), BeforeValidator(number_not_text)]
 
 
 class Capacity(StrictModel):
@@ -36,13 +37,13 @@ class OfferCreate(StrictModel):
     skills: CodeListField = Field(default_factory=list, examples=[["textile.sewing"]])
     products: CodeListField = Field(default_factory=list, examples=[["mask.surgical"]])
     certifications: CodeListField = Field(
-        default_factory=list, description="Must be held by the organisation"
+        default_factory=list, description="Must be held by the organisation", examples=[[]]
     )
     capacity: Capacity
     min_order_quantity: Quantity = 1
-    lead_time_days: int = Field(default=0, ge=0, le=365)
-    available_from: date | None = Field(default=None, description="Default: today")
-    available_until: date
+    lead_time_days: LeadTimeDays = 0
+    available_from: JsonDate | None = Field(default=None, description="Default: today")
+    available_until: JsonDate = Field(examples=["2030-06-30"])
     location: Location | None = Field(default=None, description="Default: the organisation's")
     service_radius_km: float | None = Field(
         default=None, gt=0, le=20_000, description="How far the maker delivers; null: anywhere"
@@ -51,7 +52,9 @@ class OfferCreate(StrictModel):
     status: OfferInputStatus = "active"
 
 
-class OfferUpdate(StrictModel):
+class OfferUpdate(PatchModel):
+    clearable = frozenset({"description", "service_radius_km"})
+
     title: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=5000)
     skills: CodeListField | None = None
@@ -59,9 +62,9 @@ class OfferUpdate(StrictModel):
     certifications: CodeListField | None = None
     capacity: Capacity | None = None
     min_order_quantity: Quantity | None = None
-    lead_time_days: int | None = Field(default=None, ge=0, le=365)
-    available_from: date | None = None
-    available_until: date | None = None
+    lead_time_days: LeadTimeDays | None = None
+    available_from: JsonDate | None = None
+    available_until: JsonDate | None = None
     location: Location | None = None
     service_radius_km: float | None = Field(default=None, gt=0, le=20_000)
     visibility: Visibility | None = None

@@ -27,8 +27,6 @@ from app.taxonomy.codes import CodeKind, search_terms
 from app.taxonomy.vocabulary import Taxonomy
 from app.web.http import check_if_match
 
-NULLABLE_ON_PATCH = frozenset({"description", "service_radius_km"})
-
 
 class OfferNotFound(NotFound):
     pass
@@ -229,7 +227,7 @@ async def update_offer(
         session, principal=principal, organization_id=offer.organization_id
     )
     on = today()
-    changes = patch_changes(data, nullable=NULLABLE_ON_PATCH)
+    changes = patch_changes(data)
     _check_codes(
         taxonomy,
         changes.get("skills"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -12,6 +13,8 @@ from app.core.db import ping
 from app.core.errors import ServiceUnavailable, problem_responses
 
 router = APIRouter(tags=["ops"])
+# Probes and scrapers carry no key: the document says so, so clients and checks do not send one.
+PUBLIC: dict[str, Any] = {"security": []}
 READINESS_TIMEOUT_S = 2.0
 
 
@@ -19,13 +22,15 @@ class Health(BaseModel):
     status: str
 
 
-@router.get("/healthz", response_model=Health)
+@router.get("/healthz", response_model=Health, openapi_extra=PUBLIC)
 async def healthz() -> Health:
     """The process is alive (does not touch the database)."""
     return Health(status="ok")
 
 
-@router.get("/readyz", response_model=Health, responses=problem_responses(503))
+@router.get(
+    "/readyz", response_model=Health, responses=problem_responses(503), openapi_extra=PUBLIC
+)
 async def readyz(request: Request) -> Health:
     """The database answers; 503 otherwise (take the instance out of rotation)."""
     engine = request.app.state.database.engine
@@ -40,7 +45,7 @@ async def readyz(request: Request) -> Health:
     return Health(status="ready")
 
 
-@router.get("/metrics", response_class=Response)
+@router.get("/metrics", response_class=Response, openapi_extra=PUBLIC)
 async def metrics(request: Request) -> Response:
     """Prometheus metrics: requests by route template and status, latency histogram."""
     registry = request.app.state.metrics.registry

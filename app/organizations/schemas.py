@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, EmailStr, Field, ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from app.core.schemas import OutModel, StrictModel
+from app.core.schemas import JsonDate, OutModel, PatchModel, StrictModel
 from app.geo.schemas import Address, Location
 from app.models import Organization
 from app.taxonomy.codes import MAX_CODES, Code
@@ -32,7 +32,7 @@ def contact_of(org: Organization) -> Contact | None:
 
 class CertificationIn(StrictModel):
     code: Code = Field(examples=["iso-13485"])
-    valid_until: date | None = Field(default=None, description="Expiry date of the certificate")
+    valid_until: JsonDate | None = Field(default=None, description="Expiry date of the certificate")
     certificate_number: str | None = Field(default=None, max_length=100)
 
 
@@ -78,7 +78,9 @@ class OrganizationCreate(StrictModel):
     website: str | None = Field(default=None, max_length=500, pattern=r"^https?://\S+$")
 
 
-class OrganizationUpdate(StrictModel):
+class OrganizationUpdate(PatchModel):
+    clearable = frozenset({"address", "contact", "description", "website"})
+
     name: str | None = Field(default=None, min_length=1, max_length=200)
     kind: OrganizationKind | None = None
     location: Location | None = None

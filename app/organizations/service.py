@@ -33,8 +33,6 @@ from app.organizations.schemas import (
 from app.taxonomy.vocabulary import Taxonomy
 from app.web.http import check_if_match
 
-NULLABLE_ON_PATCH = frozenset({"address", "contact", "description", "website"})
-
 
 class OrganizationNotFound(NotFound):
     pass
@@ -248,7 +246,7 @@ async def update_organization(
     check_if_match(if_match, organization.version)
     if organization.status == "closed":
         raise OrganizationIsClosed(f"Organization {organization.id} is closed.")
-    changes = patch_changes(data, nullable=NULLABLE_ON_PATCH)
+    changes = patch_changes(data)
     if "certifications" in changes:
         _check_certification_codes(
             taxonomy, changes["certifications"], current=organization.certifications

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from app.core.schemas import OutModel, StrictModel
+from app.core.schemas import OutModel, PatchModel, StrictModel
 from app.web.secrets import ShownOnce
 
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
@@ -18,7 +18,7 @@ class PartnerCreate(StrictModel):
     slug: str = Field(pattern=SLUG_PATTERN, examples=["place2tex"])
 
 
-class PartnerUpdate(StrictModel):
+class PartnerUpdate(PatchModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     status: PartnerStatus | None = None
 

@@ -6,7 +6,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 from sqlalchemy import Row
 
-from app.core.schemas import OutModel, StrictModel
+from app.core.schemas import JsonDate, OutModel, PatchModel, StrictModel
 from app.geo.schemas import Location
 from app.market.schemas import Quantity, Unit, Visibility
 from app.models import CapacityRequest
@@ -50,13 +50,13 @@ class RequestTerms(StrictModel):
     products: CodeListField = Field(default_factory=list, examples=[["mask.surgical"]])
     quantity: Quantity = Field(examples=[20000])
     unit: Unit = "pieces"
-    needed_by: date
+    needed_by: JsonDate = Field(examples=["2030-06-30"])
     location: Location | None = Field(
         default=None, description="Delivery point; default: the organisation's"
     )
     max_distance_km: float | None = Field(default=None, gt=0, le=20_000)
-    required_certifications: CodeListField = Field(default_factory=list)
-    preferred_certifications: CodeListField = Field(default_factory=list)
+    required_certifications: CodeListField = Field(default_factory=list, examples=[["en-14683"]])
+    preferred_certifications: CodeListField = Field(default_factory=list, examples=[["iso-13485"]])
     weights: Weights | None = Field(
         default=None, description="Matching weight overrides; default weights when absent"
     )
@@ -67,14 +67,16 @@ class RequestCreate(RequestTerms):
     visibility: Visibility = "shared"
 
 
-class RequestUpdate(StrictModel):
+class RequestUpdate(PatchModel):
+    clearable = frozenset({"description", "max_distance_km", "weights"})
+
     title: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=5000)
     skills: CodeListField | None = None
     products: CodeListField | None = None
     quantity: Quantity | None = None
     unit: Unit | None = None
-    needed_by: date | None = None
+    needed_by: JsonDate | None = None
     location: Location | None = None
     max_distance_km: float | None = Field(default=None, gt=0, le=20_000)
     required_certifications: CodeListField | None = None

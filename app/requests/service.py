@@ -26,8 +26,6 @@ from app.taxonomy.codes import CodeKind, search_terms
 from app.taxonomy.vocabulary import Taxonomy
 from app.web.http import check_if_match
 
-NULLABLE_ON_PATCH = frozenset({"description", "max_distance_km", "weights"})
-
 
 class RequestNotFound(NotFound):
     pass
@@ -178,7 +176,7 @@ async def update_request(
     # The organisation must still be one this key acts for (and not closed). Checked before
     # the request changes: a query after them would autoflush and bump the version twice.
     await acting_organization(session, principal=principal, organization_id=request.organization_id)
-    changes = patch_changes(data, nullable=NULLABLE_ON_PATCH)
+    changes = patch_changes(data)
     check_codes(taxonomy, changes, current=request)
     if "quantity" in changes and changes["quantity"] < request.quantity:
         await publish(

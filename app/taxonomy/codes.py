@@ -12,6 +12,10 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 CODE_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*(?:\.[a-z0-9]+(?:[-_][a-z0-9]+)*)*$"
+# What a client may send: codes are read in any case (and stored lower-case). Pydantic
+# leaves a pattern out of the JSON schema when a validator runs before it, so the OpenAPI
+# document gets this one explicitly.
+CODE_INPUT_PATTERN = CODE_PATTERN.replace("a-z0-9", "A-Za-z0-9")
 MAX_CODES = 50
 
 CodeKind = Literal["skill", "product", "certification"]
@@ -30,7 +34,7 @@ Code = Annotated[
     str,
     BeforeValidator(_normalise),
     StringConstraints(min_length=1, max_length=100, pattern=CODE_PATTERN),
-    Field(examples=["textile.sewing"]),
+    Field(json_schema_extra={"pattern": CODE_INPUT_PATTERN}),
 ]
 CodeListField = Annotated[list[Code], Field(max_length=MAX_CODES), AfterValidator(_unique)]
 

@@ -11,10 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from app.core.errors import InvalidInput
 from app.core.schemas import patch_changes
 from app.offers.schemas import Capacity, OfferCreate, OfferUpdate
-from app.offers.service import NULLABLE_ON_PATCH
 from app.taxonomy.codes import CODE_PATTERN, MAX_CODES
 
 BASE: dict[str, Any] = {
@@ -113,18 +111,46 @@ def test_any_well_formed_code_survives_case_and_whitespace(code: str) -> None:
 
 def test_patch_changes_only_what_was_sent() -> None:
     data = OfferUpdate.model_validate({"title": "New", "description": None})
-    assert patch_changes(data, nullable=NULLABLE_ON_PATCH) == {"title": "New", "description": None}
-    assert patch_changes(OfferUpdate.model_validate({}), nullable=NULLABLE_ON_PATCH) == {}
+    assert patch_changes(data) == {"title": "New", "description": None}
+    assert patch_changes(OfferUpdate.model_validate({})) == {}
 
 
-@pytest.mark.parametrize("field", sorted(set(OfferUpdate.model_fields) - NULLABLE_ON_PATCH))
+@pytest.mark.parametrize("field", sorted(set(OfferUpdate.model_fields) - OfferUpdate.clearable))
 def test_patch_null_is_refused_for_every_other_field(field: str) -> None:
-    data = OfferUpdate.model_validate({field: None})
-    with pytest.raises(InvalidInput) as caught:
-        patch_changes(data, nullable=NULLABLE_ON_PATCH)
-    assert caught.value.errors is not None
-    assert [error.field for error in caught.value.errors] == [field]
+    with pytest.raises(ValidationError) as caught:
+        OfferUpdate.model_validate({field: None})
+    assert locations(caught.value) == [(field,)]
+    assert caught.value.errors()[0]["msg"] == "may not be null"
 
 
-def test_nullable_fields_are_the_optional_ones() -> None:
-    assert frozenset({"description", "service_radius_km"}) == NULLABLE_ON_PATCH
+def test_clearable_fields_are_the_optional_ones() -> None:
+    assert frozenset({"description", "service_radius_km"}) == OfferUpdate.clearable
+
+
+def test_the_schema_declares_null_only_where_it_clears() -> None:
+    properties = OfferUpdate.model_json_schema()["properties"]
+    nullable = {
+        name for name, prop in properties.items() if {"type": "null"} in prop.get("anyOf", [])
+    }
+    assert nullable == OfferUpdate.clearable
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("lead_time_days", "3"),
+        ("lead_time_days", True),
+        ("available_until", 0),
+        ("service_radius_km", False),
+        ("title", 5),
+    ],
+)
+def test_values_must_have_their_json_type(field: str, value: object) -> None:
+    with pytest.raises(ValidationError) as caught:
+        OfferCreate.model_validate({**BASE, field: value})
+    assert locations(caught.value) == [(field,)]
+
+
+def test_a_whole_number_written_with_a_fraction_is_a_whole_number() -> None:
+    # JSON Schema counts 76.0 as an integer; so does the API.
+    assert OfferCreate.model_validate({**BASE, "lead_time_days": 7.0}).lead_time_days == 7
