@@ -48,3 +48,57 @@ def test_every_v1_operation_documents_its_errors(
         assert "404" in errors
     if method == "patch":
         assert "412" in errors
+
+
+def _schemas_in(node: Any) -> list[dict[str, Any]]:
+    """Every JSON object in the document, depth first."""
+    found: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        found.append(node)
+        for value in node.values():
+            found.extend(_schemas_in(value))
+    elif isinstance(node, list):
+        for value in node:
+            found.extend(_schemas_in(value))
+    return found
+
+
+def test_no_constraint_is_lost_to_pydantic_spelling() -> None:
+    # A bound written after a validator reaches the document as Pydantic's own key ("gt",
+    # "le"), which no OpenAPI tool reads: the document would allow what the API refuses.
+    document = create_app().openapi()
+    leaked = [
+        node for node in _schemas_in(document["components"]) if {"gt", "ge", "lt", "le"} & set(node)
+    ]
+    assert leaked == []
+
+
+def test_codes_countries_and_regions_carry_their_patterns() -> None:
+    document = create_app().openapi()
+    schemas = document["components"]["schemas"]
+    skill = schemas["OfferCreate"]["properties"]["skills"]["items"]
+    assert skill["pattern"].startswith("^[A-Za-z0-9]+")
+    assert schemas["Address"]["properties"]["country"]["pattern"] == "^[A-Za-z]{2}$"
+    region = next(
+        parameter
+        for parameter in document["paths"]["/v1/offers"]["get"]["parameters"]
+        if parameter["name"] == "region"
+    )
+    assert region["schema"]["anyOf"][0]["pattern"] == "^[A-Za-z]{2}-[A-Za-z0-9]{1,3}$"
+
+
+@pytest.mark.parametrize(
+    ("name", "clearable"),
+    [
+        ("OfferUpdate", {"description", "service_radius_km"}),
+        ("RequestUpdate", {"description", "max_distance_km", "weights"}),
+        ("OrganizationUpdate", {"address", "contact", "description", "website"}),
+        ("PartnerUpdate", set()),
+    ],
+)
+def test_patch_bodies_declare_null_only_where_it_clears(name: str, clearable: set[str]) -> None:
+    properties = create_app().openapi()["components"]["schemas"][name]["properties"]
+    nullable = {
+        field for field, prop in properties.items() if {"type": "null"} in prop.get("anyOf", [])
+    }
+    assert nullable == clearable

@@ -21,7 +21,14 @@ async def test_wrong_method_is_405_with_allow(client: httpx.AsyncClient) -> None
     response = await client.put("/v1/offers", headers=ADMIN)
     problem = assert_problem(response, 405)
     assert "PUT" in problem["detail"]
-    assert response.headers["allow"]
+    assert response.headers["allow"] == "GET, POST"
+
+
+async def test_405_allows_every_method_of_the_resource(client: httpx.AsyncClient) -> None:
+    # FastAPI makes one route per method; Allow lists them all, not the first one found.
+    response = await client.put("/v1/offers/off_anything", headers=ADMIN)
+    assert_problem(response, 405)
+    assert response.headers["allow"] == "DELETE, GET, PATCH"
 
 
 async def test_missing_key_is_401_with_challenge(client: httpx.AsyncClient) -> None:
