@@ -7,9 +7,11 @@ from fastapi import FastAPI
 
 from app.auth.router import organizations_router as organization_keys_router
 from app.auth.router import partners_router as partner_keys_router
+from app.core.events import subscribe
 from app.engagements import subscribers as engagement_subscribers
 from app.engagements.router import requests_router as request_engagements_router
 from app.engagements.router import router as engagements_router
+from app.events import outbox
 from app.geo.distance import register_sql_functions
 from app.geo.router import router as regions_router
 from app.matching.router import offers_router as offer_matches_router
@@ -54,3 +56,4 @@ def register_hooks() -> None:
     engagement_subscribers.register()
     request_subscribers.register()
     offer_subscribers.register()
+    subscribe(outbox.ResourceChanged, outbox.record)

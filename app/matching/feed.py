@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.background import Stop
 from app.core.dates import today, utcnow
-from app.core.db import begin_read
+from app.core.db import begin_read, snapshot_xmin, tracks_transactions
 from app.core.memory import release_free_memory
 from app.matching import repository
 from app.matching.candidates import Candidates, CandidatesBuilder
@@ -106,7 +106,7 @@ class MatchFeed:
         # Every wait for the database happens here, before the lock (module docstring).
         await session.connection()
         must_see = None
-        if not repository.tracks_transactions(session):
+        if not tracks_transactions(session):
             # SQLite: a DEFERRED snapshot begins at the caller's first read, which may be
             # before another caller's poll started, so a poll's start time proves
             # nothing; the sequence does. Read in this call's snapshot, after it arrived.
@@ -133,8 +133,8 @@ class MatchFeed:
     async def _load(self, session: AsyncSession) -> None:
         started = time.perf_counter()
         # The position is read before the rows, so a write racing the load is replayed.
-        if repository.tracks_transactions(session):
-            position = _Position(horizon=await repository.snapshot_xmin(session))
+        if tracks_transactions(session):
+            position = _Position(horizon=await snapshot_xmin(session))
         else:
             position = _Position(seq=await repository.last_change_seq(session))
         candidates = await _load_candidates(session, today())
@@ -152,9 +152,9 @@ class MatchFeed:
     async def _catch_up(self, session: AsyncSession) -> None:
         assert self.index is not None
         position = self._position
-        if repository.tracks_transactions(session):
+        if tracks_transactions(session):
             assert position.horizon is not None
-            horizon = await repository.snapshot_xmin(session)
+            horizon = await snapshot_xmin(session)
             rows = await repository.changes_since_transaction(session, position.horizon)
             fresh: list[Any] = [row for row in rows if row.seq not in position.seen]
             after = _Position(

@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, delete, func, select, text
+from sqlalchemy import ColumnElement, Row, Select, and_, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.matching.values import Certifications, HeldCertification
@@ -156,19 +156,6 @@ async def requests_touched(session: AsyncSession, request_ids: Collection[str]) 
 
 
 # --- the change log -------------------------------------------------------------------
-
-
-def tracks_transactions(session: AsyncSession) -> bool:
-    """PostgreSQL logs the writing transaction's id with each change (see ``feed``)."""
-    return session.get_bind().dialect.name == "postgresql"
-
-
-async def snapshot_xmin(session: AsyncSession) -> int:
-    """The oldest transaction still running as seen now (PostgreSQL)."""
-    xmin = await session.scalar(
-        text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-    )
-    return int(xmin)
 
 
 async def last_change_seq(session: AsyncSession) -> int:

@@ -2,6 +2,7 @@
 
 from app.models.api_key import ApiKey
 from app.models.engagement import Engagement, EngagementEvent, EngagementMessage
+from app.models.event import Event
 from app.models.idempotency import IdempotencyRecord
 from app.models.market_change import MarketChange
 from app.models.offer import Offer
@@ -16,6 +17,7 @@ __all__ = [
     "Engagement",
     "EngagementEvent",
     "EngagementMessage",
+    "Event",
     "IdempotencyRecord",
     "MarketChange",
     "Offer",

@@ -1,0 +1,115 @@
+"""What the outbox records, and the subscriber that records it.
+
+A domain that changes an organisation, offer, request or engagement publishes
+``ResourceChanged`` (``app.core.events``) with the resource as its GET shows it; alerts
+publish it too. ``record`` (subscribed at start-up) appends the event row on the same
+session, so the event commits with the change or not at all, then publishes
+``EventWritten`` for whoever reacts to stored events (webhook fan-out).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.dates import utcnow
+from app.core.events import DomainEvent, publish
+from app.core.ids import new_id
+from app.events import repository
+
+ActorKind = Literal["admin", "partner", "organization", "system"]
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """Who an event concerns: a partner and, when it is about a member, that member."""
+
+    partner_id: str
+    organization_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who caused a change: a key's kind and id (``system`` for the sweeper, alerts)."""
+
+    kind: ActorKind
+    id: str | None = None
+
+
+SYSTEM = Actor("system")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResourceChanged(DomainEvent):
+    """A change the outbox records as one event of ``type`` (``offer.created``).
+
+    ``object`` is JSON-ready: the resource as GET shows it, or an alert's payload.
+    ``counterpart`` is the other side of an engagement, which sees the event too.
+    """
+
+    type: str
+    object: Mapping[str, Any]
+    owner: Party
+    counterpart: Party | None = None
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventWritten(DomainEvent):
+    """An event row was appended (in the current transaction); ``body`` is the event as
+    ``GET /v1/events/{id}`` shows it."""
+
+    seq: int
+    body: Mapping[str, Any]
+    owner: Party
+    counterpart: Party | None
+
+
+def event_body(
+    *, event_id: str, type: str, created_at: str, owner: Party, actor: Actor, data: Any
+) -> dict[str, Any]:
+    return {
+        "id": event_id,
+        "type": type,
+        "created_at": created_at,
+        "partner_id": owner.partner_id,
+        "organization_id": owner.organization_id,
+        "actor": {"kind": actor.kind, "id": actor.id},
+        "data": data,
+    }
+
+
+async def record(session: AsyncSession, change: ResourceChanged) -> None:
+    """Append the event of ``change`` to the outbox, in the caller's transaction."""
+    event_id = new_id("evt")
+    created_at = utcnow()
+    data = {"object": dict(change.object)}
+    seq = await repository.append(
+        session,
+        event_id=event_id,
+        type=change.type,
+        owner=(change.owner.partner_id, change.owner.organization_id),
+        counterpart=(
+            (change.counterpart.partner_id, change.counterpart.organization_id)
+            if change.counterpart
+            else None
+        ),
+        actor={"kind": change.actor.kind, "id": change.actor.id},
+        data=data,
+        created_at=created_at,
+    )
+    body = event_body(
+        event_id=event_id,
+        type=change.type,
+        created_at=created_at.isoformat().replace("+00:00", "Z"),
+        owner=change.owner,
+        actor=change.actor,
+        data=data,
+    )
+    await publish(
+        session,
+        EventWritten(seq=seq, body=body, owner=change.owner, counterpart=change.counterpart),
+    )
