@@ -12,6 +12,7 @@ from app.engagements import subscribers as engagement_subscribers
 from app.engagements.router import requests_router as request_engagements_router
 from app.engagements.router import router as engagements_router
 from app.events import outbox
+from app.events.router import router as events_router
 from app.geo.distance import register_sql_functions
 from app.geo.router import router as regions_router
 from app.matching.router import offers_router as offer_matches_router
@@ -39,6 +40,7 @@ DOMAIN_ROUTERS = (
     match_search_router,
     regions_router,
     taxonomy_router,
+    events_router,
 )
 
 

@@ -28,6 +28,7 @@ from app.core.errors import FieldError, Problem, install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import Metrics, install_middleware
 from app.engagements.releases import expire_lapsed_holds
+from app.events.retention import purge_events
 from app.matching.feed import MatchFeed
 from app.ops.router import router as ops_router
 from app.taxonomy.vocabulary import load_taxonomy
@@ -62,6 +63,12 @@ async def _sweep_idempotency_keys(app: FastAPI) -> None:
         await purge_expired(session, older_than=cutoff)
 
 
+async def _purge_events(app: FastAPI) -> None:
+    settings: Settings = app.state.settings
+    async with app.state.database.sessionmaker() as session, session.begin():
+        await purge_events(session, older_than=timedelta(days=settings.event_retention_days))
+
+
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     owns_database = getattr(app.state, "database", None) is None
@@ -78,6 +85,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                 name="idempotency sweep",
             ),
             name="idempotency sweep",
+        ),
+        asyncio.create_task(
+            every(
+                settings.event_purge_s, lambda: _purge_events(app), stop=stop, name="event purge"
+            ),
+            name="event purge",
         ),
         asyncio.create_task(
             every(

@@ -75,8 +75,9 @@ BY_DESIGN: dict[tuple[str, str], str] = {
         "If-Match carries the ETag the client read; any other value is a 412 (any string "
         "is schema-valid)"
     ),
-    ("validation-error", "cursor: not a cursor"): (
-        "cursors are opaque tokens the API issued; a made-up one is a 422 naming the cursor"
+    ("validation-error", ": not a cursor"): (
+        "cursors (`cursor`, the event feed's `after`) are opaque tokens the API issued; a "
+        "made-up one is a 422 naming the parameter"
     ),
     ("validation-error", "lat, lon and radius_km go together"): (
         "the near filter needs all three query parameters; OpenAPI cannot say that "

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from app.auth.cache import KeyCache, remember_cache
-from app.auth.principal import Principal
+from app.auth.principal import Principal, remember_principal
 from app.auth.service import verify_key
 from app.core.config import Settings
 from app.core.db import SessionDep
@@ -47,6 +47,7 @@ async def authenticate(request: Request, session: SessionDep) -> Principal:
             last_used_resolution=timedelta(seconds=settings.key_last_used_resolution_s),
         )
     request.state.principal = principal
+    remember_principal(session, principal)
     return principal
 
 

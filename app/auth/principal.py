@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 PrincipalKind = Literal["admin", "partner", "organization"]
 
 
@@ -47,3 +49,17 @@ class Principal:
         partner or manage the partner's keys (a ``cmp_`` key acts for every sibling).
         """
         return self.is_admin or (self.kind == "partner" and self.partner_id == partner_id)
+
+
+_PRINCIPAL_INFO = "capmatch.principal"
+
+
+def remember_principal(session: AsyncSession, principal: Principal) -> None:
+    """The caller of this request's unit of work, for whoever records who did what."""
+    session.info[_PRINCIPAL_INFO] = principal
+
+
+def acting_principal(session: AsyncSession) -> Principal | None:
+    """Who called, on a request's session; None for background work (the system)."""
+    principal = session.info.get(_PRINCIPAL_INFO)
+    return principal if isinstance(principal, Principal) else None

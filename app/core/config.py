@@ -48,6 +48,16 @@ class Settings(BaseSettings):
         gt=0,
         description="Seconds between a worker's purges of idempotency records past their TTL.",
     )
+    event_retention_days: int = Field(
+        default=30,
+        ge=30,
+        description="Days the outbox keeps events for GET /v1/events (at least 30).",
+    )
+    event_purge_s: float = Field(
+        default=3600.0,
+        gt=0,
+        description="Seconds between a worker's deletions of events past their retention.",
+    )
     db_pool_size: int = Field(default=20, gt=0)
     db_max_overflow: int = Field(default=10, ge=0)
     db_pool_timeout_s: float = Field(default=10.0, gt=0)

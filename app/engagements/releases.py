@@ -16,6 +16,8 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.dates import utcnow
+from app.core.events import publish
+from app.engagements.events import EngagementsChanged
 from app.engagements.repository import EngagementRepository
 from app.offers.rules import CapacityChange
 from app.offers.service import lock_offers, move_capacity
@@ -98,3 +100,6 @@ async def _give_back(
         released[row.offer_id] = released.get(row.offer_id, 0) + row.quantity
     for offer_id in sorted(released):
         await move_capacity(session, offer_id, CapacityChange(held=-released[offer_id]))
+    for status in sorted({row.status for row in rows}):
+        ids = tuple(row.id for row in rows if row.status == status)
+        await publish(session, EngagementsChanged(engagement_ids=ids, type=f"engagement.{status}"))

@@ -42,6 +42,16 @@ class EngagementRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def current(self, engagement_ids: Iterable[str]) -> Sequence[Engagement]:
+        """These engagements as the database has them now (also after set-based updates)."""
+        statement = (
+            select(Engagement)
+            .where(Engagement.id.in_(list(engagement_ids)))
+            .order_by(Engagement.id)
+            .execution_options(populate_existing=True)
+        )
+        return (await self.session.scalars(statement)).all()
+
     async def get_for_party(self, engagement_id: str, principal: Principal) -> Engagement | None:
         statement = select(Engagement).where(
             Engagement.id == engagement_id, party_clause(principal)

@@ -15,8 +15,10 @@ from app.auth.principal import Principal
 from app.core.config import Settings
 from app.core.dates import today, utcnow
 from app.core.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from app.core.events import publish
 from app.core.ids import new_id
 from app.core.pagination import PageParams, Window, window
+from app.engagements.events import EngagementsChanged
 from app.engagements.releases import expire_lapsed
 from app.engagements.repository import EngagementRepository, status_conditions
 from app.engagements.rules import (
@@ -173,6 +175,9 @@ async def create_engagement(
         await repository.add_message(
             _message(engagement, "buyer", request.organization_id, principal, data.message, now)
         )
+    await publish(
+        session, EngagementsChanged(engagement_ids=(engagement.id,), type="engagement.created")
+    )
     return engagement
 
 
@@ -273,6 +278,9 @@ async def transition(
     if target == "accepted" or (current == "accepted" and target == "cancelled"):
         accepted = await repository.accepted_for_request(engagement.request_id)
         await settle_request(session, engagement.request_id, accepted=accepted)
+    await publish(
+        session, EngagementsChanged(engagement_ids=(engagement.id,), type=f"engagement.{target}")
+    )
     return engagement
 
 

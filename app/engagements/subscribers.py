@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.dates import utcnow
 from app.core.errors import Conflict, FieldError
 from app.core.events import subscribe
+from app.engagements.announce import announce
+from app.engagements.events import EngagementsChanged
 from app.engagements.releases import release_holds_of_offers, release_holds_of_requests
 from app.engagements.repository import EngagementRepository
 from app.offers.events import OffersWithdrawn
@@ -81,3 +83,4 @@ def register() -> None:
     subscribe(OffersWithdrawn, release_holds_of_withdrawn_offers)
     subscribe(RequestsClosed, release_holds_of_closed_requests)
     subscribe(RequestQuantityCut, refuse_cutting_below_engaged)
+    subscribe(EngagementsChanged, announce)

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.principal import acting_principal
 from app.core.dates import utcnow
 from app.core.events import DomainEvent, publish
 from app.core.ids import new_id
@@ -54,7 +55,8 @@ class ResourceChanged(DomainEvent):
     object: Mapping[str, Any]
     owner: Party
     counterpart: Party | None = None
-    actor: Actor = SYSTEM
+    # None: the caller of the request whose session this is, or the system.
+    actor: Actor | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -82,8 +84,16 @@ def event_body(
     }
 
 
+def actor_of(session: AsyncSession) -> Actor:
+    principal = acting_principal(session)
+    if principal is None:
+        return SYSTEM
+    return Actor(principal.kind, principal.key_id)
+
+
 async def record(session: AsyncSession, change: ResourceChanged) -> None:
     """Append the event of ``change`` to the outbox, in the caller's transaction."""
+    actor = change.actor or actor_of(session)
     event_id = new_id("evt")
     created_at = utcnow()
     data = {"object": dict(change.object)}
@@ -97,7 +107,7 @@ async def record(session: AsyncSession, change: ResourceChanged) -> None:
             if change.counterpart
             else None
         ),
-        actor={"kind": change.actor.kind, "id": change.actor.id},
+        actor={"kind": actor.kind, "id": actor.id},
         data=data,
         created_at=created_at,
     )
@@ -106,7 +116,7 @@ async def record(session: AsyncSession, change: ResourceChanged) -> None:
         type=change.type,
         created_at=created_at.isoformat().replace("+00:00", "Z"),
         owner=change.owner,
-        actor=change.actor,
+        actor=actor,
         data=data,
     )
     await publish(

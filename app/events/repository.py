@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, insert, literal_column
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    delete,
+    insert,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import tracks_transactions
@@ -47,3 +57,72 @@ async def append(
     seq = await session.scalar(statement)
     assert seq is not None
     return int(seq)
+
+
+def _visible_to(partner_id: str | None, organization_id: str | None) -> ColumnElement[bool] | None:
+    """Events a caller may see: an organisation its own, a partner its members', the admin
+    (neither given) all. An engagement's event concerns both sides."""
+    if organization_id is not None:
+        return or_(
+            Event.organization_id == organization_id,
+            Event.counterpart_organization_id == organization_id,
+        )
+    if partner_id is not None:
+        return or_(Event.partner_id == partner_id, Event.counterpart_partner_id == partner_id)
+    return None
+
+
+def _of_types(exact: Sequence[str], prefixes: Sequence[str]) -> ColumnElement[bool] | None:
+    conditions: list[ColumnElement[bool]] = []
+    if exact:
+        conditions.append(Event.type.in_(exact))
+    conditions.extend(Event.type.startswith(prefix, autoescape=True) for prefix in prefixes)
+    return or_(*conditions) if conditions else None
+
+
+async def feed_page(
+    session: AsyncSession,
+    *,
+    after: tuple[int, int],
+    below_txid: int | None,
+    partner_id: str | None,
+    organization_id: str | None,
+    exact_types: Sequence[str],
+    type_prefixes: Sequence[str],
+    limit: int,
+) -> Sequence[Event]:
+    """Up to ``limit`` events after the position ``after`` = (txid, seq), oldest first.
+
+    PostgreSQL (``below_txid`` given): only events of transactions below it, ordered by
+    (txid, seq). SQLite: by seq, which is commit order with one writer.
+    """
+    statement = select(Event)
+    if below_txid is not None:
+        statement = statement.where(
+            Event.txid < below_txid, tuple_(Event.txid, Event.seq) > tuple_(*after)
+        ).order_by(Event.txid, Event.seq)
+    else:
+        statement = statement.where(Event.seq > after[1]).order_by(Event.seq)
+    for condition in (
+        _visible_to(partner_id, organization_id),
+        _of_types(exact_types, type_prefixes),
+    ):
+        if condition is not None:
+            statement = statement.where(condition)
+    return (await session.scalars(statement.limit(limit))).all()
+
+
+async def visible_event(
+    session: AsyncSession, event_id: str, *, partner_id: str | None, organization_id: str | None
+) -> Event | None:
+    statement = select(Event).where(Event.id == event_id)
+    condition = _visible_to(partner_id, organization_id)
+    if condition is not None:
+        statement = statement.where(condition)
+    return await session.scalar(statement)
+
+
+async def purge_events(session: AsyncSession, *, before: datetime) -> int:
+    """Forget events created before ``before``; how many."""
+    result = await session.execute(delete(Event).where(Event.created_at < before))
+    return int(getattr(result, "rowcount", 0) or 0)

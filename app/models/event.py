@@ -45,4 +45,7 @@ class Event(Base):
         Index("ix_events_counterpart_partner_seq", "counterpart_partner_id", "seq"),
         Index("ix_events_counterpart_organization_seq", "counterpart_organization_id", "seq"),
         Index("ix_events_created_at", "created_at"),
+        # SQLite: never reuse a seq (a purge that empties the table would restart it below
+        # the positions consumers hold).
+        {"sqlite_autoincrement": True},
     )

@@ -10,7 +10,7 @@ holds on offers, an offer that closes (locked first) gives up its engagements' h
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import Row, func, select, update
@@ -40,6 +40,16 @@ class OfferRepository(MarketRepository[Offer]):
             for code in wanted.intersection(certifications or ()):
                 claimed.setdefault(code, []).append(offer_id)
         return claimed
+
+    async def current(self, offer_ids: Collection[str]) -> Sequence[Offer]:
+        """These offers as the database has them now (also after set-based updates)."""
+        statement = (
+            select(Offer)
+            .where(Offer.id.in_(offer_ids))
+            .order_by(Offer.id)
+            .execution_options(populate_existing=True)
+        )
+        return (await self.session.scalars(statement)).all()
 
     async def close_all_of_organization(self, organization_id: str, *, now: datetime) -> list[str]:
         """Close the organisation's open offers; returns their ids."""

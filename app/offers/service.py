@@ -18,6 +18,7 @@ from app.core.schemas import patch_changes
 from app.geo.service import region_near
 from app.market.listing import MarketFilters
 from app.models import Offer, Organization
+from app.offers.announce import announce
 from app.offers.events import OffersWithdrawn
 from app.offers.repository import OfferRepository
 from app.offers.rules import CapacityChange, effective_status, total_quantity
@@ -181,7 +182,9 @@ async def create_offer(
     )
     held = await _held_certifications(session, organization, data.certifications)
     _check_offer(offer, organization, on=on, held=held)
-    return await OfferRepository(session).add(offer)
+    offer = await OfferRepository(session).add(offer)
+    await announce(session, [offer], "offer.created")
+    return offer
 
 
 async def get_visible_offer(
@@ -255,6 +258,7 @@ async def update_offer(
     offer.updated_at = utcnow()
     await session.flush()
     await _withdrawn(session, offer, was=was)
+    await announce(session, [offer], "offer.updated")
     return offer
 
 
@@ -269,6 +273,7 @@ async def close_offer(session: AsyncSession, *, offer: Offer, if_match: str | No
         offer.updated_at = now
         await session.flush()
         await _withdrawn(session, offer, was=was)
+        await announce(session, [offer], "offer.closed")
     return offer
 
 

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import FieldError, InvalidInput
 from app.core.events import publish, subscribe
+from app.offers.announce import announce_ids
 from app.offers.events import OffersWithdrawn
 from app.offers.repository import OfferRepository
 from app.organizations.events import CertificationsWithdrawn, OrganizationClosed
@@ -19,6 +20,7 @@ async def close_offers_of_closed_organization(
     )
     if closed:
         await publish(session, OffersWithdrawn(offer_ids=tuple(closed), status="closed"))
+        await announce_ids(session, closed, "offer.closed")
 
 
 async def refuse_withdrawing_claimed_certifications(

@@ -17,6 +17,7 @@ from app.core.events import publish
 from app.core.ids import new_id
 from app.core.pagination import PageParams, Window, window
 from app.core.schemas import patch_changes
+from app.events.outbox import Party, ResourceChanged
 from app.geo.schemas import Address, Location
 from app.geo.service import Place, place_of_address, region_near
 from app.models import Organization, OrganizationCertification
@@ -27,6 +28,7 @@ from app.organizations.schemas import (
     CertificationIn,
     Contact,
     OrganizationCreate,
+    OrganizationOut,
     OrganizationUpdate,
     address_of,
 )
@@ -193,7 +195,21 @@ async def create_organization(
     )
     _apply_address(organization, data.address)
     _apply_contact(organization, data.contact)
-    return await OrganizationRepository(session).add(organization)
+    organization = await OrganizationRepository(session).add(organization)
+    await _announce(session, organization, "organization.created")
+    return organization
+
+
+async def _announce(session: AsyncSession, organization: Organization, type: str) -> None:
+    """The outbox's event of a change, with the organisation as GET shows it."""
+    await publish(
+        session,
+        ResourceChanged(
+            type=type,
+            object=OrganizationOut.of(organization).model_dump(mode="json"),
+            owner=Party(organization.partner_id, organization.id),
+        ),
+    )
 
 
 async def list_organizations(
@@ -271,6 +287,7 @@ async def update_organization(
         )
     organization.updated_at = utcnow()
     await session.flush()
+    await _announce(session, organization, "organization.updated")
     return organization
 
 
@@ -288,6 +305,7 @@ async def close_organization(
     await revoke_keys_of_organization(session, organization.id)
     await publish(session, OrganizationClosed(organization_id=organization.id, closed_at=now))
     await session.flush()
+    await _announce(session, organization, "organization.updated")
     return organization
 
 
@@ -298,6 +316,7 @@ async def set_verified(
         organization.verified = verified
         organization.updated_at = utcnow()
         await session.flush()
+        await _announce(session, organization, "organization.updated")
     return organization
 
 
@@ -306,9 +325,11 @@ async def set_certification_verified(
 ) -> Organization:
     for certification in organization.certifications:
         if certification.code == code:
-            certification.verified = verified
-            organization.updated_at = utcnow()
-            await session.flush()
+            if certification.verified != verified:
+                certification.verified = verified
+                organization.updated_at = utcnow()
+                await session.flush()
+                await _announce(session, organization, "organization.updated")
             return organization
     raise NotFound(f"Organization {organization.id} holds no certification {code}.")
 

@@ -18,9 +18,10 @@ from app.geo.service import region_near
 from app.market.listing import MarketFilters
 from app.models import CapacityRequest
 from app.organizations.service import acting_organization
+from app.requests.announce import announce
 from app.requests.events import RequestQuantityCut, RequestsClosed
 from app.requests.repository import RequestRepository
-from app.requests.rules import covers
+from app.requests.rules import OPEN_STATUSES, covers
 from app.requests.schemas import RequestCreate, RequestRow, RequestUpdate
 from app.taxonomy.codes import CodeKind, search_terms
 from app.taxonomy.vocabulary import Taxonomy
@@ -118,7 +119,9 @@ async def create_request(
         updated_at=now,
     )
     _check_request(request)
-    return await RequestRepository(session).add(request)
+    request = await RequestRepository(session).add(request)
+    await announce(session, [request], "request.created")
+    return request
 
 
 async def get_visible_request(
@@ -199,6 +202,7 @@ async def update_request(
     request.updated_at = utcnow()
     await session.flush()
     await _closed(session, request, was=was)
+    await announce(session, [request], _change(was, request.status))
     return request
 
 
@@ -215,7 +219,16 @@ async def cancel_request(
         request.updated_at = now
         await session.flush()
         await _closed(session, request, was=was)
+        await announce(session, [request], "request.closed")
     return request
+
+
+def _change(was: str, now: str) -> str:
+    """The event type of a change from status ``was`` to ``now``: leaving the market
+    (cancelled, fulfilled) is ``request.closed``."""
+    return (
+        "request.closed" if was in OPEN_STATUSES and now not in OPEN_STATUSES else "request.updated"
+    )
 
 
 async def _closed(session: AsyncSession, request: CapacityRequest, *, was: str) -> None:
@@ -229,8 +242,11 @@ async def settle_request(session: AsyncSession, request_id: str, *, accepted: in
     request = await RequestRepository(session).get_for_update(request_id)
     now = utcnow()
     covered = covers(accepted, request.quantity)
-    if covered and request.status == "open":
+    was = request.status
+    if covered and was == "open":
         request.status, request.closed_at, request.updated_at = "fulfilled", now, now
-    elif not covered and request.status == "fulfilled":
+    elif not covered and was == "fulfilled":
         request.status, request.closed_at, request.updated_at = "open", None, now
     await session.flush()
+    if request.status != was:
+        await announce(session, [request], _change(was, request.status))

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.events import publish, subscribe
 from app.organizations.events import OrganizationClosed
+from app.requests.announce import announce_ids
 from app.requests.events import RequestsClosed
 from app.requests.repository import RequestRepository
 
@@ -18,6 +19,7 @@ async def cancel_requests_of_closed_organization(
     )
     if cancelled:
         await publish(session, RequestsClosed(request_ids=tuple(cancelled), status="cancelled"))
+        await announce_ids(session, cancelled, "request.closed")
 
 
 def register() -> None:

@@ -1,0 +1,34 @@
+"""What the outbox hears of requests: ``request.created|updated|closed`` with the request
+as GET shows it (``app.events.outbox``); closed means cancelled or fulfilled."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.dates import today
+from app.core.events import publish
+from app.events.outbox import Party, ResourceChanged
+from app.models import CapacityRequest
+from app.requests.repository import RequestRepository
+from app.requests.schemas import RequestOut
+
+
+async def announce(session: AsyncSession, requests: Sequence[CapacityRequest], type: str) -> None:
+    on = today()
+    for request in requests:
+        await publish(
+            session,
+            ResourceChanged(
+                type=type,
+                object=RequestOut.of(request, on=on).model_dump(mode="json"),
+                owner=Party(request.partner_id, request.organization_id),
+            ),
+        )
+
+
+async def announce_ids(session: AsyncSession, request_ids: Collection[str], type: str) -> None:
+    """As ``announce``, for requests changed by set-based statements (read back first)."""
+    if request_ids:
+        await announce(session, await RequestRepository(session).current(request_ids), type)
