@@ -367,3 +367,9 @@ async def snapshot_xmin(session: AsyncSession) -> int:
         text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
     )
     return int(xmin)
+
+
+async def own_txid(session: AsyncSession) -> int | None:
+    """This transaction's id if it has written (PostgreSQL); None for a pure reader."""
+    txid = await session.scalar(text("SELECT pg_current_xact_id_if_assigned()::text::bigint"))
+    return None if txid is None else int(txid)

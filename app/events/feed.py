@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
-from app.core.db import snapshot_xmin, tracks_transactions
+from app.core.db import own_txid, snapshot_xmin, tracks_transactions
 from app.core.errors import InvalidInput, NotFound
 from app.events import repository
 from app.events.schemas import EventOut, EventPage
@@ -91,12 +91,15 @@ async def read_page(
     limit: int,
 ) -> EventPage:
     position = decode_position(after) if after else START
-    below = await snapshot_xmin(session) if tracks_transactions(session) else None
+    below, own = None, None
+    if tracks_transactions(session):
+        below, own = await snapshot_xmin(session), await own_txid(session)
     partner_id, organization_id = _audience(principal)
     events = await repository.feed_page(
         session,
         after=position,
         below_txid=below,
+        own_txid=own,
         partner_id=partner_id,
         organization_id=organization_id,
         exact_types=types.exact,

@@ -85,6 +85,7 @@ async def feed_page(
     *,
     after: tuple[int, int],
     below_txid: int | None,
+    own_txid: int | None = None,
     partner_id: str | None,
     organization_id: str | None,
     exact_types: Sequence[str],
@@ -93,13 +94,16 @@ async def feed_page(
 ) -> Sequence[Event]:
     """Up to ``limit`` events after the position ``after`` = (txid, seq), oldest first.
 
-    PostgreSQL (``below_txid`` given): only events of transactions below it, ordered by
-    (txid, seq). SQLite: by seq, which is commit order with one writer.
+    PostgreSQL (``below_txid`` given): only events of transactions below it (and of the
+    reader's own, ``own_txid``, as a transaction sees its own writes), ordered by (txid,
+    seq). SQLite: by seq, which is commit order with one writer.
     """
     statement = select(Event)
     if below_txid is not None:
+        settled = Event.txid < below_txid
         statement = statement.where(
-            Event.txid < below_txid, tuple_(Event.txid, Event.seq) > tuple_(*after)
+            settled if own_txid is None else or_(settled, Event.txid == own_txid),
+            tuple_(Event.txid, Event.seq) > tuple_(*after),
         ).order_by(Event.txid, Event.seq)
     else:
         statement = statement.where(Event.seq > after[1]).order_by(Event.seq)
