@@ -40,10 +40,15 @@ class Event(Base):
 
     __table_args__ = (
         Index("ix_events_txid_seq", "txid", "seq"),
-        Index("ix_events_partner_seq", "partner_id", "seq"),
-        Index("ix_events_organization_seq", "organization_id", "seq"),
-        Index("ix_events_counterpart_partner_seq", "counterpart_partner_id", "seq"),
-        Index("ix_events_counterpart_organization_seq", "counterpart_organization_id", "seq"),
+        Index("ix_events_partner_txid_seq", "partner_id", "txid", "seq"),
+        Index("ix_events_organization_txid_seq", "organization_id", "txid", "seq"),
+        Index("ix_events_counterpart_partner_txid_seq", "counterpart_partner_id", "txid", "seq"),
+        Index(
+            "ix_events_counterpart_organization_txid_seq",
+            "counterpart_organization_id",
+            "txid",
+            "seq",
+        ),
         Index("ix_events_created_at", "created_at"),
         # SQLite: never reuse a seq (a purge that empties the table would restart it below
         # the positions consumers hold).

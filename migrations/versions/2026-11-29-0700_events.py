@@ -17,10 +17,13 @@ depends_on: str | Sequence[str] | None = None
 
 INDEXES = (
     ("ix_events_txid_seq", ["txid", "seq"]),
-    ("ix_events_partner_seq", ["partner_id", "seq"]),
-    ("ix_events_organization_seq", ["organization_id", "seq"]),
-    ("ix_events_counterpart_partner_seq", ["counterpart_partner_id", "seq"]),
-    ("ix_events_counterpart_organization_seq", ["counterpart_organization_id", "seq"]),
+    ("ix_events_partner_txid_seq", ["partner_id", "txid", "seq"]),
+    ("ix_events_organization_txid_seq", ["organization_id", "txid", "seq"]),
+    ("ix_events_counterpart_partner_txid_seq", ["counterpart_partner_id", "txid", "seq"]),
+    (
+        "ix_events_counterpart_organization_txid_seq",
+        ["counterpart_organization_id", "txid", "seq"],
+    ),
     ("ix_events_created_at", ["created_at"]),
 )
 

@@ -106,6 +106,24 @@ async def test_an_engagement_is_seen_by_both_sides_and_nobody_else(
     assert buyer_seen == []
 
 
+async def test_an_engagement_between_two_members_of_one_partner_is_listed_once(
+    client: httpx.AsyncClient, market: Market
+) -> None:
+    offer = await make_offer(client, market.a2)
+    request = await make_request(client, market.a1)
+    engaged = await client.post(
+        f"/v1/requests/{request['id']}/engagements",
+        json={"offer_id": offer["id"], "quantity": 1000},
+        headers=market.a.headers,
+    )
+    assert engaged.status_code == 201, engaged.text
+    seen, _ = await events(client, market.a.headers, types="engagement.*")
+    assert types(seen) == ["engagement.created"]
+    for member in (market.a1, market.a2):
+        seen, _ = await events(client, member.headers, types="engagement.*")
+        assert types(seen) == ["engagement.created"]
+
+
 async def test_closing_an_organisation_announces_what_closes_with_it(
     client: httpx.AsyncClient, market: Market
 ) -> None:
