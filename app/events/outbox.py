@@ -13,13 +13,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from app.auth.principal import acting_principal
 from app.core.dates import utcnow
 from app.core.events import DomainEvent, publish
 from app.core.ids import new_id
 from app.events import repository
+from app.events.metrics import WRITTEN
 
 ActorKind = Literal["admin", "partner", "organization", "system"]
 
@@ -91,6 +94,29 @@ def actor_of(session: AsyncSession) -> Actor:
     return Actor(principal.kind, principal.key_id)
 
 
+_PENDING_INFO = "capmatch.events_pending"
+_LISTENING_INFO = "capmatch.events_tally"
+
+
+def _tally_on_commit(session: AsyncSession, type: str) -> None:
+    """Count the event in the process's metrics once its transaction commits (any session:
+    requests, sweeps, workers), and forget it if the transaction rolls back."""
+    sync = session.sync_session
+    if not sync.info.get(_LISTENING_INFO):
+        sync.info[_LISTENING_INFO] = True
+
+        def committed(_session: Session) -> None:
+            for written in sync.info.pop(_PENDING_INFO, []):
+                WRITTEN.add(written)
+
+        def rolled_back(_session: Session) -> None:
+            sync.info.pop(_PENDING_INFO, None)
+
+        event.listen(sync, "after_commit", committed)
+        event.listen(sync, "after_rollback", rolled_back)
+    sync.info.setdefault(_PENDING_INFO, []).append(type)
+
+
 async def record(session: AsyncSession, change: ResourceChanged) -> None:
     """Append the event of ``change`` to the outbox, in the caller's transaction."""
     actor = change.actor or actor_of(session)
@@ -119,6 +145,7 @@ async def record(session: AsyncSession, change: ResourceChanged) -> None:
         actor=actor,
         data=data,
     )
+    _tally_on_commit(session, change.type)
     await publish(
         session,
         EventWritten(seq=seq, body=body, owner=change.owner, counterpart=change.counterpart),

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.events import published
+from app.events.metrics import WRITTEN, EventsWritten
 from app.events.outbox import Actor, EventWritten, Party, ResourceChanged, record
 from app.models import Event
 
@@ -51,3 +52,31 @@ async def test_a_rolled_back_change_leaves_no_event(
         await change_that_fails()
     async with session_factory() as session:
         assert (await session.execute(select(Event))).first() is None
+
+
+async def test_written_events_are_counted_once_committed(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    before = WRITTEN.snapshot().get("offer.created", 0)
+
+    async def rolled_back() -> None:
+        async with session_factory() as session, session.begin():
+            await record(session, CHANGE)
+            raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError):
+        await rolled_back()
+    assert WRITTEN.snapshot().get("offer.created", 0) == before
+    async with session_factory() as session:
+        async with session.begin():
+            await record(session, CHANGE)
+            await record(session, CHANGE)
+        async with session.begin():
+            await record(session, CHANGE)
+    assert WRITTEN.snapshot()["offer.created"] == before + 3
+    exposed = "".join(
+        f"{sample.name}{sample.labels}{sample.value}"
+        for family in EventsWritten().collect()
+        for sample in family.samples
+    )
+    assert "capmatch_events_written_total{'type': 'offer.created'}" in exposed
