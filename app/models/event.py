@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, UTCDateTime
@@ -42,12 +42,22 @@ class Event(Base):
         Index("ix_events_txid_seq", "txid", "seq"),
         Index("ix_events_partner_txid_seq", "partner_id", "txid", "seq"),
         Index("ix_events_organization_txid_seq", "organization_id", "txid", "seq"),
-        Index("ix_events_counterpart_partner_txid_seq", "counterpart_partner_id", "txid", "seq"),
+        # Only engagement events have a counterpart: partial indexes skip the rest.
+        Index(
+            "ix_events_counterpart_partner_txid_seq",
+            "counterpart_partner_id",
+            "txid",
+            "seq",
+            postgresql_where=text("counterpart_partner_id IS NOT NULL"),
+            sqlite_where=text("counterpart_partner_id IS NOT NULL"),
+        ),
         Index(
             "ix_events_counterpart_organization_txid_seq",
             "counterpart_organization_id",
             "txid",
             "seq",
+            postgresql_where=text("counterpart_organization_id IS NOT NULL"),
+            sqlite_where=text("counterpart_organization_id IS NOT NULL"),
         ),
         Index("ix_events_created_at", "created_at"),
         # SQLite: never reuse a seq (a purge that empties the table would restart it below

@@ -16,15 +16,21 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 INDEXES = (
-    ("ix_events_txid_seq", ["txid", "seq"]),
-    ("ix_events_partner_txid_seq", ["partner_id", "txid", "seq"]),
-    ("ix_events_organization_txid_seq", ["organization_id", "txid", "seq"]),
-    ("ix_events_counterpart_partner_txid_seq", ["counterpart_partner_id", "txid", "seq"]),
+    ("ix_events_txid_seq", ["txid", "seq"], None),
+    ("ix_events_partner_txid_seq", ["partner_id", "txid", "seq"], None),
+    ("ix_events_organization_txid_seq", ["organization_id", "txid", "seq"], None),
+    # Only engagement events have a counterpart: partial indexes skip the rest.
+    (
+        "ix_events_counterpart_partner_txid_seq",
+        ["counterpart_partner_id", "txid", "seq"],
+        "counterpart_partner_id IS NOT NULL",
+    ),
     (
         "ix_events_counterpart_organization_txid_seq",
         ["counterpart_organization_id", "txid", "seq"],
+        "counterpart_organization_id IS NOT NULL",
     ),
-    ("ix_events_created_at", ["created_at"]),
+    ("ix_events_created_at", ["created_at"], None),
 )
 
 
@@ -51,11 +57,12 @@ def upgrade() -> None:
         sa.UniqueConstraint("id", name=op.f("uq_events_id")),
         sqlite_autoincrement=True,
     )
-    for name, columns in INDEXES:
-        op.create_index(name, "events", columns)
+    for name, columns, where in INDEXES:
+        partial = {} if where is None else {"postgresql_where": where, "sqlite_where": where}
+        op.create_index(name, "events", columns, **{k: sa.text(v) for k, v in partial.items()})
 
 
 def downgrade() -> None:
-    for name, _ in INDEXES:
+    for name, _, _ in INDEXES:
         op.drop_index(name, table_name="events")
     op.drop_table("events")
