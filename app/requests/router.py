@@ -25,6 +25,7 @@ from app.market.query import (
 from app.market.schemas import Visibility
 from app.models import CapacityRequest
 from app.requests import service
+from app.requests.alert_settings import set_alert_min_score
 from app.requests.schemas import RequestCreate, RequestOut, RequestRow, RequestStatus, RequestUpdate
 from app.taxonomy.dependencies import TaxonomyDep
 from app.web.http import IfMatch, set_etag
@@ -68,6 +69,7 @@ async def create_request(
     request = await service.create_request(
         session, principal=principal, data=data, taxonomy=taxonomy
     )
+    await set_alert_min_score(session, request, data.alert_min_score)
     return _out(response, request)
 
 

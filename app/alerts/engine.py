@@ -1,0 +1,122 @@
+"""A worker's alert engine: batches of applied changes in, alert events out.
+
+The matching feed calls ``take`` with every batch of changes it applies (a background
+poll every ``CAPMATCH_MATCH_REFRESH_S``, or a match call catching up), and ``flush``
+(run every ``FLUSH_S`` from the lifespan) turns what was taken into alerts in one
+write transaction: find the candidates in the indexes, then for each pair not alerted
+yet build its payload, insert the pair (ON CONFLICT DO NOTHING) and publish the event
+only when the insert won. Every worker follows the same log, so every worker finds the
+same alerts; the pair's primary key lets exactly one of them emit each.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.alerts import finder, payloads, repository
+from app.core.dates import today, utcnow
+from app.core.events import publish
+from app.events.outbox import SYSTEM, ResourceChanged
+from app.matching.demand import RequestRecord
+from app.matching.feed import Applied, MatchFeed
+from app.matching.values import OfferRecord, TaxonomyLike
+
+logger = logging.getLogger("capmatch.alerts")
+
+FLUSH_S = 0.1  # how often the lifespan's loop looks for taken batches
+ATTEMPTS = 3  # a batch whose alerts fail this often is dropped (logged)
+
+Sessions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
+@dataclass(slots=True)
+class _Pending:
+    offers: dict[str, OfferRecord | None]
+    requests: dict[str, RequestRecord | None]
+    failures: int = 0
+
+
+class AlertEngine:
+    def __init__(self, feed: MatchFeed, taxonomy: TaxonomyLike) -> None:
+        self.feed = feed
+        self.taxonomy = taxonomy
+        self._pending: _Pending | None = None
+        feed.listeners.append(self.take)
+
+    def take(self, applied: Applied) -> None:
+        """Remember a batch the feed applied (the newest record of an object wins)."""
+        if not applied.offers and not applied.requests:
+            return
+        if self._pending is None:
+            self._pending = _Pending({}, {})
+        self._pending.offers.update(applied.offers)
+        self._pending.requests.update(applied.requests)
+
+    @property
+    def pending(self) -> bool:
+        return self._pending is not None
+
+    async def flush(self, sessions: Sessions) -> int:
+        """Emit the alerts of every batch taken so far, in one transaction; how many."""
+        batch, self._pending = self._pending, None
+        if batch is None:
+            return 0
+        try:
+            async with sessions() as session, session.begin():
+                return await emit(
+                    session,
+                    self.feed,
+                    Applied(offers=batch.offers, requests=batch.requests),
+                    self.taxonomy,
+                )
+        except Exception:
+            batch.failures += 1
+            if batch.failures < ATTEMPTS:
+                self._requeue(batch)
+            else:
+                logger.exception("alerts of a change batch dropped after %d attempts", ATTEMPTS)
+            raise
+
+    def _requeue(self, batch: _Pending) -> None:
+        # Batches taken meanwhile are newer: their records win.
+        newer = self._pending
+        if newer is not None:
+            batch.offers.update(newer.offers)
+            batch.requests.update(newer.requests)
+        self._pending = batch
+
+
+async def emit(
+    session: AsyncSession, feed: MatchFeed, applied: Applied, taxonomy: TaxonomyLike
+) -> int:
+    """Publish the alerts ``applied`` makes due and no worker emitted yet; how many."""
+    on = today()
+    found = await finder.candidates(session, feed, applied, taxonomy, on)
+    done = await repository.alerted(session, {candidate.pair for candidate in found})
+    emitted = 0
+    for candidate in found:
+        if candidate.pair in done:
+            continue
+        done.add(candidate.pair)  # one alert per pair, also within a batch
+        data = await payloads.payload(session, feed, candidate, taxonomy, on)
+        if data is None:
+            continue
+        won = await repository.claim_pair(
+            session,
+            subject_id=candidate.subject.id,
+            offer_id=candidate.offer.id,
+            type=candidate.type,
+            now=utcnow(),
+        )
+        if won:
+            change = ResourceChanged(
+                type=candidate.type, object=data, owner=candidate.owner, actor=SYSTEM
+            )
+            await publish(session, change)
+            emitted += 1
+    return emitted
