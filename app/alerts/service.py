@@ -10,7 +10,7 @@ from app.alerts.repository import SavedSearchRepository
 from app.alerts.schemas import SavedSearchCreate, SavedSearchUpdate
 from app.auth.principal import Principal
 from app.core.dates import today, utcnow
-from app.core.errors import InvalidInput, NotFound
+from app.core.errors import FieldError, InvalidInput, NotFound
 from app.core.ids import new_id
 from app.core.pagination import PageParams, Window, window
 from app.core.schemas import patch_changes
@@ -19,7 +19,7 @@ from app.matching.feed import MatchFeed
 from app.matching.schemas import MatchSearch, OfferMatchPage
 from app.models import Organization, SavedSearch
 from app.organizations.service import acting_organization
-from app.requests.service import CODE_FIELDS, check_codes, check_needed_by
+from app.requests.service import CODE_FIELDS, check_codes
 from app.taxonomy.vocabulary import Taxonomy
 from app.web.http import check_if_match
 
@@ -41,10 +41,18 @@ def _check_criteria(
     criteria: MatchSearch, organization: Organization, taxonomy: Taxonomy
 ) -> tuple[dict[str, Any], float, float]:
     """The rules of ``POST /v1/matches/search``; the criteria to store and the place."""
-    check_codes(taxonomy, criteria.model_dump(include=set(CODE_FIELDS)))
+    try:
+        check_codes(taxonomy, criteria.model_dump(include=set(CODE_FIELDS)))
+    except InvalidInput as error:  # name the field where the body has it
+        errors = [
+            FieldError(field=f"criteria.{item.field}", message=item.message)
+            for item in error.errors or ()
+        ]
+        raise InvalidInput(error.detail, errors=errors) from error
     if not criteria.skills and not criteria.products:
         raise InvalidInput.at("criteria.skills", "name at least one skill or product")
-    check_needed_by(criteria.needed_by, on=today())
+    if criteria.needed_by < today():
+        raise InvalidInput.at("criteria.needed_by", "lies in the past")
     if criteria.organization_id not in (None, organization.id):
         raise InvalidInput.at("criteria.organization_id", "must be the saved search's organisation")
     if criteria.location is not None:
