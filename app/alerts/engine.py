@@ -94,18 +94,20 @@ class AlertEngine:
 async def emit(
     session: AsyncSession, feed: MatchFeed, applied: Applied, taxonomy: TaxonomyLike
 ) -> int:
-    """Publish the alerts ``applied`` makes due and no worker emitted yet; how many."""
+    """Publish the alerts ``applied`` makes due and no worker emitted yet; how many.
+
+    Pairs are claimed in one order (by pair), so two workers claiming overlapping pairs
+    on PostgreSQL wait for each other instead of deadlocking; the payload is built only
+    by the worker whose claim won.
+    """
     on = today()
     found = await finder.candidates(session, feed, applied, taxonomy, on)
     done = await repository.alerted(session, {candidate.pair for candidate in found})
     emitted = 0
-    for candidate in found:
+    for candidate in sorted(found, key=lambda candidate: candidate.pair):
         if candidate.pair in done:
             continue
         done.add(candidate.pair)  # one alert per pair, also within a batch
-        data = await payloads.payload(session, feed, candidate, taxonomy, on)
-        if data is None:
-            continue
         won = await repository.claim_pair(
             session,
             subject_id=candidate.subject.id,
@@ -113,10 +115,15 @@ async def emit(
             type=candidate.type,
             now=utcnow(),
         )
-        if won:
-            change = ResourceChanged(
-                type=candidate.type, object=data, owner=candidate.owner, actor=SYSTEM
-            )
-            await publish(session, change)
-            emitted += 1
+        if not won:
+            continue
+        data = await payloads.payload(session, feed, candidate, taxonomy, on)
+        if data is None:  # no longer ranked (changed meanwhile): news for a later batch
+            await repository.release_pair(session, *candidate.pair)
+            continue
+        change = ResourceChanged(
+            type=candidate.type, object=data, owner=candidate.owner, actor=SYSTEM
+        )
+        await publish(session, change)
+        emitted += 1
     return emitted

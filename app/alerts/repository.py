@@ -84,3 +84,10 @@ async def claim_pair(
     statement = module.insert(AlertPair).values(values).on_conflict_do_nothing()
     result: Any = await session.execute(statement)
     return bool(result.rowcount == 1)
+
+
+async def release_pair(session: AsyncSession, subject_id: str, offer_id: str) -> None:
+    """Forget a pair claimed in this transaction whose alert could not be built."""
+    await session.execute(
+        delete(AlertPair).where(AlertPair.subject_id == subject_id, AlertPair.offer_id == offer_id)
+    )
