@@ -8,7 +8,7 @@ What a worker does in memory when its feed applies a new offer (``app/alerts``):
    (``finder.FANOUT`` best requests), the viewer a shared offer has (every partner) and
    its own organisation left out, then the default threshold (0.5);
 2. **payloads**: for each candidate pair that is news, the offer's place in that
-   request's ranking (``MatchIndex.search`` from the pair's score on, as
+   request's ranking and its explained match (``MatchIndex.standing``, as
    ``payloads._match_found`` does), which is what an alert costs on top.
 
 Both are timed per new offer. Database work (owners and thresholds of the candidates,
@@ -90,14 +90,15 @@ def main() -> int:
         for match in found:
             request = by_id[match.request_id]
             want = want_of(request, on=today, lat=request.lat, lon=request.lon)
-            ranked = supply.search(
+            placed = supply.standing(
                 want,
                 taxonomy,
+                offer_id=offer.id,
+                score=match.score,
                 limit=RANK_SCAN,
-                min_score=match.score - 1e-7,
                 viewer=Viewer(partner_id=request.partner_id),
             )
-            assert any(m.offer_id == offer.id for m in ranked)
+            assert placed is not None
 
     for offer in picked[:WARMUP]:
         payloads(offer, candidates(offer))

@@ -5,8 +5,8 @@ poll every ``CAPMATCH_MATCH_REFRESH_S``, or a match call catching up), and ``flu
 (run every ``FLUSH_S`` from the lifespan) turns what was taken into alerts: find the
 candidates in the indexes and drop the pairs alerted already (a read), then in one
 write transaction insert each pair (ON CONFLICT DO NOTHING) and publish its event, with
-its payload, only when the insert won. Every worker follows the same log, so every worker finds the
-same alerts; the pair's primary key lets exactly one of them emit each.
+its payload, only when the insert won. Every worker follows the same log, so every
+worker finds the same alerts; the pair's primary key lets exactly one of them emit each.
 """
 
 from __future__ import annotations

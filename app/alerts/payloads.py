@@ -5,7 +5,8 @@
 search's matches), rank included. ``demand.found``: ``{"offer_id", "request", "match"}``
 with the request as ``GET /v1/requests/{id}`` shows it and ``match`` the request's entry
 of ``GET /v1/offers/{id}/matches``. The rank is the pair's place in that ranking now:
-the same index search as the endpoint, from the pair's score on.
+the same index search as the endpoint (``standing``: from the pair's score on, reasons
+written for the pair only).
 """
 
 from __future__ import annotations
@@ -30,9 +31,7 @@ from app.matching.schemas import (
 from app.matching.values import TaxonomyLike, Viewer
 from app.requests.schemas import RequestOut
 
-RANK_SCAN = 10_000  # matches at or above the pair's score looked through for its rank
-# Below the rounding of scores (6 decimals): the pair's own score is always included.
-_EPSILON = 1e-7
+RANK_SCAN = 10_000  # matches ahead of the pair counted at most (its rank beyond: not told)
 
 
 def _scores(match: Any, rank: int) -> dict[str, Any]:
@@ -67,18 +66,15 @@ async def _match_found(
     if index is None:
         return None
     own = await matching_repository.offer_ids_of(session, subject.organization_id, on=on)
-    ranked = await asyncio.to_thread(
-        index.search,
+    found = await asyncio.to_thread(
+        index.standing,
         subject.want,
         taxonomy,
+        offer_id=offer.id,
+        score=candidate.score,
         limit=RANK_SCAN,
-        min_score=max(0.0, candidate.score - _EPSILON),
         viewer=subject.viewer,
         excluded=own,
-    )
-    found = next(
-        ((rank, match) for rank, match in enumerate(ranked, 1) if match.offer_id == offer.id),
-        None,
     )
     card = (await matching_repository.offer_cards(session, [offer.id])).get(offer.id)
     if found is None or card is None:
@@ -107,19 +103,16 @@ async def _demand_found(
     index = feed.demand.index
     if index is None:
         return None
-    ranked = await asyncio.to_thread(
-        index.search,
+    found = await asyncio.to_thread(
+        index.standing,
         offer,
         taxonomy,
+        request_id=subject.id,
+        score=candidate.score,
         today=on,
         limit=RANK_SCAN,
-        min_score=max(0.0, candidate.score - _EPSILON),
         viewer=Viewer(partner_id=offer.partner_id),
         exclude_organization=offer.organization_id,
-    )
-    found = next(
-        ((rank, match) for rank, match in enumerate(ranked, 1) if match.request_id == subject.id),
-        None,
     )
     card = (await matching_repository.request_cards(session, [subject.id])).get(subject.id)
     if found is None or card is None:
