@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from tests.alerts.support import alerts_written, criteria, settle
@@ -197,3 +198,16 @@ async def test_a_saved_search_hears_of_new_offers_from_its_min_score(
         "offer_id": offer["id"],
         "match": shown,
     }
+
+
+async def test_changes_before_a_new_base_are_still_news(
+    app: FastAPI, client: httpx.AsyncClient, market: Market, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await settle(app)
+    await make_request(client, market.a1)
+    await make_offer(client, market.b1)
+    # Many changes since the base: the next call loads a new one, which holds the offer
+    # already; the feed applies (and hands over) what the log holds before it does.
+    feed = app.state.match_feed
+    monkeypatch.setattr(type(feed.index), "needs_rebuild", property(lambda _: True))
+    assert await settle(app) == 1
