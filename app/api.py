@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from app.alerts.router import router as saved_searches_router
 from app.auth.router import organizations_router as organization_keys_router
 from app.auth.router import partners_router as partner_keys_router
 from app.core.events import subscribe
@@ -38,6 +39,7 @@ DOMAIN_ROUTERS = (
     engagements_router,
     offer_matches_router,
     match_search_router,
+    saved_searches_router,
     regions_router,
     taxonomy_router,
     events_router,

@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
 from app import __version__
+from app.alerts.engine import FLUSH_S, AlertEngine
 from app.api import include_api, register_hooks
 from app.auth.cache import KeyCache
 from app.core.background import Stop, every, wind_down
@@ -112,6 +113,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             ),
             name="matching index refresh",
         ),
+        asyncio.create_task(
+            every(
+                FLUSH_S,
+                lambda: app.state.alerts.flush(app.state.database.sessionmaker),
+                stop=stop,
+                name="match alerts",
+            ),
+            name="match alerts",
+        ),
     ]
     try:
         yield
@@ -191,6 +201,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.match_feed = MatchFeed(refresh_s=settings.match_refresh_s)
     # Read once per process and file; a malformed operator vocabulary fails at start-up.
     app.state.taxonomy = load_taxonomy(settings.taxonomy_file)
+    # Alerts from every batch of changes the feed applies (app/alerts/engine.py).
+    app.state.alerts = AlertEngine(app.state.match_feed, app.state.taxonomy)
     install_error_handlers(app)
     app.add_exception_handler(IdempotentReplay, _handle_replay)
     install_middleware(app, metrics=app.state.metrics, max_body_bytes=settings.max_body_bytes)

@@ -74,14 +74,17 @@ class DemandFeed:
             extra={"requests": len(base), "seconds": round(time.perf_counter() - started, 3)},
         )
 
-    async def apply(self, session: AsyncSession, changes: Iterable[Any]) -> None:
-        """Apply the log entries (``kind``, ``object_id``) about requests."""
+    async def apply(
+        self, session: AsyncSession, changes: Iterable[Any]
+    ) -> dict[str, RequestRecord | None]:
+        """Apply the log entries (``kind``, ``object_id``) about requests; the current
+        record of each request touched (None: no longer open), empty after a load."""
         touched = {change.object_id for change in changes if change.kind == "request"}
         if self.index is None:
             await self.load(session)
-            return
+            return {}
         if not touched:
-            return
+            return {}
         on = today()
         records: dict[str, RequestRecord | None] = dict.fromkeys(touched)
         for row in await repository.requests_touched(session, touched):
@@ -91,6 +94,7 @@ class DemandFeed:
             # A large delta slows every search down: load a new base now. Its rows are
             # at least as new as the entries just applied, so nothing is skipped.
             await self.load(session)
+        return records
 
 
 async def _load_requests(session: AsyncSession, on: date) -> Requests:

@@ -18,7 +18,7 @@ import numpy as np
 
 from app.matching.demand import AfterRequest, DemandMatch, RequestRecord
 from app.matching.demand_columns import Requests, build_requests
-from app.matching.demand_scoring import score_requests
+from app.matching.demand_scoring import request_standing, score_requests
 from app.matching.values import BoolArray, OfferRecord, TaxonomyLike, Viewer
 
 REBUILD_AFTER = 5_000  # requests changed since the base was loaded
@@ -111,3 +111,48 @@ class RequestIndex:
             found += rank(snapshot.delta, None)
             found.sort(key=lambda match: (-match.score, match.request_id))
         return found[:limit]
+
+    def standing(
+        self,
+        offer: OfferRecord,
+        taxonomy: TaxonomyLike,
+        *,
+        request_id: str,
+        score: float,
+        today: date,
+        limit: int,
+        language: str = "en",
+        viewer: Viewer | None = None,
+        exclude_organization: str | None = None,
+    ) -> tuple[int, DemandMatch] | None:
+        """The rank and match ``search`` would give ``request_id`` (scoring about
+        ``score``), or None when it is not among the matches; reasons for that one only."""
+        snapshot = self._snapshot
+        parts: list[tuple[Requests, BoolArray | None]] = [(snapshot.base, snapshot.alive)]
+        if len(snapshot.delta):
+            parts.append((snapshot.delta, None))
+
+        def holds(part: tuple[Requests, BoolArray | None]) -> bool:
+            row = part[0].row_of(request_id)
+            return row is not None and (part[1] is None or bool(part[1][row]))
+
+        # The part that holds the request first: the score it has there decides the ties.
+        parts.sort(key=lambda part: not holds(part))
+        rank, match = 1, None
+        for requests, allowed in parts:
+            ahead, found = request_standing(
+                offer,
+                requests,
+                taxonomy,
+                request_id=request_id,
+                score=score if match is None else match.score,
+                today=today,
+                limit=limit,
+                language=language,
+                allowed=allowed,
+                viewer=viewer,
+                exclude_organization=exclude_organization,
+            )
+            rank += ahead
+            match = match or found
+        return None if match is None else (rank, match)

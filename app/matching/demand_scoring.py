@@ -272,13 +272,45 @@ def score_requests(
     ``batch_rows`` is the size of the first batch scored before the early stop is
     checked (the answer does not depend on it; tests make it small).
     """
-    r = requests
-    if limit <= 0 or not len(r) or offer.available_until < today or offer.unit not in r.units:
+    if limit <= 0:
         return []
+    planned = _plan(
+        offer,
+        requests,
+        taxonomy,
+        today=today,
+        allowed=allowed,
+        viewer=viewer,
+        region=region,
+        exclude_organization=exclude_organization,
+    )
+    if planned is None:
+        return []
+    o, filters = planned
+    found = _search(
+        o, requests, filters, limit=limit, min_score=min_score, after=after, batch_rows=batch_rows
+    )
+    return demand_matches(o, requests, found, taxonomy, language) if found is not None else []
+
+
+def _plan(
+    offer: OfferRecord,
+    r: Requests,
+    taxonomy: TaxonomyLike,
+    *,
+    today: date,
+    allowed: BoolArray | None,
+    viewer: Viewer | None,
+    region: str | None,
+    exclude_organization: str | None,
+) -> tuple[OfferPlan, _Filters] | None:
+    """The offer worked out and the filters of a search; None when nothing can match."""
+    if not len(r) or offer.available_until < today or offer.unit not in r.units:
+        return None
     region_index: int | None = None
     if region is not None:
         if region not in r.regions:
-            return []
+            return None
         region_index = r.regions.index(region)
     organization = (
         None if exclude_organization is None else r.organizations.get(exclude_organization)
@@ -294,8 +326,72 @@ def score_requests(
         organization=organization,
         allowed=allowed,
     )
-    o = prepare_offer(offer, r, taxonomy, today)
-    found = _search(
-        o, r, filters, limit=limit, min_score=min_score, after=after, batch_rows=batch_rows
+    return prepare_offer(offer, r, taxonomy, today), filters
+
+
+# Scores of one pair computed from either side agree to the 6th decimal; search from a
+# little below so the pair itself is always found.
+STANDING_SLACK = 1e-7
+
+
+def request_standing(
+    offer: OfferRecord,
+    requests: Requests,
+    taxonomy: TaxonomyLike,
+    *,
+    request_id: str,
+    score: float,
+    today: date,
+    limit: int,
+    language: str = "en",
+    allowed: BoolArray | None = None,
+    viewer: Viewer | None = None,
+    exclude_organization: str | None = None,
+) -> tuple[int, DemandMatch | None]:
+    """Where (``score``, ``request_id``) stands in ``score_requests``' ranking: how many
+    requests rank ahead of it (counting at most ``limit``) and, when ``request_id`` is
+    among them, its match explained (its score here replacing ``score``). Reasons are
+    written for that one request only (an alert shows one match with its rank)."""
+    if limit <= 0:
+        return 0, None
+    planned = _plan(
+        offer,
+        requests,
+        taxonomy,
+        today=today,
+        allowed=allowed,
+        viewer=viewer,
+        region=None,
+        exclude_organization=exclude_organization,
     )
-    return demand_matches(o, r, found, taxonomy, language) if found is not None else []
+    if planned is None:
+        return 0, None
+    o, filters = planned
+    found = _search(
+        o,
+        requests,
+        filters,
+        limit=limit,
+        min_score=score - STANDING_SLACK,
+        after=None,
+        batch_rows=FIRST_BATCH_ROWS,
+    )
+    if found is None:
+        return 0, None
+    match = None
+    row = requests.row_of(request_id)
+    if row is not None:
+        at = np.flatnonzero(found.rows == row)
+        if at.size:
+            one = DemandScored(
+                rows=found.rows[at[:1]],
+                score=found.score[at[:1]],
+                factors={name: values[at[:1]] for name, values in found.factors.items()},
+                distance=found.distance[at[:1]],
+                deliverable=found.deliverable[at[:1]],
+            )
+            match = demand_matches(o, requests, one, taxonomy, language)[0]
+            score = match.score
+    higher = int((found.score > score).sum())
+    tied = found.rows[(found.score == score) & (found.rows != (-1 if row is None else row))]
+    return higher + sum(other < request_id for other in requests.request_ids(tied)), match

@@ -26,7 +26,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -38,6 +39,7 @@ from app.core.db import begin_read, snapshot_xmin, tracks_transactions
 from app.core.memory import release_free_memory
 from app.matching import repository
 from app.matching.candidates import Candidates, CandidatesBuilder
+from app.matching.demand import RequestRecord
 from app.matching.demand_feed import DemandFeed
 from app.matching.index import MatchIndex
 from app.matching.values import Certifications, OfferRecord
@@ -87,6 +89,18 @@ class _Position:
     seen: frozenset[int] = frozenset()
 
 
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """One batch of the change log as the indexes took it: the current record of every
+    offer and request touched (None: no longer matchable). Listeners (alerts) get it."""
+
+    offers: Mapping[str, OfferRecord | None] = field(default_factory=dict)
+    requests: Mapping[str, RequestRecord | None] = field(default_factory=dict)
+
+
+Listener = Callable[[Applied], None]
+
+
 class MatchFeed:
     """One worker's index and its position in the change log."""
 
@@ -99,6 +113,9 @@ class MatchFeed:
         # Moved only once what it covers is applied: a load or catch-up that fails half-way
         # leaves it where it was, so the next one replays those changes.
         self._position = _Position()
+        # Called with every batch of changes applied after the first load (never with a
+        # load: that holds no news). Synchronous and quick: they queue work for later.
+        self.listeners: list[Listener] = []
 
     async def current(self, session: AsyncSession) -> MatchIndex:
         """The index, caught up with every change committed before this call."""
@@ -123,6 +140,10 @@ class MatchFeed:
             )
             if self.index is None or stale:
                 self._last_poll_started = time.monotonic()
+                if self.index is not None and self.index.needs_rebuild:
+                    # Apply (and tell listeners of) what the log holds before the new base
+                    # replaces it, so no change goes by unannounced.
+                    await self._catch_up(session)
                 if self.index is None or self.index.needs_rebuild:
                     await self._load(session)
                 else:
@@ -166,9 +187,14 @@ class MatchFeed:
         if fresh:
             offers = {row.object_id for row in fresh if row.kind == "offer"}
             organizations = {row.object_id for row in fresh if row.kind == "organization"}
+            offer_records: dict[str, OfferRecord | None] = {}
             if offers or organizations:  # a batch of request changes needs no offer read
-                self.index.apply(await _reload(session, offers, organizations, today()))
-            await self.demand.apply(session, fresh)
+                offer_records = await _reload(session, offers, organizations, today())
+                self.index.apply(offer_records)
+            request_records = await self.demand.apply(session, fresh)
+            applied = Applied(offers=offer_records, requests=request_records)
+            for listener in self.listeners:
+                listener(applied)
         self._position = after
 
     async def follow(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.matching.candidates import Candidates, build_candidates
-from app.matching.scoring import score_offers
+from app.matching.scoring import score_offers, standing
 from app.matching.values import (
     After,
     BoolArray,
@@ -123,6 +123,49 @@ class MatchIndex:
             found += rank(snapshot.delta, _without(snapshot.delta, None, excluded))
             found.sort(key=lambda match: (-match.score, match.offer_id))
         return found[:limit]
+
+    def standing(
+        self,
+        want: Want,
+        taxonomy: TaxonomyLike,
+        *,
+        offer_id: str,
+        score: float,
+        limit: int,
+        language: str = "en",
+        viewer: Viewer | None = None,
+        excluded: Collection[str] = (),
+    ) -> tuple[int, Match] | None:
+        """The rank and match ``search`` would give ``offer_id`` (scoring about ``score``),
+        or None when it is not among the matches (ranks beyond ``limit`` are not told
+        apart); reasons are written for that one match only."""
+        snapshot = self._snapshot
+        parts = [(snapshot.base, _without(snapshot.base, snapshot.alive, excluded))]
+        if len(snapshot.delta):
+            parts.append((snapshot.delta, _without(snapshot.delta, None, excluded)))
+        # The part that holds the offer first: the score it has there decides the ties.
+        parts.sort(key=lambda part: not _holds(part[0], part[1], offer_id))
+        rank, match = 1, None
+        for candidates, allowed in parts:
+            ahead, found = standing(
+                want,
+                candidates,
+                taxonomy,
+                offer_id=offer_id,
+                score=score if match is None else match.score,
+                limit=limit,
+                language=language,
+                allowed=allowed,
+                viewer=viewer,
+            )
+            rank += ahead
+            match = match or found
+        return None if match is None else (rank, match)
+
+
+def _holds(candidates: Candidates, allowed: BoolArray | None, offer_id: str) -> bool:
+    row = candidates.row_of(offer_id)
+    return row is not None and (allowed is None or bool(allowed[row]))
 
 
 def _without(

@@ -20,7 +20,7 @@ from app.geo.distance import haversine_km_array
 from app.matching.bounds import SearchPlan, group_bounds, prepare
 from app.matching.candidates import Candidates, window_total
 from app.matching.results import matches
-from app.matching.scored import Scored, concat, nothing, top
+from app.matching.scored import Scored, concat, nothing, select, top
 from app.matching.values import (
     DISTANCE_SCALE_KM,
     FACTORS,
@@ -40,7 +40,7 @@ from app.matching.values import (
     resolve_weights,
 )
 
-__all__ = ["score_offers"]
+__all__ = ["score_offers", "standing"]
 
 FIRST_BATCH_ROWS = 1024  # rows scored before the stopping bound is first checked; each
 BATCH_GROWTH = 4  # later step takes this many times as many (a batch has a fixed cost),
@@ -269,3 +269,54 @@ def score_offers(
         batch_rows=batch_rows,
     )
     return matches(q, candidates, found, taxonomy, language)
+
+
+# Scores of one pair computed from either side agree to the 6th decimal; search from a
+# little below so the pair itself is always found.
+STANDING_SLACK = 1e-7
+
+
+def standing(
+    want: Want,
+    candidates: Candidates,
+    taxonomy: TaxonomyLike,
+    *,
+    offer_id: str,
+    score: float,
+    limit: int,
+    language: str = "en",
+    allowed: BoolArray | None = None,
+    viewer: Viewer | None = None,
+) -> tuple[int, Match | None]:
+    """Where (``score``, ``offer_id``) stands in ``score_offers``' ranking: how many of the
+    candidates rank ahead of it (counting at most ``limit``) and, when ``offer_id`` is
+    among them, its match explained, the score it has here replacing ``score``.
+
+    An offer's place in a request's ranking without explaining the others (an alert
+    shows one match with its rank): the same search, reasons only for the one row.
+    """
+    resolve_weights(want.weights)
+    if limit <= 0 or len(candidates) == 0:
+        return 0, None
+    q = prepare(want, candidates, taxonomy, viewer, None)
+    if q is None:
+        return 0, None
+    found = _search(
+        q,
+        candidates,
+        limit=limit,
+        min_score=score - STANDING_SLACK,
+        allowed=allowed,
+        after=None,
+        batch_rows=FIRST_BATCH_ROWS,
+    )
+    match = None
+    row = candidates.row_of(offer_id)
+    if row is not None:
+        at = np.flatnonzero(found.rows == row)
+        if at.size:
+            match = matches(q, candidates, select(found, at[:1]), taxonomy, language)[0]
+            score = match.score
+    higher = int((found.score > score).sum())
+    tied = found.rows[(found.score == score) & (found.rows != (-1 if row is None else row))]
+    return higher + sum(other < offer_id for other in candidates.offer_ids(tied)), match

@@ -1,5 +1,6 @@
 """ORM tables, one module per table. Importing this package registers them all."""
 
+from app.models.alert_pair import AlertPair
 from app.models.api_key import ApiKey
 from app.models.engagement import Engagement, EngagementEvent, EngagementMessage
 from app.models.event import Event
@@ -10,8 +11,10 @@ from app.models.organization import Organization, OrganizationCertification
 from app.models.partner import Partner
 from app.models.postal_code import PostalCode
 from app.models.request import CapacityRequest
+from app.models.saved_search import SavedSearch
 
 __all__ = [
+    "AlertPair",
     "ApiKey",
     "CapacityRequest",
     "Engagement",
@@ -25,4 +28,5 @@ __all__ = [
     "OrganizationCertification",
     "Partner",
     "PostalCode",
+    "SavedSearch",
 ]

@@ -2,7 +2,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, CodeList, UTCDateTime
@@ -44,6 +55,11 @@ class CapacityRequest(Timestamps, Versioned, Base):
     weights: Mapped[dict[str, float] | None] = mapped_column(JSON, nullable=True)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="open")
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # From this score on, an offer that newly matches is worth a match.found alert (0..1,
+    # checked by the API).
+    alert_min_score: Mapped[float] = mapped_column(
+        Float, nullable=False, default=0.5, server_default=text("0.5")
+    )
 
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),

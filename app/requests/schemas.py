@@ -65,6 +65,9 @@ class RequestTerms(StrictModel):
 class RequestCreate(RequestTerms):
     title: str = Field(min_length=1, max_length=200, examples=["20k type IIR masks for clinics"])
     visibility: Visibility = "shared"
+    alert_min_score: float = Field(
+        default=0.5, ge=0, le=1, description="match.found from this score on (0..1)"
+    )
 
 
 class RequestUpdate(PatchModel):
@@ -84,6 +87,7 @@ class RequestUpdate(PatchModel):
     visibility: Visibility | None = None
     status: RequestInputStatus | None = None
     weights: Weights | None = None
+    alert_min_score: float | None = Field(default=None, ge=0, le=1)
 
 
 class RequestOut(OutModel):
@@ -105,6 +109,7 @@ class RequestOut(OutModel):
     visibility: Visibility
     status: RequestStatus
     weights: dict[str, float] | None
+    alert_min_score: float
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None
@@ -130,6 +135,7 @@ class RequestOut(OutModel):
             visibility=request.visibility,
             status=effective_status(request.status, request.needed_by, on=on),
             weights=request.weights,
+            alert_min_score=request.alert_min_score,
             created_at=request.created_at,
             updated_at=request.updated_at,
             closed_at=request.closed_at,

@@ -114,6 +114,7 @@ async def create_request(
         max_distance_km=data.max_distance_km,
         visibility=data.visibility,
         weights=data.weights.overrides() if data.weights else None,
+        alert_min_score=data.alert_min_score,
         status="open",
         created_at=now,
         updated_at=now,
