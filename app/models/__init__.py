@@ -10,6 +10,7 @@ from app.models.organization import Organization, OrganizationCertification
 from app.models.partner import Partner
 from app.models.postal_code import PostalCode
 from app.models.request import CapacityRequest
+from app.models.webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiKey",
@@ -25,4 +26,6 @@ __all__ = [
     "OrganizationCertification",
     "Partner",
     "PostalCode",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]
