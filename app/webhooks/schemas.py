@@ -20,7 +20,9 @@ Url = Annotated[
     Field(
         min_length=1,
         max_length=2048,
-        description="Where deliveries are POSTed: https, on a public address",
+        pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#@]+([/?#]\S*)?$",
+        description="Where deliveries are POSTed: https, on a public address (http and "
+        "private addresses only where the deployment allows them)",
         examples=["https://portal.example/hooks"],
     ),
 ]

@@ -43,19 +43,19 @@ def address_refused(address: IPAddress) -> bool:
 
 def check_url(url: str, *, allow_private: bool) -> str:
     """The URL's host if the URL may be a target; ``TargetRefused`` otherwise."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".").lower()
+        _ = parts.port
+    except ValueError as exc:  # a bad IPv6 literal or port
+        raise TargetRefused(f"is not a valid URL ({exc})") from exc
     schemes = ("https", "http") if allow_private else ("https",)
     if parts.scheme not in schemes:
         raise TargetRefused("must be an https URL")
-    host = (parts.hostname or "").rstrip(".").lower()
     if not host:
         raise TargetRefused("must name a host")
     if parts.username is not None or parts.password is not None:
         raise TargetRefused("must not carry credentials")
-    try:
-        _ = parts.port
-    except ValueError as exc:
-        raise TargetRefused("has an invalid port") from exc
     if allow_private:
         return host
     if host == "localhost" or host.endswith(".localhost") or host in METADATA_NAMES:

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.core.background import Stop
 from app.core.config import Settings
 from app.core.dates import utcnow
+from app.core.db import begin_read
 from app.core.events import publish
 from app.events.outbox import Party, ResourceChanged
 from app.models import WebhookDelivery, WebhookEndpoint
@@ -97,12 +98,17 @@ class DeliveryWorker:
     async def claim(self) -> list[Job]:
         """Lease up to ``batch_size`` due deliveries to this worker (one transaction)."""
         now = self.clock()
+        # A read first: an idle poll then takes no write lock (SQLite has one for all).
+        async with self.sessionmaker() as session:
+            await begin_read(session)
+            oldest = await DeliveryRepository(session).oldest_due(now=now)
+        if self.metrics is not None:
+            lag = (now - oldest).total_seconds() if oldest is not None else 0.0
+            self.metrics.lag.set(max(lag, 0.0))
+        if oldest is None:
+            return []
         async with self.sessionmaker() as session, session.begin():
             deliveries = DeliveryRepository(session)
-            if self.metrics is not None:
-                oldest = await deliveries.oldest_due(now=now)
-                lag = (now - oldest).total_seconds() if oldest is not None else 0.0
-                self.metrics.lag.set(max(lag, 0.0))
             claimed = await deliveries.claim(
                 worker=self.name, now=now, lease_until=now + self.lease, limit=self.batch_size
             )

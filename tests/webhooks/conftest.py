@@ -22,6 +22,7 @@ from app.webhooks.worker import DeliveryWorker
 
 RECEIVER_PORTS = range(8800, 8850)
 SLOW_S = 2.0
+HANG_S = 10.0
 
 
 @dataclass
@@ -34,7 +35,8 @@ class Received:
 @dataclass
 class Receiver:
     """An HTTP server on 127.0.0.1 that records what it gets. Paths: ``/ok`` 200,
-    ``/fail`` 500, ``/moved`` 301 to ``/ok``, ``/slow`` answers after ``SLOW_S``."""
+    ``/fail`` 500, ``/moved`` 301 to ``/ok``, ``/slow`` and ``/hang`` answer after
+    ``SLOW_S`` and ``HANG_S``."""
 
     port: int
     received: list[Received] = field(default_factory=list)
@@ -63,6 +65,8 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 )
             if self.path.startswith("/slow"):
                 time.sleep(SLOW_S)  # the receiver's thread, not the test, waits
+            if self.path.startswith("/hang"):
+                time.sleep(HANG_S)
             if self.path.startswith("/fail"):
                 self.send_response(500)
             elif self.path.startswith("/moved"):
@@ -79,12 +83,16 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class Server(ThreadingHTTPServer):
+    request_queue_size = 128  # a batch connects all at once; the default backlog is 5
+
+
 @pytest.fixture(scope="session")
 def receiver_server() -> Iterator[Receiver]:
     for port in RECEIVER_PORTS:
         receiver = Receiver(port)
         try:
-            server = ThreadingHTTPServer(("127.0.0.1", port), _handler(receiver))
+            server = Server(("127.0.0.1", port), _handler(receiver))
         except OSError:
             continue
         server.daemon_threads = True

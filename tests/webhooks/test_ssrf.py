@@ -36,6 +36,7 @@ from tests.webhooks.conftest import Receiver
         "https://[fd00:ec2::254]/x",
         "https://[::ffff:10.0.0.1]/x",
         "https://hooks.example:99999/x",
+        "https://[::1/x",
     ],
 )
 def test_refused_urls(url: str) -> None:
