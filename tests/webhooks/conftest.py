@@ -21,7 +21,9 @@ from app.webhooks.delivery import new_client
 from app.webhooks.worker import DeliveryWorker
 
 RECEIVER_PORTS = range(8800, 8850)
-SLOW_S = 2.0
+SLOW_S = 3.0
+TIMEOUT_S = 5.0  # generous: a loaded machine must not turn a 500 into a timeout
+SHORT_TIMEOUT_S = 1.0  # for the tests of the timeout itself (well below SLOW_S)
 HANG_S = 10.0
 
 
@@ -133,6 +135,13 @@ class Clock:
         self._now = self.now + timedelta(**delta)
         return self._now
 
+    def set(self, moment: datetime) -> None:
+        self._now = moment
+
+    def catch_up(self) -> None:
+        """Move to the real time (what the API queued since is then due), never back."""
+        self._now = max(self.now, utcnow())
+
 
 @pytest.fixture
 def clock() -> Clock:
@@ -141,7 +150,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def http_client() -> AsyncIterator[httpx.AsyncClient]:
-    client = new_client(allow_private=True, timeout_s=0.5)
+    client = new_client(allow_private=True, timeout_s=TIMEOUT_S)
     async with client:
         yield client
 
@@ -159,7 +168,7 @@ def make_worker(
             "name": name,
             "clock": clock,
             "jitter": lambda low, high: 1.0,
-            "timeout_s": 0.5,
+            "timeout_s": TIMEOUT_S,
             **kwargs,
         }
         return DeliveryWorker(session_factory, **options)

@@ -7,10 +7,13 @@ import ipaddress
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from app.webhooks import ssrf
 from app.webhooks.delivery import new_client, post
 from app.webhooks.ssrf import TargetRefused, check_url, checked_addresses
+from tests.fixtures.assertions import assert_invalid
+from tests.fixtures.factories import Market
 from tests.webhooks.conftest import Receiver
 
 
@@ -108,3 +111,41 @@ async def test_the_connection_goes_to_the_checked_address_with_the_host_kept(
     assert attempt.ok, attempt.error
     [received] = receiver.received
     assert received.headers["host"] == f"receiver.test:{receiver.port}"
+
+
+async def test_the_real_resolver_and_a_name_that_does_not_resolve(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert all(address.is_loopback for address in await ssrf.resolve("localhost", 443))
+    with pytest.raises(TargetRefused, match="non-public"):
+        await checked_addresses("localhost", 443, allow_private=False)
+
+    async def nowhere(host: str, port: int) -> list[ssrf.IPAddress]:
+        raise OSError("Name or service not known")
+
+    monkeypatch.setattr(ssrf, "resolve", nowhere)
+    with pytest.raises(TargetRefused, match="does not resolve"):
+        await checked_addresses("nowhere.example", 443, allow_private=False)
+    monkeypatch.setattr(ssrf, "resolve", _resolving_to())
+    with pytest.raises(TargetRefused, match="does not resolve"):
+        await checked_addresses("empty.example", 443, allow_private=False)
+
+
+async def test_saving_an_endpoint_checks_what_its_name_resolves_to(
+    app: FastAPI, client: httpx.AsyncClient, market: Market, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app.state.settings = app.state.settings.model_copy(update={"webhook_allow_private": False})
+    body = {"url": "https://internal.example/hooks", "event_types": ["*"]}
+    monkeypatch.setattr(ssrf, "resolve", _resolving_to("10.0.0.1"))
+    refused = await client.post("/v1/webhook-endpoints", json=body, headers=market.a.headers)
+    assert_invalid(refused, "url")
+    monkeypatch.setattr(ssrf, "resolve", _resolving_to("93.184.216.34"))
+    created = await client.post("/v1/webhook-endpoints", json=body, headers=market.a.headers)
+    assert created.status_code == 201, created.text
+    monkeypatch.setattr(ssrf, "resolve", _resolving_to("192.168.0.1"))
+    moved = await client.patch(
+        f"/v1/webhook-endpoints/{created.json()['id']}",
+        json={"url": "https://other.example/hooks"},
+        headers=market.a.headers,
+    )
+    assert_invalid(moved, "url")

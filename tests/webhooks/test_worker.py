@@ -3,22 +3,26 @@ giving up, disabling an endpoint after 5 days of failures, leases, metrics."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from prometheus_client import CollectorRegistry
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks.webhooks import Webhook
 
+from app.core.background import Stop
+from app.core.config import Settings
 from app.events.outbox import Party
 from app.models import Event, WebhookDelivery, WebhookEndpoint
 from app.webhooks.metrics import WebhookMetrics
 from app.webhooks.schedule import MAX_ATTEMPTS, RETRY_DELAYS_S
 from tests.fixtures.factories import Market
-from tests.webhooks.conftest import Clock, Receiver, create_endpoint, emit
+from tests.webhooks.conftest import SHORT_TIMEOUT_S, Clock, Receiver, create_endpoint, emit
 
 
 async def _delivery(
@@ -69,7 +73,7 @@ async def test_a_delivery_is_signed_and_verifies_also_during_rotation(
     )
     receiver.clear()
     await client.post(f"/v1/webhook-endpoints/{endpoint['id']}/test", headers=market.a.headers)
-    clock.advance(seconds=1)
+    clock.catch_up()
     assert await make_worker().run_once() == 1
     [ping] = receiver.received
     assert len(ping.headers["webhook-signature"].split(" ")) == 2
@@ -124,13 +128,13 @@ async def test_a_timeout_and_a_redirect_are_retried_and_a_manual_retry_sends_now
     slow = await create_endpoint(client, market.a.headers, url=receiver.url("/slow"))
     moved = await create_endpoint(client, market.a1.headers, url=receiver.url("/moved"))
     await emit(session_factory, type="offer.created", owner=Party(market.a.id, market.a1.id))
-    worker = make_worker()
+    worker = make_worker(timeout_s=SHORT_TIMEOUT_S)
     assert await worker.run_once() == 2
     for endpoint in (slow, moved):
         delivery = await _delivery(session_factory, endpoint["id"])
         assert (delivery.status, delivery.attempt) == ("pending", 1)
         assert delivery.next_attempt_at is not None
-    assert (await _delivery(session_factory, slow["id"])).error == "no answer within 0.5 s"
+    assert (await _delivery(session_factory, slow["id"])).error == "no answer within 1 s"
     assert (await _delivery(session_factory, moved["id"])).response_status == 301
     assert await worker.run_once() == 0
     delivery = await _delivery(session_factory, moved["id"])
@@ -139,7 +143,8 @@ async def test_a_timeout_and_a_redirect_are_retried_and_a_manual_retry_sends_now
         headers=market.a1.headers,
     )
     assert retried.status_code == 202
-    clock.advance(seconds=1)  # the retry is due at once (the slow one only after 5 s)
+    # Due at once, at the real time of the retry (the slow one only 5 s after its attempt).
+    clock.set(datetime.fromisoformat(retried.json()["next_attempt_at"]))
     assert await worker.run_once() == 1
     assert (await _delivery(session_factory, moved["id"])).attempt == 2
 
@@ -213,7 +218,7 @@ async def test_a_success_ends_the_failure_streak(
         headers=market.a.headers,
     )
     await client.post(f"/v1/webhook-endpoints/{endpoint['id']}/test", headers=market.a.headers)
-    clock.advance(seconds=1)
+    clock.catch_up()
     assert await make_worker().run_once() == 1
     assert (await _endpoint(session_factory, endpoint["id"])).failing_since is None
 
@@ -274,3 +279,37 @@ async def test_metrics_count_claims_outcomes_and_lag(
     await worker.run_once()
     await worker.run_once()
     assert value("capmatch_webhook_delivery_lag_seconds") == 0
+
+
+async def test_the_loop_survives_a_failing_round_and_stops_when_asked(
+    make_worker: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    worker = make_worker()
+    stop = Stop()
+    rounds = 0
+
+    async def failing_round() -> int:
+        nonlocal rounds
+        rounds += 1
+        if rounds == 1:
+            raise RuntimeError("the database went away")
+        stop.set()
+        return 0
+
+    worker.run_once = failing_round
+    await asyncio.wait_for(worker.run(stop, poll_s=0.01), timeout=10)
+    assert rounds == 2
+    assert "webhook delivery round failed" in caplog.text
+
+
+def test_private_targets_are_allowed_by_default_only_in_development_and_test() -> None:
+    production = {"environment": "production", "database_url": "postgresql+asyncpg://h/db"}
+    key = "k" * 32
+    assert Settings(environment="development").webhook_allow_private is True
+    assert Settings(environment="test").webhook_allow_private is True
+    assert Settings(**production, admin_api_key=key).webhook_allow_private is False  # type: ignore[arg-type]
+    assert (
+        Settings(**production, admin_api_key=key, webhook_allow_private=True).webhook_allow_private  # type: ignore[arg-type]
+        is True
+    )
+    assert Settings().webhook_delivery == "embedded"
