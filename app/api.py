@@ -26,6 +26,8 @@ from app.partners.router import router as partners_router
 from app.requests import subscribers as request_subscribers
 from app.requests.router import router as requests_router
 from app.taxonomy.router import router as taxonomy_router
+from app.webhooks.fanout import fan_out
+from app.webhooks.router import router as webhooks_router
 
 DOMAIN_ROUTERS = (
     partners_router,
@@ -43,6 +45,7 @@ DOMAIN_ROUTERS = (
     regions_router,
     taxonomy_router,
     events_router,
+    webhooks_router,
 )
 
 
@@ -61,3 +64,4 @@ def register_hooks() -> None:
     request_subscribers.register()
     offer_subscribers.register()
     subscribe(outbox.ResourceChanged, outbox.record)
+    subscribe(outbox.EventWritten, fan_out)

@@ -1,4 +1,4 @@
-"""The ``capmatch`` command: serve, migrate, openapi, gazetteer."""
+"""The ``capmatch`` command: serve, worker, migrate, openapi, gazetteer."""
 
 from __future__ import annotations
 
@@ -70,6 +70,44 @@ def _gazetteer_load(args: argparse.Namespace) -> int:
     return asyncio.run(load())
 
 
+def _worker(args: argparse.Namespace) -> int:
+    import asyncio
+    import signal
+
+    from prometheus_client import CollectorRegistry, start_http_server
+
+    from app.api import register_hooks
+    from app.core.background import Stop
+    from app.core.db import create_database
+    from app.core.logging import configure_logging
+    from app.webhooks.metrics import WebhookMetrics
+    from app.webhooks.worker import deliver_until_stopped
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    register_hooks()  # disabling an endpoint writes an event (outbox, fan-out)
+    registry = CollectorRegistry()
+    metrics = WebhookMetrics(registry)
+    if args.metrics_port:
+        start_http_server(args.metrics_port, addr=args.metrics_host, registry=registry)
+
+    async def work() -> None:
+        database = create_database(settings)
+        stop = Stop()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        try:
+            await deliver_until_stopped(
+                database.sessionmaker, settings=settings, stop=stop, metrics=metrics
+            )
+        finally:
+            await database.engine.dispose()
+
+    asyncio.run(work())
+    return 0
+
+
 def render_openapi() -> str:
     from app.main import create_app
 
@@ -100,6 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(handler=_serve)
+
+    worker = commands.add_parser("worker", help="deliver webhooks (any number, on any host)")
+    worker.add_argument("--metrics-port", type=int, default=0, help="serve /metrics on it")
+    worker.add_argument("--metrics-host", default="127.0.0.1")
+    worker.set_defaults(handler=_worker)
 
     migrate = commands.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("revision", nargs="?", default="head")

@@ -35,6 +35,8 @@ from app.matching.feed import MatchFeed
 from app.ops.router import router as ops_router
 from app.taxonomy.vocabulary import load_taxonomy
 from app.web.idempotency import IdempotentReplay, purge_expired, replay_response
+from app.webhooks.metrics import WebhookMetrics
+from app.webhooks.worker import deliver_until_stopped
 
 logger = logging.getLogger("capmatch")
 DOCS_ASSETS = "/docs-assets"
@@ -123,6 +125,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             name="match alerts",
         ),
     ]
+    if settings.webhook_delivery == "embedded":
+        delivery = deliver_until_stopped(
+            app.state.database.sessionmaker,
+            settings=settings,
+            stop=stop,
+            metrics=app.state.webhook_metrics,
+        )
+        tasks.append(asyncio.create_task(delivery, name="webhook delivery"))
     try:
         yield
     finally:
@@ -197,6 +207,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.database = database
     app.state.metrics = Metrics()
     app.state.metrics.registry.register(EventsWritten())
+    app.state.webhook_metrics = WebhookMetrics(app.state.metrics.registry)
     app.state.key_cache = KeyCache(ttl_s=settings.key_cache_ttl_s)
     app.state.match_feed = MatchFeed(refresh_s=settings.match_refresh_s)
     # Read once per process and file; a malformed operator vocabulary fails at start-up.

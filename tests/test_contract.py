@@ -118,6 +118,10 @@ BY_DESIGN: dict[tuple[str, str], str] = {
     ("validation-error", "weights: at least one weight must be greater than 0"): (
         "each weight may be 0, not all of them: a rule across the fields of weights"
     ),
+    ("validation-error", "url: "): (
+        "the SSRF guard judges a webhook URL against the deployment (http and private "
+        "addresses only in development) and what its host resolves to"
+    ),
     ("validation-error", "must not contain the NUL character"): (
         "rule 6: NUL is refused in every string (422); the document does not repeat that "
         "as a pattern on each of them"

@@ -110,6 +110,20 @@ class Settings(BaseSettings):
         description="Seconds between writes of an API key's last_used_at (saves a write per call).",
     )
 
+    webhook_delivery: Literal["embedded", "off"] = Field(
+        default="embedded",
+        description="embedded: `capmatch serve` delivers webhooks too; off: only `capmatch worker`",
+    )
+    webhook_allow_private: bool = Field(
+        default=None,  # resolved from the environment by the validator below
+        description="Allow webhook targets on loopback, private or link-local addresses, and "
+        "http (default true only in development and test).",
+        validate_default=True,
+    )
+    webhook_poll_s: float = Field(
+        default=0.5, gt=0, description="Seconds a delivery worker waits when nothing is due."
+    )
+
     taxonomy_file: Path | None = Field(
         default=None,
         description="Operator YAML merged over the built-in vocabulary (adds codes and labels, "
@@ -142,6 +156,13 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"required in production mode (at least {ADMIN_KEY_MIN_LENGTH} characters)"
             )
+        return value
+
+    @field_validator("webhook_allow_private", mode="before")
+    @classmethod
+    def _private_targets_outside_production(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None or value == "":
+            return info.data.get("environment") in ("development", "test")
         return value
 
     @property

@@ -12,6 +12,7 @@ from app.models.partner import Partner
 from app.models.postal_code import PostalCode
 from app.models.request import CapacityRequest
 from app.models.saved_search import SavedSearch
+from app.models.webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AlertPair",
@@ -29,4 +30,6 @@ __all__ = [
     "Partner",
     "PostalCode",
     "SavedSearch",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -1,7 +1,7 @@
 """alerts: saved searches, alerted pairs, requests' alert_min_score
 
 Revision ID: 5b7e2d9c4f18
-Revises: 9e4c1b7d2a05
+Revises: 5c2a7e9f1b38
 Create Date: 2026-11-29 08:10:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5b7e2d9c4f18"
-down_revision: str | None = "9e4c1b7d2a05"
+down_revision: str | None = "5c2a7e9f1b38"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
