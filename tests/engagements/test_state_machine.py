@@ -444,7 +444,10 @@ async def test_capacity_and_quantity_hold_in_every_sequence(
     await asyncio.to_thread(
         run_state_machine_as_test,
         Lifecycles,
-        settings=settings(max_examples=15, stateful_step_count=30, deadline=None),
+        # Derandomized: the depth guard below judges the runs drawn, so they must not vary.
+        settings=settings(
+            max_examples=15, stateful_step_count=30, deadline=None, derandomize=True, database=None
+        ),
     )
     print(f"state machine depth: {dict(depth)}; share acting {depth.share_acting:.2f}")
     assert depth.share_acting >= MIN_SHARE_ACTING, dict(depth)
