@@ -64,7 +64,9 @@ async def test_each_matching_endpoint_gets_one_delivery_with_the_event_as_body(
         d.endpoint_id for d in deliveries
     )
     async with session_factory() as session:
-        event = (await session.execute(select(Event))).scalar_one()
+        event = (
+            await session.execute(select(Event).where(Event.type == "offer.created"))
+        ).scalar_one()
     for delivery in deliveries:
         body = json.loads(delivery.payload)
         assert (delivery.event_id, delivery.event_type) == (event.id, "offer.created")
