@@ -67,7 +67,6 @@ class EventWritten(DomainEvent):
     """An event row was appended (in the current transaction); ``body`` is the event as
     ``GET /v1/events/{id}`` shows it."""
 
-    seq: int
     body: Mapping[str, Any]
     owner: Party
     counterpart: Party | None
@@ -123,7 +122,7 @@ async def record(session: AsyncSession, change: ResourceChanged) -> None:
     event_id = new_id("evt")
     created_at = utcnow()
     data = {"object": dict(change.object)}
-    seq = await repository.append(
+    await repository.append(
         session,
         event_id=event_id,
         type=change.type,
@@ -148,5 +147,5 @@ async def record(session: AsyncSession, change: ResourceChanged) -> None:
     _tally_on_commit(session, change.type)
     await publish(
         session,
-        EventWritten(seq=seq, body=body, owner=change.owner, counterpart=change.counterpart),
+        EventWritten(body=body, owner=change.owner, counterpart=change.counterpart),
     )

@@ -36,28 +36,22 @@ async def append(
     actor: dict[str, Any],
     data: dict[str, Any],
     created_at: datetime,
-) -> int:
-    """Insert one event row; its ``seq``."""
+) -> None:
+    """Insert one event row (no RETURNING: every write pays for this statement)."""
     counterpart_partner, counterpart_organization = counterpart or (None, None)
-    statement = (
-        insert(Event)
-        .values(
-            id=event_id,
-            type=type,
-            txid=_CURRENT_TXID if tracks_transactions(session) else None,
-            partner_id=owner[0],
-            organization_id=owner[1],
-            counterpart_partner_id=counterpart_partner,
-            counterpart_organization_id=counterpart_organization,
-            actor=actor,
-            data=data,
-            created_at=created_at,
-        )
-        .returning(Event.seq)
+    statement = insert(Event).values(
+        id=event_id,
+        type=type,
+        txid=_CURRENT_TXID if tracks_transactions(session) else None,
+        partner_id=owner[0],
+        organization_id=owner[1],
+        counterpart_partner_id=counterpart_partner,
+        counterpart_organization_id=counterpart_organization,
+        actor=actor,
+        data=data,
+        created_at=created_at,
     )
-    seq = await session.scalar(statement)
-    assert seq is not None
-    return int(seq)
+    await session.execute(statement)
 
 
 def _visible_to(partner_id: str | None, organization_id: str | None) -> ColumnElement[bool] | None:

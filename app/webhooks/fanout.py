@@ -14,6 +14,7 @@ from app.core.dates import utcnow
 from app.core.ids import new_id
 from app.events.outbox import EventWritten, Party
 from app.models import WebhookDelivery, WebhookEndpoint
+from app.webhooks.directory import DIRECTORY
 from app.webhooks.repository import DeliveryRepository, EndpointRepository
 
 
@@ -27,7 +28,7 @@ def type_matches(patterns: Iterable[str], event_type: str) -> bool:
     return False
 
 
-def receives(endpoint: WebhookEndpoint, parties: Iterable[Party]) -> bool:
+def receives(endpoint: WebhookEndpoint | Any, parties: Iterable[Party]) -> bool:
     """A partner's endpoint hears of events of its partner, an organisation's of its own."""
     for party in parties:
         if endpoint.organization_id is None:
@@ -62,6 +63,8 @@ async def fan_out(session: AsyncSession, event: EventWritten) -> None:
     """Queue ``event`` for every enabled endpoint that receives it."""
     parties = [event.owner] if event.counterpart is None else [event.owner, event.counterpart]
     partner_ids = sorted({party.partner_id for party in parties})
+    if not await DIRECTORY.any_of(session, partner_ids):
+        return
     endpoints = await EndpointRepository(session).enabled_of_partners(partner_ids)
     event_type = str(event.body["type"])
     now = utcnow()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,14 +42,26 @@ class EndpointRepository:
         found = await self.session.execute(paginate(statement, WebhookEndpoint.id, page))
         return found.scalars().all()
 
-    async def enabled_of_partners(self, partner_ids: Sequence[str]) -> Sequence[WebhookEndpoint]:
-        """The enabled endpoints of these partners and of their members."""
+    async def partners_with_enabled_endpoints(self) -> Sequence[str]:
         found = await self.session.execute(
-            select(WebhookEndpoint).where(
+            select(WebhookEndpoint.partner_id).where(WebhookEndpoint.status == "enabled").distinct()
+        )
+        return found.scalars().all()
+
+    async def enabled_of_partners(self, partner_ids: Sequence[str]) -> Sequence[Any]:
+        """Id, owner and event types of the enabled endpoints of these partners and of their
+        members: plain rows, as every write runs this (no ORM objects to build and track)."""
+        found = await self.session.execute(
+            select(
+                WebhookEndpoint.id,
+                WebhookEndpoint.partner_id,
+                WebhookEndpoint.organization_id,
+                WebhookEndpoint.event_types,
+            ).where(
                 WebhookEndpoint.partner_id.in_(partner_ids), WebhookEndpoint.status == "enabled"
             )
         )
-        return found.scalars().all()
+        return found.all()
 
     async def for_update(self, endpoint_ids: Sequence[str]) -> dict[str, WebhookEndpoint]:
         found = await self.session.execute(

@@ -15,6 +15,7 @@ from app.core.schemas import patch_changes
 from app.events.outbox import SYSTEM, Party, event_body
 from app.models import WebhookDelivery, WebhookEndpoint
 from app.web.http import check_if_match
+from app.webhooks.directory import DIRECTORY
 from app.webhooks.fanout import new_delivery
 from app.webhooks.repository import DeliveryRepository, EndpointRepository
 from app.webhooks.schemas import (
@@ -96,6 +97,7 @@ async def create_endpoint(
         updated_at=now,
     )
     await EndpointRepository(session).add(endpoint)
+    DIRECTORY.forget_on_commit(session)
     return WebhookEndpointCreated(
         **WebhookEndpointOut.model_validate(endpoint).model_dump(), secret=endpoint.secret
     )
@@ -142,6 +144,7 @@ async def update_endpoint(
     for field, value in changes.items():
         setattr(endpoint, field, value)
     await session.flush()
+    DIRECTORY.forget_on_commit(session)
     return endpoint
 
 

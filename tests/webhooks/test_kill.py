@@ -20,6 +20,7 @@ from app.core.config import Settings
 from app.events.outbox import Party
 from app.models import Partner, WebhookDelivery, WebhookEndpoint
 from app.webhooks.delivery import new_client
+from app.webhooks.directory import DIRECTORY
 from app.webhooks.signing import new_secret
 from app.webhooks.worker import DeliveryWorker
 from tests.fixtures.database import empty_tables
@@ -54,6 +55,8 @@ async def _setup(sessions: async_sessionmaker[AsyncSession], url: str) -> None:
                 secret=new_secret(),
             )
         )
+    # Saved behind the service's back: tell this process's fan-out directory.
+    DIRECTORY.forget()
     for number in range(EVENTS):
         await emit(sessions, type="offer.created", owner=Party("par_kill"), object={"n": number})
 
