@@ -90,6 +90,9 @@ class Receiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
+        # A worker sends a batch concurrently: a listen backlog of 5 (the default) would
+        # refuse most of it and measure the retry schedule instead.
+        ThreadingHTTPServer.request_queue_size = 256
         self.server = ThreadingHTTPServer((HOST, port), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
