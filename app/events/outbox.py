@@ -94,26 +94,25 @@ def actor_of(session: AsyncSession) -> Actor:
 
 
 _PENDING_INFO = "capmatch.events_pending"
-_LISTENING_INFO = "capmatch.events_tally"
 
 
 def _tally_on_commit(session: AsyncSession, type: str) -> None:
     """Count the event in the process's metrics once its transaction commits (any session:
     requests, sweeps, workers), and forget it if the transaction rolls back."""
-    sync = session.sync_session
-    if not sync.info.get(_LISTENING_INFO):
-        sync.info[_LISTENING_INFO] = True
+    session.sync_session.info.setdefault(_PENDING_INFO, []).append(type)
 
-        def committed(_session: Session) -> None:
-            for written in sync.info.pop(_PENDING_INFO, []):
-                WRITTEN.add(written)
 
-        def rolled_back(_session: Session) -> None:
-            sync.info.pop(_PENDING_INFO, None)
+# Listeners on the Session class, registered once: one per session would cost every write
+# two registrations.
+@event.listens_for(Session, "after_commit")
+def _count_committed(session: Session) -> None:
+    for written in session.info.pop(_PENDING_INFO, ()):
+        WRITTEN.add(written)
 
-        event.listen(sync, "after_commit", committed)
-        event.listen(sync, "after_rollback", rolled_back)
-    sync.info.setdefault(_PENDING_INFO, []).append(type)
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session: Session) -> None:
+    session.info.pop(_PENDING_INFO, None)
 
 
 async def record(session: AsyncSession, change: ResourceChanged) -> None:
