@@ -11,10 +11,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.dates import utcnow
+from app.core.db import after_commit
 from app.core.ids import new_id
 from app.events.outbox import EventWritten, Party
 from app.models import WebhookDelivery, WebhookEndpoint
 from app.webhooks.directory import DIRECTORY
+from app.webhooks.doorbell import DOORBELL
 from app.webhooks.repository import DeliveryRepository, EndpointRepository
 
 
@@ -75,3 +77,4 @@ async def fan_out(session: AsyncSession, event: EventWritten) -> None:
     ]
     if deliveries:
         await DeliveryRepository(session).add_all(deliveries)
+        after_commit(session, DOORBELL.ring)

@@ -32,6 +32,7 @@ from app.core.events import publish
 from app.events.outbox import Party, ResourceChanged
 from app.models import WebhookDelivery, WebhookEndpoint
 from app.webhooks.delivery import TIMEOUT_S, Attempt, new_client, post
+from app.webhooks.doorbell import DOORBELL
 from app.webhooks.metrics import WebhookMetrics
 from app.webhooks.repository import DeliveryRepository, EndpointRepository
 from app.webhooks.schedule import Jitter, next_attempt_at
@@ -216,15 +217,31 @@ class DeliveryWorker:
         return len(jobs)
 
     async def run(self, stop: Stop, *, poll_s: float) -> None:
-        """Rounds until ``stop``; waits ``poll_s`` only when a round found less than a batch."""
-        while not stop.requested:
-            try:
-                handled = await self.run_once()
-            except Exception:
-                logger.exception("webhook delivery round failed; will retry")
-                handled = 0
-            if handled < self.batch_size and await stop.wait(poll_s):
-                return
+        """Rounds until ``stop``; waits ``poll_s`` only when a round found less than a batch,
+        or less when a commit of this process queues deliveries (``DOORBELL``)."""
+        with DOORBELL.listening() as bell:
+            while not stop.requested:
+                try:
+                    handled = await self.run_once()
+                except Exception:
+                    logger.exception("webhook delivery round failed; will retry")
+                    handled = 0
+                if handled < self.batch_size and await _pause(stop, bell, poll_s):
+                    return
+
+
+async def _pause(stop: Stop, bell: asyncio.Event, seconds: float) -> bool:
+    """Wait ``seconds``, less if the bell rings or a stop comes; True if stopped."""
+    rung = asyncio.create_task(bell.wait())
+    stopped = asyncio.create_task(stop.wait(seconds))
+    try:
+        await asyncio.wait({rung, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (rung, stopped):
+            task.cancel()
+        await asyncio.gather(rung, stopped, return_exceptions=True)
+    bell.clear()
+    return stop.requested
 
 
 async def deliver_until_stopped(
