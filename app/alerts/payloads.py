@@ -20,29 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.alerts.subjects import MATCH_FOUND, Candidate
 from app.matching import repository as matching_repository
 from app.matching.feed import MatchFeed
-from app.matching.schemas import (
-    Breakdown,
-    MatchedOffer,
-    MatchedRequest,
-    OfferMatch,
-    OrganizationRef,
-    RequestMatch,
-)
+from app.matching.service import offer_entry, request_entry
 from app.matching.values import TaxonomyLike, Viewer
 from app.requests.schemas import RequestOut
 
 RANK_SCAN = 10_000  # matches ahead of the pair counted at most (its rank beyond: not told)
-
-
-def _scores(match: Any, rank: int) -> dict[str, Any]:
-    return {
-        "score": match.score,
-        "rank": rank,
-        "breakdown": Breakdown(**match.breakdown),
-        "distance_km": match.distance_km,
-        "deliverable_quantity": match.deliverable_quantity,
-        "reasons": match.reasons,
-    }
 
 
 async def payload(
@@ -80,15 +62,7 @@ async def _match_found(
     if found is None or card is None:
         return None
     rank, match = found
-    entry = OfferMatch(
-        offer=MatchedOffer(
-            id=card.id,
-            title=card.title,
-            region=card.region,
-            organization=OrganizationRef(id=card.organization_id, name=card.organization_name),
-        ),
-        **_scores(match, rank),
-    )
+    entry = offer_entry(card, match, rank)
     return {
         subject.key: subject.id,
         "offer_id": offer.id,
@@ -118,15 +92,7 @@ async def _demand_found(
     if found is None or card is None:
         return None
     rank, match = found
-    entry = RequestMatch(
-        request=MatchedRequest(
-            id=card.id,
-            title=card.title,
-            region=card.region,
-            organization=OrganizationRef(id=card.organization_id, name=card.organization_name),
-        ),
-        **_scores(match, rank),
-    )
+    entry = request_entry(card, match, rank)
     return {
         "offer_id": offer.id,
         "request": RequestOut.of(subject.row, on=on).model_dump(mode="json"),

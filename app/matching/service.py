@@ -120,6 +120,26 @@ def _scores(match: Match | DemandMatch, rank: int) -> dict[str, Any]:
     }
 
 
+def _organization(card: Any) -> OrganizationRef:
+    return OrganizationRef(id=card.organization_id, name=card.organization_name)
+
+
+def offer_entry(card: Any, match: Match, rank: int) -> OfferMatch:
+    """An offer's entry in a ranking (``offer_cards`` row, index match, 1-based rank)."""
+    offer = MatchedOffer(
+        id=card.id, title=card.title, region=card.region, organization=_organization(card)
+    )
+    return OfferMatch(offer=offer, **_scores(match, rank))
+
+
+def request_entry(card: Any, match: DemandMatch, rank: int) -> RequestMatch:
+    """A request's entry in a ranking (``request_cards`` row, index match, 1-based rank)."""
+    request = MatchedRequest(
+        id=card.id, title=card.title, region=card.region, organization=_organization(card)
+    )
+    return RequestMatch(request=request, **_scores(match, rank))
+
+
 async def _rank_offers(
     session: AsyncSession,
     feed: MatchFeed,
@@ -156,13 +176,7 @@ async def _rank_offers(
         card = cards.get(match.offer_id)
         if card is None:  # closed between the index read and now
             continue
-        offer = MatchedOffer(
-            id=card.id,
-            title=card.title,
-            region=card.region,
-            organization=OrganizationRef(id=card.organization_id, name=card.organization_name),
-        )
-        data.append(OfferMatch(offer=offer, **_scores(match, position)))
+        data.append(offer_entry(card, match, position))
     next_cursor = None
     if has_more and page:
         next_cursor = _encode_cursor(page[-1].score, page[-1].offer_id, ranked + len(page))
@@ -281,13 +295,7 @@ async def offer_matches(
         card = cards.get(match.request_id)
         if card is None:  # gone between the index read and now
             continue
-        matched = MatchedRequest(
-            id=card.id,
-            title=card.title,
-            region=card.region,
-            organization=OrganizationRef(id=card.organization_id, name=card.organization_name),
-        )
-        data.append(RequestMatch(request=matched, **_scores(match, position)))
+        data.append(request_entry(card, match, position))
     next_cursor = None
     if has_more and page:
         next_cursor = _encode_cursor(page[-1].score, page[-1].request_id, ranked + len(page))
