@@ -369,7 +369,15 @@ async def snapshot_xmin(session: AsyncSession) -> int:
     return int(xmin)
 
 
-async def own_txid(session: AsyncSession) -> int | None:
-    """This transaction's id if it has written (PostgreSQL); None for a pure reader."""
-    txid = await session.scalar(text("SELECT pg_current_xact_id_if_assigned()::text::bigint"))
-    return None if txid is None else int(txid)
+async def snapshot_xmin_and_own_txid(session: AsyncSession) -> tuple[int, int | None]:
+    """``snapshot_xmin`` and this transaction's id if it has written (PostgreSQL; None for a
+    pure reader), in one round trip."""
+    row = (
+        await session.execute(
+            text(
+                "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint,"
+                " pg_current_xact_id_if_assigned()::text::bigint"
+            )
+        )
+    ).one()
+    return int(row[0]), None if row[1] is None else int(row[1])

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
-from app.core.db import own_txid, snapshot_xmin, tracks_transactions
+from app.core.db import snapshot_xmin_and_own_txid, tracks_transactions
 from app.core.errors import InvalidInput, NotFound
 from app.events import repository
 from app.events.schemas import EventOut, EventPage
@@ -93,7 +93,7 @@ async def read_page(
     position = decode_position(after) if after else START
     below, own = None, None
     if tracks_transactions(session):
-        below, own = await snapshot_xmin(session), await own_txid(session)
+        below, own = await snapshot_xmin_and_own_txid(session)
     partner_id, organization_id = _audience(principal)
     events = await repository.feed_page(
         session,
