@@ -29,7 +29,7 @@ from app.core.errors import FieldError, Problem, install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import Metrics, install_middleware
 from app.engagements.releases import expire_lapsed_holds
-from app.events.metrics import EventsWritten
+from app.events.metrics import WRITTEN as EVENTS_WRITTEN
 from app.events.retention import purge_events
 from app.matching.feed import MatchFeed
 from app.ops.router import router as ops_router
@@ -206,7 +206,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.settings = settings
     app.state.database = database
     app.state.metrics = Metrics()
-    app.state.metrics.registry.register(EventsWritten())
+    app.state.metrics.registry.register(EVENTS_WRITTEN)
     app.state.webhook_metrics = WebhookMetrics(app.state.metrics.registry)
     app.state.key_cache = KeyCache(ttl_s=settings.key_cache_ttl_s)
     app.state.match_feed = MatchFeed(refresh_s=settings.match_refresh_s)

@@ -107,7 +107,7 @@ def _tally_on_commit(session: AsyncSession, type: str) -> None:
 @event.listens_for(Session, "after_commit")
 def _count_committed(session: Session) -> None:
     for written in session.info.pop(_PENDING_INFO, ()):
-        WRITTEN.add(written)
+        WRITTEN.labels(written).inc()
 
 
 @event.listens_for(Session, "after_rollback")
