@@ -179,8 +179,10 @@ class Capmatch:
         workers: int = 1,
         env: dict[str, str] | None = None,
         app_dir: Path = REPO_DIR,
+        factory: str = "app.main:create_app",
     ) -> None:
         self.port, self.log_path, self.workers = port, log, workers
+        self.factory = factory  # the uvicorn --factory target
         self.app_dir = app_dir  # where ``app`` is imported from (another version's code)
         self.env = (
             os.environ
@@ -199,10 +201,11 @@ class Capmatch:
     def start(self) -> None:
         if not port_free(self.port):
             raise BenchError(f"port {self.port} on {HOST} is already in use (--port)")
-        argv = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]
+        argv = [sys.executable, "-m", "uvicorn", self.factory, "--factory"]
         argv += ["--host", HOST, "--port", str(self.port), "--workers", str(self.workers)]
         argv += ["--loop", "uvloop", "--http", "httptools", "--no-access-log"]
         argv += ["--log-level", "warning"]
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)  # a fresh clone has none
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             argv,

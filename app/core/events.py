@@ -43,6 +43,14 @@ def subscribe(event_type: type[E], subscriber: Subscriber[E]) -> None:
         registered.append(subscriber)
 
 
+def unsubscribe(event_type: type[E], subscriber: Subscriber[E]) -> None:
+    """Stop running ``subscriber`` for ``event_type`` (benchmarks measure a write without
+    one of its reactions)."""
+    registered = _subscribers.get(event_type, [])
+    if subscriber in registered:
+        registered.remove(subscriber)
+
+
 def subscribers_of(event_type: type[DomainEvent]) -> list[Subscriber[Any]]:
     """Who reacts to ``event_type``: its own subscribers, then those of its base classes."""
     found: list[Subscriber[Any]] = []
