@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -316,6 +316,26 @@ class ConcurrentUpdate(Conflict):
         )
 
 
+class UniqueValueTaken(Conflict):
+    slug = "unique-value-taken"
+    title = "A concurrent request took the same unique value"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Another request stored the same unique value (such as an external_ref) at the "
+            "same moment; nothing of this request was done. Read the current state first."
+        )
+
+
+def took_a_unique_value(exc: BaseException) -> bool:
+    """True for a unique index violated at commit or flush: services check uniqueness
+    first and answer with the field, so this is a concurrent write that got there first."""
+    orig = getattr(exc, "orig", None)
+    if not isinstance(exc, IntegrityError):
+        return False
+    return getattr(orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(orig)
+
+
 def lost_a_race(exc: BaseException) -> bool:
     """True when the database rolled the transaction back for a concurrent one."""
     sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
@@ -326,6 +346,9 @@ async def _handle_database_error(request: Request, exc: Exception) -> Response:
     if lost_a_race(exc):
         logger.warning("transaction lost a race and was rolled back: %s", exc)
         return await _handle_app_error(request, ConcurrentUpdate())
+    if took_a_unique_value(exc):
+        logger.warning("a concurrent write took a unique value first: %s", exc)
+        return await _handle_app_error(request, UniqueValueTaken())
     if not is_database_unavailable(exc):
         raise exc  # a real bug: the server-error handler answers 500 and logs it
     logger.warning("database unavailable: %s", exc)

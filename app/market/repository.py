@@ -94,6 +94,14 @@ class MarketRepository(Generic[M]):
             statement = statement.with_for_update()
         return list(await self.session.scalars(statement))
 
+    async def holder_of_external_ref(self, partner_id: str, ref: str) -> str | None:
+        """Id of the partner's object with this ``external_ref``, if any."""
+        statement = select(self.model.id).where(
+            self.model.partner_id == partner_id, self.model.external_ref == ref
+        )
+        holder: str | None = await self.session.scalar(statement)
+        return holder
+
     async def add(self, item: M) -> M:
         self.session.add(item)
         await self.session.flush()

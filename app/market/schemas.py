@@ -17,3 +17,13 @@ Unit = Annotated[
 Quantity = Annotated[
     int, Field(gt=0, le=1_000_000_000), Strict(False), BeforeValidator(number_not_text)
 ]
+
+# The partner's own id of a row (its CRM or spreadsheet id); imports upsert by it.
+ExternalRef = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=100),
+    Field(
+        description="Your own reference, unique per partner and kind; imports update by it",
+        examples=["CRM-4711"],
+    ),
+]

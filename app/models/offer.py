@@ -52,7 +52,12 @@ class Offer(Timestamps, Versioned, Base):
     )
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
+    # The partner's own reference (its CRM or spreadsheet id): imports upsert by it.
+    external_ref: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
     __table_args__ = (
+        # Unique per partner (NULLs are distinct: most rows have none).
+        Index("uq_offers_partner_external_ref", "partner_id", "external_ref", unique=True),
         CheckConstraint("capacity_per_week > 0", name="capacity_per_week_positive"),
         CheckConstraint("available_until >= available_from", name="window_ordered"),
         CheckConstraint("reserved_quantity >= 0", name="reserved_not_negative"),

@@ -42,7 +42,12 @@ class Organization(Timestamps, Versioned, Base):
         order_by="OrganizationCertification.code",
     )
 
+    # The partner's own reference (its CRM or spreadsheet id): imports upsert by it.
+    external_ref: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
     __table_args__ = (
+        # Unique per partner (NULLs are distinct: most rows have none).
+        Index("uq_organizations_partner_external_ref", "partner_id", "external_ref", unique=True),
         Index("ix_organizations_partner_id_id", "partner_id", "id"),
         Index("ix_organizations_region", "region"),
         Index("ix_organizations_lat_lon", "lat", "lon"),

@@ -61,7 +61,12 @@ class CapacityRequest(Timestamps, Versioned, Base):
         Float, nullable=False, default=0.5, server_default=text("0.5")
     )
 
+    # The partner's own reference (its CRM or spreadsheet id): imports upsert by it.
+    external_ref: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
     __table_args__ = (
+        # Unique per partner (NULLs are distinct: most rows have none).
+        Index("uq_requests_partner_external_ref", "partner_id", "external_ref", unique=True),
         CheckConstraint("quantity > 0", name="quantity_positive"),
         Index("ix_requests_partner_id_id", "partner_id", "id"),
         Index("ix_requests_organization_id_id", "organization_id", "id"),

@@ -8,7 +8,7 @@ from sqlalchemy import Row
 
 from app.core.schemas import JsonDate, OutModel, PatchModel, StrictModel, number_not_text
 from app.geo.schemas import Location
-from app.market.schemas import Quantity, Unit, Visibility
+from app.market.schemas import ExternalRef, Quantity, Unit, Visibility
 from app.models import Offer
 from app.offers.rules import effective_status
 from app.taxonomy.codes import CodeListField
@@ -50,10 +50,11 @@ class OfferCreate(StrictModel):
     )
     visibility: Visibility = "shared"
     status: OfferInputStatus = "active"
+    external_ref: ExternalRef | None = None
 
 
 class OfferUpdate(PatchModel):
-    clearable = frozenset({"description", "service_radius_km"})
+    clearable = frozenset({"description", "service_radius_km", "external_ref"})
 
     title: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=5000)
@@ -69,6 +70,7 @@ class OfferUpdate(PatchModel):
     service_radius_km: float | None = Field(default=None, gt=0, le=20_000)
     visibility: Visibility | None = None
     status: OfferInputStatus | None = None
+    external_ref: ExternalRef | None = None
 
 
 class CapacityOut(OutModel):
@@ -96,6 +98,7 @@ class OfferOut(OutModel):
     service_radius_km: float | None
     visibility: Visibility
     status: OfferStatus
+    external_ref: str | None
     total_quantity: int = Field(description="Units offered over the whole window")
     reserved_quantity: int = Field(description="Taken by accepted engagements")
     held_quantity: int = Field(description="Held by pending engagements that have not expired")
@@ -131,6 +134,7 @@ class OfferOut(OutModel):
             service_radius_km=offer.service_radius_km,
             visibility=offer.visibility,
             status=effective_status(offer.status, offer.available_until, on=on),
+            external_ref=offer.external_ref,
             total_quantity=offer.total_quantity,
             reserved_quantity=offer.reserved_quantity,
             held_quantity=held,

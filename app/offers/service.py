@@ -16,6 +16,7 @@ from app.core.ids import new_id
 from app.core.pagination import PageParams, Window, window
 from app.core.schemas import patch_changes
 from app.geo.service import region_near
+from app.market.external_refs import ensure_free
 from app.market.listing import MarketFilters
 from app.models import Offer, Organization
 from app.offers.announce import announce
@@ -146,6 +147,14 @@ async def create_offer(
         session, principal=principal, organization_id=data.organization_id
     )
     _check_codes(taxonomy, data.skills, data.products, data.certifications)
+    repository = OfferRepository(session)
+    await ensure_free(
+        repository.holder_of_external_ref,
+        kind="offer",
+        partner_id=organization.partner_id,
+        ref=data.external_ref,
+        own_id=None,
+    )
     available_from = data.available_from or on
     if data.available_until < on:
         raise InvalidInput.at("available_until", "lies in the past")
@@ -175,6 +184,7 @@ async def create_offer(
         service_radius_km=data.service_radius_km,
         visibility=data.visibility,
         status=data.status,
+        external_ref=data.external_ref,
         reserved_quantity=0,
         held_quantity=0,
         created_at=now,
@@ -182,7 +192,7 @@ async def create_offer(
     )
     held = await _held_certifications(session, organization, data.certifications)
     _check_offer(offer, organization, on=on, held=held)
-    offer = await OfferRepository(session).add(offer)
+    offer = await repository.add(offer)
     await announce(session, [offer], "offer.created")
     return offer
 
@@ -240,6 +250,14 @@ async def update_offer(
     )
     # Every query runs before the offer changes (see above): certificates, region.
     held = await _held_certifications(session, organization, changes.get("certifications"))
+    if changes.get("external_ref") is not None:
+        await ensure_free(
+            OfferRepository(session).holder_of_external_ref,
+            kind="offer",
+            partner_id=offer.partner_id,
+            ref=changes["external_ref"],
+            own_id=offer.id,
+        )
     if "location" in changes:
         location = changes.pop("location")
         region = await region_near(session, location.lat, location.lon)

@@ -47,6 +47,14 @@ class OrganizationRepository:
         found: Organization | None = result.scalar_one_or_none()
         return found
 
+    async def holder_of_external_ref(self, partner_id: str, ref: str) -> str | None:
+        """Id of the partner's organisation with this ``external_ref``, if any."""
+        statement = select(Organization.id).where(
+            Organization.partner_id == partner_id, Organization.external_ref == ref
+        )
+        holder: str | None = await self.session.scalar(statement)
+        return holder
+
     async def held_certifications(self, organization_id: str) -> dict[str, date | None]:
         """Code -> valid_until of every certificate the organisation holds."""
         rows = await self.session.execute(

@@ -8,6 +8,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from app.core.schemas import JsonDate, OutModel, PatchModel, StrictModel
 from app.geo.schemas import Address, Location
+from app.market.schemas import ExternalRef
 from app.models import Organization
 from app.taxonomy.codes import MAX_CODES, Code
 
@@ -76,10 +77,11 @@ class OrganizationCreate(StrictModel):
     contact: Contact | None = None
     description: str | None = Field(default=None, max_length=5000)
     website: str | None = Field(default=None, max_length=500, pattern=r"^https?://\S+$")
+    external_ref: ExternalRef | None = None
 
 
 class OrganizationUpdate(PatchModel):
-    clearable = frozenset({"address", "contact", "description", "website"})
+    clearable = frozenset({"address", "contact", "description", "website", "external_ref"})
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     kind: OrganizationKind | None = None
@@ -91,6 +93,7 @@ class OrganizationUpdate(PatchModel):
     contact: Contact | None = None
     description: str | None = Field(default=None, max_length=5000)
     website: str | None = Field(default=None, max_length=500, pattern=r"^https?://\S+$")
+    external_ref: ExternalRef | None = None
 
 
 class Verification(StrictModel):
@@ -130,6 +133,7 @@ class OrganizationOut(OutModel):
     website: str | None
     verified: bool
     status: OrganizationStatus
+    external_ref: str | None
     created_at: datetime
     updated_at: datetime
 
@@ -159,6 +163,7 @@ class OrganizationOut(OutModel):
             website=org.website,
             verified=org.verified,
             status=org.status,
+            external_ref=org.external_ref,
             created_at=org.created_at,
             updated_at=org.updated_at,
         )

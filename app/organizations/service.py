@@ -20,6 +20,7 @@ from app.core.schemas import patch_changes
 from app.events.outbox import Party, ResourceChanged
 from app.geo.schemas import Address, Location
 from app.geo.service import Place, place_of_address, region_near
+from app.market.external_refs import ensure_free
 from app.models import Organization, OrganizationCertification
 from app.organizations.events import CertificationsWithdrawn, OrganizationClosed
 from app.organizations.filters import OrganizationFilters
@@ -175,6 +176,14 @@ async def create_organization(
 ) -> Organization:
     assert principal.partner_id is not None
     _check_certification_codes(taxonomy, data.certifications, current=[])
+    repository = OrganizationRepository(session)
+    await ensure_free(
+        repository.holder_of_external_ref,
+        kind="organization",
+        partner_id=principal.partner_id,
+        ref=data.external_ref,
+        own_id=None,
+    )
     location = await resolve_location(session, location=data.location, address=data.address)
     now = utcnow()
     organization = Organization(
@@ -184,6 +193,7 @@ async def create_organization(
         kind=data.kind,
         description=data.description,
         website=data.website,
+        external_ref=data.external_ref,
         lat=location.lat,
         lon=location.lon,
         region=location.region,
@@ -195,7 +205,7 @@ async def create_organization(
     )
     _apply_address(organization, data.address)
     _apply_contact(organization, data.contact)
-    organization = await OrganizationRepository(session).add(organization)
+    organization = await repository.add(organization)
     await _announce(session, organization, "organization.created")
     return organization
 
@@ -271,8 +281,16 @@ async def update_organization(
         # them and the final flush would bump the version (the ETag) a second time.
         wanted: list[CertificationIn] = changes["certifications"]
         await _withdraw_certifications(session, organization, {c.code for c in wanted})
+    if changes.get("external_ref") is not None:
+        await ensure_free(
+            OrganizationRepository(session).holder_of_external_ref,
+            kind="organization",
+            partner_id=organization.partner_id,
+            ref=changes["external_ref"],
+            own_id=organization.id,
+        )
     place = await _moved_to(session, organization, changes)
-    for field in ("name", "kind", "description", "website"):
+    for field in ("name", "kind", "description", "website", "external_ref"):
         if field in changes:
             setattr(organization, field, changes[field])
     if place is not None:

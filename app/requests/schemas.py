@@ -8,7 +8,7 @@ from sqlalchemy import Row
 
 from app.core.schemas import JsonDate, OutModel, PatchModel, StrictModel
 from app.geo.schemas import Location
-from app.market.schemas import Quantity, Unit, Visibility
+from app.market.schemas import ExternalRef, Quantity, Unit, Visibility
 from app.models import CapacityRequest
 from app.requests.rules import effective_status
 from app.taxonomy.codes import CodeListField
@@ -68,10 +68,11 @@ class RequestCreate(RequestTerms):
     alert_min_score: float = Field(
         default=0.5, ge=0, le=1, description="match.found from this score on (0..1)"
     )
+    external_ref: ExternalRef | None = None
 
 
 class RequestUpdate(PatchModel):
-    clearable = frozenset({"description", "max_distance_km", "weights"})
+    clearable = frozenset({"description", "max_distance_km", "weights", "external_ref"})
 
     title: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=5000)
@@ -88,6 +89,7 @@ class RequestUpdate(PatchModel):
     status: RequestInputStatus | None = None
     weights: Weights | None = None
     alert_min_score: float | None = Field(default=None, ge=0, le=1)
+    external_ref: ExternalRef | None = None
 
 
 class RequestOut(OutModel):
@@ -108,6 +110,7 @@ class RequestOut(OutModel):
     preferred_certifications: list[str]
     visibility: Visibility
     status: RequestStatus
+    external_ref: str | None
     weights: dict[str, float] | None
     alert_min_score: float
     created_at: datetime
@@ -134,6 +137,7 @@ class RequestOut(OutModel):
             preferred_certifications=request.preferred_certifications,
             visibility=request.visibility,
             status=effective_status(request.status, request.needed_by, on=on),
+            external_ref=request.external_ref,
             weights=request.weights,
             alert_min_score=request.alert_min_score,
             created_at=request.created_at,

@@ -15,6 +15,7 @@ from app.core.ids import new_id
 from app.core.pagination import PageParams, Window, window
 from app.core.schemas import patch_changes
 from app.geo.service import region_near
+from app.market.external_refs import ensure_free
 from app.market.listing import MarketFilters
 from app.models import CapacityRequest
 from app.organizations.service import acting_organization
@@ -91,6 +92,14 @@ async def create_request(
     )
     check_codes(taxonomy, data.model_dump(include=set(CODE_FIELDS)))
     check_needed_by(data.needed_by, on=on)
+    repository = RequestRepository(session)
+    await ensure_free(
+        repository.holder_of_external_ref,
+        kind="request",
+        partner_id=organization.partner_id,
+        ref=data.external_ref,
+        own_id=None,
+    )
     location = data.location
     # Own coordinates take the region of the nearest known postal code (None without one).
     region = await region_near(session, location.lat, location.lon) if location else None
@@ -115,12 +124,13 @@ async def create_request(
         visibility=data.visibility,
         weights=data.weights.overrides() if data.weights else None,
         alert_min_score=data.alert_min_score,
+        external_ref=data.external_ref,
         status="open",
         created_at=now,
         updated_at=now,
     )
     _check_request(request)
-    request = await RequestRepository(session).add(request)
+    request = await repository.add(request)
     await announce(session, [request], "request.created")
     return request
 
@@ -182,6 +192,14 @@ async def update_request(
     await acting_organization(session, principal=principal, organization_id=request.organization_id)
     changes = patch_changes(data)
     check_codes(taxonomy, changes, current=request)
+    if changes.get("external_ref") is not None:
+        await ensure_free(
+            RequestRepository(session).holder_of_external_ref,
+            kind="request",
+            partner_id=request.partner_id,
+            ref=changes["external_ref"],
+            own_id=request.id,
+        )
     if "quantity" in changes and changes["quantity"] < request.quantity:
         await publish(
             session, RequestQuantityCut(request_id=request.id, quantity=changes["quantity"])

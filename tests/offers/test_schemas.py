@@ -124,7 +124,7 @@ def test_patch_null_is_refused_for_every_other_field(field: str) -> None:
 
 
 def test_clearable_fields_are_the_optional_ones() -> None:
-    assert frozenset({"description", "service_radius_km"}) == OfferUpdate.clearable
+    assert frozenset({"description", "service_radius_km", "external_ref"}) == OfferUpdate.clearable
 
 
 def test_the_schema_declares_null_only_where_it_clears() -> None:
