@@ -15,10 +15,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+
+from app.core.database_errors import is_database_unavailable, lost_a_race, took_a_unique_value
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:capmatch:problem:"
@@ -250,58 +252,14 @@ async def _handle_http_exception(request: Request, exc: Exception) -> Response:
 def _allowed_methods(request: Request) -> list[str]:
     # Starlette's 405 names the methods of the first route whose path matched, but FastAPI
     # makes one route per method (and nests included routers): ``Allow`` must list them all
-    # (RFC 9110, 15.5.6). The OpenAPI paths are exactly the operations the API documents.
-    path = request.url.path
+    # (RFC 9110, 15.5.6). The OpenAPI paths are exactly the operations the API documents;
+    # a literal path (``/v1/offers/export``) is its own resource, not ``/v1/offers/{id}``.
+    path, paths = request.url.path, request.app.openapi().get("paths", {})
     methods: set[str] = set()
-    for template, operations in request.app.openapi().get("paths", {}).items():
+    for template, operations in paths.items() if path not in paths else [(path, paths[path])]:
         if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)), path):
             methods.update(method.upper() for method in operations)
     return sorted(methods)
-
-
-# PostgreSQL SQLSTATEs that mean the database cannot be used now, whatever the statement:
-# class 08 connection exception, 53 insufficient resources (too many connections), 57P
-# operator intervention (shutting down, starting up, database dropped), and 3D000: the
-# configured database does not exist (yet).
-_UNAVAILABLE_SQLSTATES = ("08", "53", "57P", "3D000")
-_SQLITE_BUSY = 5
-
-
-def is_database_unavailable(exc: BaseException) -> bool:
-    """True when the database cannot be reached (as opposed to a bug in a statement)."""
-    if isinstance(exc, PoolTimeoutError | DisconnectionError | ConnectionError | TimeoutError):
-        return True
-    if isinstance(exc, DBAPIError):
-        if exc.connection_invalidated:
-            return True
-        orig = exc.orig
-        sqlstate = getattr(orig, "sqlstate", None)
-        if isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
-            return True
-        # SQLite busy (SQLITE_BUSY and its extended codes): the write lock stayed taken
-        # past busy_timeout. The database is overloaded, not wrong: retry later.
-        if getattr(orig, "sqlite_errorcode", 0) & 0xFF == _SQLITE_BUSY:
-            return True
-        text = str(orig).lower()
-        markers = (
-            "connection refused",
-            "could not connect",
-            "unable to open database",
-            "connection was closed",
-            "cannot connect",
-            "terminating connection",
-            "the database system is",
-            "connection is closed",
-            "database is locked",
-        )
-        return any(marker in text for marker in markers)
-    return isinstance(exc, OSError)
-
-
-# 40001 serialization failure, 40P01 deadlock detected: the transaction lost a race with a
-# concurrent one and was rolled back whole, so nothing of it happened and sending the same
-# request again is safe. Lock orders keep known paths from deadlocking; this is the net.
-_LOST_RACE_SQLSTATES = ("40001", "40P01")
 
 
 class ConcurrentUpdate(Conflict):
@@ -322,24 +280,9 @@ class UniqueValueTaken(Conflict):
 
     def __init__(self) -> None:
         super().__init__(
-            "Another request stored the same unique value (such as an external_ref) at the "
-            "same moment; nothing of this request was done. Read the current state first."
+            "Another request stored the same unique value (an external_ref, say) "
+            "at the same moment; nothing of this request was done."
         )
-
-
-def took_a_unique_value(exc: BaseException) -> bool:
-    """True for a unique index violated at commit or flush: services check uniqueness
-    first and answer with the field, so this is a concurrent write that got there first."""
-    orig = getattr(exc, "orig", None)
-    if not isinstance(exc, IntegrityError):
-        return False
-    return getattr(orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(orig)
-
-
-def lost_a_race(exc: BaseException) -> bool:
-    """True when the database rolled the transaction back for a concurrent one."""
-    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
-    return isinstance(exc, DBAPIError) and sqlstate in _LOST_RACE_SQLSTATES
 
 
 async def _handle_database_error(request: Request, exc: Exception) -> Response:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -14,6 +14,8 @@ from app.core.pagination import PageParams, paginate
 from app.market.lifecycle import status_clause
 from app.market.listing import MarketFilters, apply_market_filters
 from app.market.tenancy import owned_clause, viewer_parameters, visible_clause_for_kind
+from app.models import Organization
+from app.tabular.columns import COLUMNS, Kind
 
 M = TypeVar("M")
 
@@ -39,6 +41,9 @@ class MarketRepository(Generic[M]):
     model: ClassVar[type[Any]]
     end_column: ClassVar[str]  # the date after which an open object reads "expired"
     open_statuses: ClassVar[tuple[str, ...]]
+    export_kind: ClassVar[Kind]
+    # Field of the export (``COLUMNS[export_kind]``) -> the SQL expression of its cell.
+    export_columns: ClassVar[Mapping[str, Any]]
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -107,11 +112,38 @@ class MarketRepository(Generic[M]):
         await self.session.flush()
         return item
 
-    async def list_page(
-        self, *, principal: Principal, filters: MarketFilters, page: PageParams, on: date
-    ) -> Sequence[M]:
-        statement = apply_market_filters(
-            select(self.model),
+    async def export_chunk(
+        self,
+        *,
+        principal: Principal,
+        filters: MarketFilters,
+        on: date,
+        after: str | None,
+        limit: int,
+    ) -> Sequence[Row[Any]]:
+        """The next ``limit`` objects the list would show, by id after ``after``: plain rows
+        holding the export's cells in ``COLUMNS`` order, then the owner's partner id (an
+        export reads millions, so the row is the file's row)."""
+        cells = [self.export_columns[column.field] for column in COLUMNS[self.export_kind]]
+        statement = self._filtered(
+            select(*cells, self.model.partner_id)
+            .outerjoin(Organization, Organization.id == self.model.organization_id)
+            .order_by(self.model.id)
+            .limit(limit),
+            principal=principal,
+            filters=filters,
+            on=on,
+        )
+        if after is not None:
+            statement = statement.where(self.model.id > after)
+        rows: Sequence[Row[Any]] = (await self.session.execute(statement)).all()
+        return rows
+
+    def _filtered(
+        self, statement: Select[Any], *, principal: Principal, filters: MarketFilters, on: date
+    ) -> Select[Any]:
+        return apply_market_filters(
+            statement,
             self.model,
             dialect=self.dialect,
             principal=principal,
@@ -124,6 +156,11 @@ class MarketRepository(Generic[M]):
                 on=on,
             ),
         )
+
+    async def list_page(
+        self, *, principal: Principal, filters: MarketFilters, page: PageParams, on: date
+    ) -> Sequence[M]:
+        statement = self._filtered(select(self.model), principal=principal, filters=filters, on=on)
         rows: Sequence[M] = (
             (await self.session.execute(paginate(statement, self.model.id, page))).scalars().all()
         )

@@ -10,13 +10,14 @@ holds on offers, an offer that closes (locked first) gives up its engagements' h
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import Row, func, select, update
 
 from app.market.repository import MarketRepository
-from app.models import Engagement, Offer
+from app.models import Engagement, Offer, Organization
 from app.offers.rules import OPEN_STATUSES, CapacityChange
 
 
@@ -24,6 +25,30 @@ class OfferRepository(MarketRepository[Offer]):
     model = Offer
     end_column = "available_until"
     open_statuses = OPEN_STATUSES
+    export_kind = "offers"
+    export_columns: ClassVar[Mapping[str, Any]] = {
+        "id": Offer.id,
+        "external_ref": Offer.external_ref,
+        "organization_id": Offer.organization_id,
+        "organization_external_ref": Organization.external_ref,
+        "title": Offer.title,
+        "description": Offer.description,
+        "skills": Offer.skills,
+        "products": Offer.products,
+        "certifications": Offer.certifications,
+        "capacity.unit": Offer.capacity_unit,
+        "capacity.per_week": Offer.capacity_per_week,
+        "capacity.total": Offer.capacity_total,
+        "min_order_quantity": Offer.min_order_quantity,
+        "lead_time_days": Offer.lead_time_days,
+        "available_from": Offer.available_from,
+        "available_until": Offer.available_until,
+        "location.lat": Offer.lat,
+        "location.lon": Offer.lon,
+        "service_radius_km": Offer.service_radius_km,
+        "visibility": Offer.visibility,
+        "status": Offer.status,
+    }
 
     async def offers_claiming(
         self, organization_id: str, codes: Iterable[str]

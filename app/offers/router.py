@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Query, Response, status
+from starlette.responses import StreamingResponse
 
 from app.auth.dependencies import AnyAuth, MemberAuth
 from app.auth.routing import domain_router
@@ -26,6 +27,13 @@ from app.market.schemas import Visibility
 from app.models import Offer
 from app.offers import service
 from app.offers.schemas import OfferCreate, OfferOut, OfferRow, OfferStatus, OfferUpdate
+from app.tabular.export import (
+    EXPORT_RESPONSES,
+    FormatQuery,
+    HeaderQuery,
+    SessionsDep,
+    export_response,
+)
 from app.taxonomy.dependencies import TaxonomyDep
 from app.web.http import IfMatch, set_etag
 
@@ -68,11 +76,7 @@ async def create_offer(
     return await _out(session, response, offer)
 
 
-@router.get("", response_model=Page[OfferOut], responses=problem_responses(401, 422, 503))
-async def list_offers(
-    session: SessionDep,
-    principal: AnyAuth,
-    page: PageDep,
+def offer_filters(
     near: NearDep,
     status: Annotated[list[OfferStatus] | None, Query(description="Repeat for several")] = None,
     skill: SkillQuery = None,
@@ -82,9 +86,8 @@ async def list_offers(
     organization_id: OrganizationQuery = None,
     visibility: Annotated[Visibility | None, Query()] = None,
     q: TextQuery = None,
-) -> Page[OfferOut]:
-    """List the offers this key may see, newest first."""
-    filters = MarketFilters(
+) -> MarketFilters:
+    return MarketFilters(
         statuses=tuple(status or ()),
         skill=skill,
         product=product,
@@ -95,6 +98,16 @@ async def list_offers(
         q=q,
         near=near,
     )
+
+
+OfferFilters = Annotated[MarketFilters, Depends(offer_filters)]
+
+
+@router.get("", response_model=Page[OfferOut], responses=problem_responses(401, 422, 503))
+async def list_offers(
+    session: SessionDep, principal: AnyAuth, page: PageDep, filters: OfferFilters
+) -> Page[OfferOut]:
+    """List the offers this key may see, newest first."""
     result = await service.list_offers(session, principal=principal, filters=filters, page=page)
     on = today()
     released = await service.lapsed_holds(session, result.items)
@@ -104,6 +117,27 @@ async def list_offers(
         ],
         has_more=result.has_more,
         next_cursor=result.next_cursor,
+    )
+
+
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={**problem_responses(401, 422, 503), **EXPORT_RESPONSES},
+)
+async def export_offers(
+    principal: AnyAuth,
+    sessions: SessionsDep,
+    filters: OfferFilters,
+    format: FormatQuery = "csv",
+    headers: HeaderQuery = "fields",
+) -> StreamingResponse:
+    """Every offer the list would show, as CSV, XLSX or GeoJSON in the import's columns."""
+    return await export_response(
+        "offers",
+        format,
+        headers,
+        lambda: service.export_offers(sessions, principal=principal, filters=filters),
     )
 
 

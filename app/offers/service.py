@@ -16,6 +16,7 @@ from app.core.ids import new_id
 from app.core.pagination import PageParams, Window, window
 from app.core.schemas import patch_changes
 from app.geo.service import region_near
+from app.market.export import export_chunks
 from app.market.external_refs import ensure_free
 from app.market.listing import MarketFilters
 from app.models import Offer, Organization
@@ -25,6 +26,8 @@ from app.offers.repository import OfferRepository
 from app.offers.rules import CapacityChange, effective_status, total_quantity
 from app.offers.schemas import OfferCreate, OfferRow, OfferUpdate
 from app.organizations.service import acting_organization, held_certifications
+from app.tabular.export import Sessions
+from app.tabular.writing import Chunks
 from app.taxonomy.codes import CodeKind, search_terms
 from app.taxonomy.vocabulary import Taxonomy
 from app.web.http import check_if_match
@@ -195,6 +198,11 @@ async def create_offer(
     offer = await repository.add(offer)
     await announce(session, [offer], "offer.created")
     return offer
+
+
+def export_offers(sessions: Sessions, *, principal: Principal, filters: MarketFilters) -> Chunks:
+    """Every offer the list would show, as export rows in chunks (read when iterated)."""
+    return export_chunks(OfferRepository, sessions, principal=principal, filters=filters)
 
 
 async def get_visible_offer(

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import date
+from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, exists, select
+from sqlalchemy import Row, Select, bindparam, exists, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -12,12 +13,34 @@ from app.core.sql import code_prefix_match, text_contains
 from app.geo.filters import near_clause
 from app.models import Organization, OrganizationCertification
 from app.organizations.filters import OrganizationFilters
+from app.tabular.columns import COLUMNS
+
+S = TypeVar("S", bound=Select[Any])
 
 # Built once (see app.auth.repository): these run on every offer and request POST.
 _PLAIN_BY_ID = select(Organization).where(Organization.id == bindparam("organization_id"))
 _HELD_CERTIFICATIONS = select(
     OrganizationCertification.code, OrganizationCertification.valid_until
 ).where(OrganizationCertification.organization_id == bindparam("organization_id"))
+
+# Field of the export (``COLUMNS["organizations"]``) -> the SQL expression of its cell.
+_EXPORT_COLUMNS = {
+    "id": Organization.id,
+    "external_ref": Organization.external_ref,
+    "name": Organization.name,
+    "kind": Organization.kind,
+    "address.street": Organization.street,
+    "address.postal_code": Organization.postal_code,
+    "address.city": Organization.city,
+    "address.country": Organization.country,
+    "location.lat": Organization.lat,
+    "location.lon": Organization.lon,
+    "contact.name": Organization.contact_name,
+    "contact.email": Organization.contact_email,
+    "contact.phone": Organization.contact_phone,
+    "website": Organization.website,
+    "description": Organization.description,
+}
 
 
 class OrganizationRepository:
@@ -74,7 +97,41 @@ class OrganizationRepository:
     async def list_page(
         self, filters: OrganizationFilters, page: PageParams
     ) -> Sequence[Organization]:
-        statement = self._select()
+        statement = self._filtered(self._select(), filters)
+        result = await self.session.execute(paginate(statement, Organization.id, page))
+        return result.scalars().all()
+
+    async def export_chunk(
+        self, filters: OrganizationFilters, *, after: str | None, limit: int
+    ) -> Sequence[Row[Any]]:
+        """The next ``limit`` organisations the list would show, by id after ``after``, as
+        plain rows holding the export's cells in ``COLUMNS`` order (certifications
+        empty: ``certification_codes`` fills them per chunk)."""
+        cells: list[Any] = [
+            _EXPORT_COLUMNS.get(column.field, null()) for column in COLUMNS["organizations"]
+        ]
+        statement = self._filtered(
+            select(*cells).order_by(Organization.id).limit(limit),
+            filters,
+        )
+        if after is not None:
+            statement = statement.where(Organization.id > after)
+        rows: Sequence[Row[Any]] = (await self.session.execute(statement)).all()
+        return rows
+
+    async def certification_codes(self, organization_ids: Collection[str]) -> dict[str, list[str]]:
+        """Organisation id -> the codes of its certifications, sorted."""
+        statement = (
+            select(OrganizationCertification.organization_id, OrganizationCertification.code)
+            .where(OrganizationCertification.organization_id.in_(organization_ids))
+            .order_by(OrganizationCertification.organization_id, OrganizationCertification.code)
+        )
+        codes: dict[str, list[str]] = {}
+        for organization_id, code in await self.session.execute(statement):
+            codes.setdefault(organization_id, []).append(code)
+        return codes
+
+    def _filtered(self, statement: S, filters: OrganizationFilters) -> S:
         if filters.partner_id is not None:
             statement = statement.where(Organization.partner_id == filters.partner_id)
         if filters.organization_id is not None:
@@ -104,5 +161,4 @@ class OrganizationRepository:
             statement = statement.where(
                 near_clause(self.dialect, Organization.lat, Organization.lon, filters.near)
             )
-        result = await self.session.execute(paginate(statement, Organization.id, page))
-        return result.scalars().all()
+        return statement

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Query, Response, status
+from starlette.responses import StreamingResponse
 
 from app.auth.dependencies import AdminAuth, AnyAuth, MemberAuth, PartnerAuth
 from app.auth.routing import domain_router
@@ -14,7 +15,7 @@ from app.core.pagination import Page, PageDep
 from app.geo.filters import NearDep
 from app.market.query import RegionQuery
 from app.models import Organization
-from app.organizations import service
+from app.organizations import export, service
 from app.organizations.filters import OrganizationFilters
 from app.organizations.schemas import (
     OrganizationCreate,
@@ -23,6 +24,13 @@ from app.organizations.schemas import (
     OrganizationStatus,
     OrganizationUpdate,
     Verification,
+)
+from app.tabular.export import (
+    EXPORT_RESPONSES,
+    FormatQuery,
+    HeaderQuery,
+    SessionsDep,
+    export_response,
 )
 from app.taxonomy.codes import Code
 from app.taxonomy.dependencies import TaxonomyDep
@@ -76,11 +84,7 @@ async def create_organization(
     return _out(response, organization)
 
 
-@router.get("", response_model=Page[OrganizationOut], responses=problem_responses(401, 422, 503))
-async def list_organizations(
-    session: SessionDep,
-    principal: AnyAuth,
-    page: PageDep,
+def organization_filters(
     near: NearDep,
     kind: Annotated[OrganizationKind | None, Query()] = None,
     status: Annotated[OrganizationStatus | None, Query()] = None,
@@ -88,9 +92,8 @@ async def list_organizations(
     certification: Annotated[Code | None, Query(description="Holds this certification")] = None,
     verified: Annotated[bool | None, Query()] = None,
     q: Annotated[str | None, Query(max_length=200, description="Text in name/description")] = None,
-) -> Page[OrganizationOut]:
-    """List the organisations this key may see (a partner: its members), newest first."""
-    filters = OrganizationFilters(
+) -> OrganizationFilters:
+    return OrganizationFilters(
         kind=kind,
         status=status,
         region=region,
@@ -99,6 +102,16 @@ async def list_organizations(
         q=q,
         near=near,
     )
+
+
+Filters = Annotated[OrganizationFilters, Depends(organization_filters)]
+
+
+@router.get("", response_model=Page[OrganizationOut], responses=problem_responses(401, 422, 503))
+async def list_organizations(
+    session: SessionDep, principal: AnyAuth, page: PageDep, filters: Filters
+) -> Page[OrganizationOut]:
+    """List the organisations this key may see (a partner: its members), newest first."""
     result = await service.list_organizations(
         session, principal=principal, filters=filters, page=page
     )
@@ -106,6 +119,28 @@ async def list_organizations(
         data=[OrganizationOut.of(org) for org in result.items],
         has_more=result.has_more,
         next_cursor=result.next_cursor,
+    )
+
+
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={**problem_responses(401, 422, 503), **EXPORT_RESPONSES},
+)
+async def export_organizations(
+    principal: AnyAuth,
+    sessions: SessionsDep,
+    filters: Filters,
+    format: FormatQuery = "csv",
+    headers: HeaderQuery = "fields",
+) -> StreamingResponse:
+    """Every organisation the list would show, as CSV, XLSX or GeoJSON in the import's
+    columns; contact details only for your own organisations."""
+    return await export_response(
+        "organizations",
+        format,
+        headers,
+        lambda: export.export_organizations(sessions, principal=principal, filters=filters),
     )
 
 

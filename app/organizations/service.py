@@ -222,14 +222,19 @@ async def _announce(session: AsyncSession, organization: Organization, type: str
     )
 
 
+def scoped_filters(filters: OrganizationFilters, principal: Principal) -> OrganizationFilters:
+    """A partner sees its members, an organisation itself, the admin everyone."""
+    if principal.kind == "partner":
+        return replace(filters, partner_id=principal.partner_id)
+    if principal.kind == "organization":
+        return replace(filters, organization_id=principal.organization_id)
+    return filters
+
+
 async def list_organizations(
     session: AsyncSession, *, principal: Principal, filters: OrganizationFilters, page: PageParams
 ) -> Window[Organization]:
-    if principal.kind == "partner":
-        filters = replace(filters, partner_id=principal.partner_id)
-    elif principal.kind == "organization":
-        filters = replace(filters, organization_id=principal.organization_id)
-    rows = await OrganizationRepository(session).list_page(filters, page)
+    rows = await OrganizationRepository(session).list_page(scoped_filters(filters, principal), page)
     return window(rows, page, lambda org: org.id)
 
 

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import select, update
 
 from app.market.repository import MarketRepository
-from app.models import CapacityRequest
+from app.models import CapacityRequest, Organization
 from app.requests.rules import OPEN_STATUSES
 
 
@@ -14,6 +15,27 @@ class RequestRepository(MarketRepository[CapacityRequest]):
     model = CapacityRequest
     end_column = "needed_by"
     open_statuses = OPEN_STATUSES
+    export_kind = "requests"
+    export_columns: ClassVar[Mapping[str, Any]] = {
+        "id": CapacityRequest.id,
+        "external_ref": CapacityRequest.external_ref,
+        "organization_id": CapacityRequest.organization_id,
+        "organization_external_ref": Organization.external_ref,
+        "title": CapacityRequest.title,
+        "description": CapacityRequest.description,
+        "skills": CapacityRequest.skills,
+        "products": CapacityRequest.products,
+        "quantity": CapacityRequest.quantity,
+        "unit": CapacityRequest.unit,
+        "needed_by": CapacityRequest.needed_by,
+        "location.lat": CapacityRequest.lat,
+        "location.lon": CapacityRequest.lon,
+        "max_distance_km": CapacityRequest.max_distance_km,
+        "required_certifications": CapacityRequest.required_certifications,
+        "preferred_certifications": CapacityRequest.preferred_certifications,
+        "visibility": CapacityRequest.visibility,
+        "status": CapacityRequest.status,
+    }
 
     async def current(self, request_ids: Collection[str]) -> Sequence[CapacityRequest]:
         """These requests as the database has them now (also after set-based updates)."""

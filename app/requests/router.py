@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Query, Response, status
+from starlette.responses import StreamingResponse
 
 from app.auth.dependencies import AnyAuth, MemberAuth
 from app.auth.routing import domain_router
@@ -26,6 +27,13 @@ from app.market.schemas import Visibility
 from app.models import CapacityRequest
 from app.requests import service
 from app.requests.schemas import RequestCreate, RequestOut, RequestRow, RequestStatus, RequestUpdate
+from app.tabular.export import (
+    EXPORT_RESPONSES,
+    FormatQuery,
+    HeaderQuery,
+    SessionsDep,
+    export_response,
+)
 from app.taxonomy.dependencies import TaxonomyDep
 from app.web.http import IfMatch, set_etag
 
@@ -71,11 +79,7 @@ async def create_request(
     return _out(response, request)
 
 
-@router.get("", response_model=Page[RequestOut], responses=problem_responses(401, 422, 503))
-async def list_requests(
-    session: SessionDep,
-    principal: AnyAuth,
-    page: PageDep,
+def request_filters(
     near: NearDep,
     status: Annotated[list[RequestStatus] | None, Query(description="Repeat for several")] = None,
     skill: SkillQuery = None,
@@ -85,9 +89,8 @@ async def list_requests(
     organization_id: OrganizationQuery = None,
     visibility: Annotated[Visibility | None, Query()] = None,
     q: TextQuery = None,
-) -> Page[RequestOut]:
-    """List the requests this key may see, newest first."""
-    filters = MarketFilters(
+) -> MarketFilters:
+    return MarketFilters(
         statuses=tuple(status or ()),
         skill=skill,
         product=product,
@@ -98,12 +101,43 @@ async def list_requests(
         q=q,
         near=near,
     )
+
+
+RequestFilters = Annotated[MarketFilters, Depends(request_filters)]
+
+
+@router.get("", response_model=Page[RequestOut], responses=problem_responses(401, 422, 503))
+async def list_requests(
+    session: SessionDep, principal: AnyAuth, page: PageDep, filters: RequestFilters
+) -> Page[RequestOut]:
+    """List the requests this key may see, newest first."""
     result = await service.list_requests(session, principal=principal, filters=filters, page=page)
     on = today()
     return Page[RequestOut](
         data=[RequestOut.of(request, on=on) for request in result.items],
         has_more=result.has_more,
         next_cursor=result.next_cursor,
+    )
+
+
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={**problem_responses(401, 422, 503), **EXPORT_RESPONSES},
+)
+async def export_requests(
+    principal: AnyAuth,
+    sessions: SessionsDep,
+    filters: RequestFilters,
+    format: FormatQuery = "csv",
+    headers: HeaderQuery = "fields",
+) -> StreamingResponse:
+    """Every request the list would show, as CSV, XLSX or GeoJSON in the import's columns."""
+    return await export_response(
+        "requests",
+        format,
+        headers,
+        lambda: service.export_requests(sessions, principal=principal, filters=filters),
     )
 
 

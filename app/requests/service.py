@@ -15,6 +15,7 @@ from app.core.ids import new_id
 from app.core.pagination import PageParams, Window, window
 from app.core.schemas import patch_changes
 from app.geo.service import region_near
+from app.market.export import export_chunks
 from app.market.external_refs import ensure_free
 from app.market.listing import MarketFilters
 from app.models import CapacityRequest
@@ -24,6 +25,8 @@ from app.requests.events import RequestQuantityCut, RequestsClosed
 from app.requests.repository import RequestRepository
 from app.requests.rules import OPEN_STATUSES, covers
 from app.requests.schemas import RequestCreate, RequestRow, RequestUpdate
+from app.tabular.export import Sessions
+from app.tabular.writing import Chunks
 from app.taxonomy.codes import CodeKind, search_terms
 from app.taxonomy.vocabulary import Taxonomy
 from app.web.http import check_if_match
@@ -133,6 +136,11 @@ async def create_request(
     request = await repository.add(request)
     await announce(session, [request], "request.created")
     return request
+
+
+def export_requests(sessions: Sessions, *, principal: Principal, filters: MarketFilters) -> Chunks:
+    """Every request the list would show, as export rows in chunks (read when iterated)."""
+    return export_chunks(RequestRepository, sessions, principal=principal, filters=filters)
 
 
 async def get_visible_request(

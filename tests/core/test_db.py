@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.core import db
 from app.core.config import Settings
+from app.core.database_errors import is_database_unavailable
 from app.core.db import Database, create_database
-from app.core.errors import is_database_unavailable
 from app.main import create_app
 from tests.fixtures.factories import (
     ADMIN,

@@ -1,0 +1,165 @@
+"""Export files, written as the rows are read (API.md "Exports").
+
+CSV and GeoJSON are streamed chunk by chunk: memory stays flat in the row count. XLSX
+cannot be sent before its last zip entry is written, so it goes through xlsxwriter's
+constant-memory mode into a temporary file that is then streamed and deleted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from contextlib import aclosing
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+import xlsxwriter
+
+from app.tabular.columns import COLUMNS, Kind
+
+ExportFormat = Literal["csv", "xlsx", "geojson"]
+HeaderStyle = Literal["fields", "german"]
+Cell = str | int | float | date | list[str] | None
+
+MEDIA_TYPES: dict[ExportFormat, str] = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "geojson": "application/geo+json",
+}
+# An XLSX sheet holds 1,048,576 rows, the header included.
+XLSX_MAX_ROWS = 1_048_575
+FILE_BLOCK = 256 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRow:
+    """One object as the export writes it: its cells in ``COLUMNS[kind]`` order, and its
+    point (GeoJSON geometry; None when it has no coordinates)."""
+
+    cells: tuple[Cell, ...]
+    lon: float | None
+    lat: float | None
+
+
+# Closed by whoever reads them (``aclosing``): the reader holds a database session.
+Chunks = AsyncGenerator[Sequence[ExportRow]]
+
+
+class TooManyRows(Exception):
+    """More rows than an XLSX sheet holds."""
+
+
+def header(kind: Kind, style: HeaderStyle) -> list[str]:
+    return [column.german if style == "german" else column.field for column in COLUMNS[kind]]
+
+
+def _text(value: Cell) -> str | int | float:
+    """A cell as CSV writes it: ISO dates, several values joined by ``; ``."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "; ".join(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+async def csv_stream(names: list[str], chunks: Chunks) -> AsyncIterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(names)
+    yield buffer.getvalue().encode()
+    async with aclosing(chunks):
+        async for chunk in chunks:
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerows([_text(value) for value in row.cells] for row in chunk)
+            yield buffer.getvalue().encode()
+
+
+def _json_value(value: Cell) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+async def geojson_stream(kind: Kind, chunks: Chunks) -> AsyncIterator[bytes]:
+    """A FeatureCollection of Points (RFC 7946: lon, lat); the other columns are the
+    properties, named by field. An object without coordinates has a null geometry."""
+    fields = [column.field for column in COLUMNS[kind]]
+    kept = [i for i, field in enumerate(fields) if not field.startswith("location.")]
+    yield b'{"type":"FeatureCollection","features":['
+    separator = b""
+    async with aclosing(chunks):
+        async for chunk in chunks:
+            features = [_feature(row, fields, kept) for row in chunk]
+            if features:
+                yield separator + ",".join(features).encode()
+                separator = b","
+    yield b"]}"
+
+
+def _feature(row: ExportRow, fields: list[str], kept: list[int]) -> str:
+    point = (
+        {"type": "Point", "coordinates": [row.lon, row.lat]}
+        if row.lon is not None and row.lat is not None
+        else None
+    )
+    properties = {fields[i]: _json_value(row.cells[i]) for i in kept}
+    feature = {"type": "Feature", "id": row.cells[0], "geometry": point, "properties": properties}
+    return json.dumps(feature, ensure_ascii=False, separators=(",", ":"))
+
+
+async def xlsx_file(names: list[str], chunks: Chunks, *, sheet: str) -> str:
+    """Write the rows into a temporary XLSX file and return its path (the caller deletes
+    it). Raises ``TooManyRows`` (and deletes the file) past one sheet's rows."""
+    handle, path = tempfile.mkstemp(prefix="capmatch-export-", suffix=".xlsx")
+    os.close(handle)
+    try:
+        workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_numbers": False})
+        worksheet = workbook.add_worksheet(sheet)
+        dates = workbook.add_format({"num_format": "yyyy-mm-dd"})
+        worksheet.write_row(0, 0, names, workbook.add_format({"bold": True}))
+        worksheet.freeze_panes(1, 0)
+        written = 0
+        async with aclosing(chunks):
+            async for chunk in chunks:
+                if written + len(chunk) > XLSX_MAX_ROWS:
+                    raise TooManyRows
+                # CPU-bound: off the event loop, a chunk at a time (rows stay in order).
+                await asyncio.to_thread(_write_rows, worksheet, written + 1, chunk, dates)
+                written += len(chunk)
+        await asyncio.to_thread(workbook.close)
+    except BaseException:
+        os.unlink(path)
+        raise
+    return path
+
+
+def _write_rows(worksheet: Any, first: int, chunk: Sequence[ExportRow], dates: Any) -> None:
+    for offset, row in enumerate(chunk):
+        for column, value in enumerate(row.cells):
+            if value is None:
+                continue
+            if isinstance(value, date):
+                worksheet.write_datetime(first + offset, column, value, dates)
+            elif isinstance(value, list):
+                worksheet.write_string(first + offset, column, "; ".join(value))
+            elif isinstance(value, str):
+                worksheet.write_string(first + offset, column, value)
+            else:
+                worksheet.write_number(first + offset, column, value)
+
+
+async def file_stream(path: str) -> AsyncIterator[bytes]:
+    """The file's bytes in blocks; the file is deleted once sent (or the client left)."""
+    try:
+        with open(path, "rb") as file:  # noqa: ASYNC230 - local temp file, blocks of 256 kB
+            while block := file.read(FILE_BLOCK):
+                yield block
+    finally:
+        os.unlink(path)
