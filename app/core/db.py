@@ -12,13 +12,13 @@ import asyncio
 import logging
 import sqlite3
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import JSON, DateTime, MetaData, Text, TypeDecorator, event, text
+from sqlalchemy import JSON, DateTime, MetaData, Row, Text, TypeDecorator, event, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import OperationalError
@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql import Executable
 from sqlalchemy.util.concurrency import await_, in_greenlet
 
 from app.core.config import Settings
@@ -267,6 +268,20 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 READ_OPTIONS = {SQLITE_BEGIN_OPTION: "DEFERRED"}
 
 logger = logging.getLogger("capmatch.db")
+
+
+async def stream_rows(
+    session: AsyncSession, statement: Executable, *, chunk: int
+) -> AsyncIterator[Sequence[Row[Any]]]:
+    """The rows of ``statement``, ``chunk`` at a time, from a server-side cursor on the
+    session's connection (Core rows, no ORM loading): memory stays flat in the row count."""
+    connection = await session.connection()
+    result = await connection.stream(statement.execution_options(yield_per=chunk))
+    try:
+        async for rows in result.partitions(chunk):
+            yield rows
+    finally:
+        await result.close()
 
 
 async def begin_read(session: AsyncSession, **options: Any) -> None:

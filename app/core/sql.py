@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Text, column, exists, func, or_, select, type_coerce
+from sqlalchemy import Text, column, exists, func, literal, or_, select, type_coerce
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -30,3 +30,40 @@ def array_contains(dialect_name: str, array_column: Any, term: str) -> ColumnEle
 def code_prefix_match(code_column: Any, code: str) -> ColumnElement[bool]:
     """A code column equals ``code`` or is a descendant of it (``textile`` ~ ``textile.sewing``)."""
     return or_(code_column == code, code_column.like(f"{_escape_like(code)}.%", escape="\\"))
+
+
+# How several values share one cell of an export (split again on import).
+CELL_SEPARATOR = "; "
+
+
+def joined_codes(dialect_name: str, array_column: Any) -> ColumnElement[str]:
+    """A CodeList column as one text: its codes in order, joined by ``CELL_SEPARATOR``."""
+    if dialect_name == "postgresql":
+        codes = type_coerce(array_column, postgresql.ARRAY(Text))
+        return func.array_to_string(codes, CELL_SEPARATOR)
+    # json_each yields the array's elements in order, and group_concat keeps that order.
+    element = func.json_each(array_column).table_valued("value").alias("element")
+    return (
+        select(func.group_concat(element.c.value, CELL_SEPARATOR))
+        .select_from(element)
+        .scalar_subquery()
+    )
+
+
+def joined_values(
+    dialect_name: str, value_column: Any, *where: Any, outer: Any
+) -> ColumnElement[str]:
+    """The values of ``value_column`` in the rows ``where`` selects (correlated with the
+    enclosing query's ``outer`` table), sorted, as one text."""
+    if dialect_name == "postgresql":
+        ordered = postgresql.aggregate_order_by(literal(CELL_SEPARATOR), value_column)
+        return select(func.string_agg(value_column, ordered)).where(*where).scalar_subquery()
+    # SQLite has no ORDER BY inside group_concat before 3.44: it reads ordered rows.
+    rows = (
+        select(value_column.label("value"))
+        .where(*where)
+        .order_by(value_column)
+        .correlate(outer)
+        .subquery()
+    )
+    return select(func.group_concat(rows.c.value, CELL_SEPARATOR)).scalar_subquery()

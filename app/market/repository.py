@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import date
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import Row, Select, bindparam, select
+from sqlalchemy import Row, Select, and_, bindparam, case, literal, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
+from app.core.db import stream_rows
 from app.core.pagination import PageParams, paginate
-from app.market.lifecycle import status_clause
+from app.core.sql import joined_codes
+from app.market.lifecycle import EXPIRED, status_clause
 from app.market.listing import MarketFilters, apply_market_filters
 from app.market.tenancy import owned_clause, viewer_parameters, visible_clause_for_kind
 from app.models import Organization
@@ -112,32 +114,43 @@ class MarketRepository(Generic[M]):
         await self.session.flush()
         return item
 
-    async def export_chunk(
-        self,
-        *,
-        principal: Principal,
-        filters: MarketFilters,
-        on: date,
-        after: str | None,
-        limit: int,
-    ) -> Sequence[Row[Any]]:
-        """The next ``limit`` objects the list would show, by id after ``after``: plain rows
-        holding the export's cells in ``COLUMNS`` order, then the owner's partner id (an
-        export reads millions, so the row is the file's row)."""
-        cells = [self.export_columns[column.field] for column in COLUMNS[self.export_kind]]
+    async def export_rows(
+        self, *, principal: Principal, filters: MarketFilters, on: date, chunk: int
+    ) -> AsyncIterator[Sequence[Row[Any]]]:
+        """The objects the list would show, ``chunk`` rows at a time from one streamed
+        query: rows of the export's cells in ``COLUMNS`` order, formatted by the database.
+        In no particular order: a million rows read in table order (one scan) come back
+        several times faster than walked through the primary key's index."""
         statement = self._filtered(
-            select(*cells, self.model.partner_id)
-            .outerjoin(Organization, Organization.id == self.model.organization_id)
-            .order_by(self.model.id)
-            .limit(limit),
+            select(*self._export_cells(principal, on)).outerjoin(
+                Organization, Organization.id == self.model.organization_id
+            ),
             principal=principal,
             filters=filters,
             on=on,
         )
-        if after is not None:
-            statement = statement.where(self.model.id > after)
-        rows: Sequence[Row[Any]] = (await self.session.execute(statement)).all()
-        return rows
+        async for rows in stream_rows(self.session, statement, chunk=chunk):
+            yield rows
+
+    def _export_cells(self, principal: Principal, on: date) -> list[Any]:
+        cells: dict[str, Any] = {}
+        for column in COLUMNS[self.export_kind]:
+            expression = self.export_columns[column.field]
+            cells[column.field] = (
+                joined_codes(self.dialect, expression) if column.multi else expression
+            )
+        # The status as GET reads it: an open object past its end date is expired.
+        ended = and_(
+            self.model.status.in_(self.open_statuses),
+            getattr(self.model, self.end_column) < on,
+        )
+        cells["status"] = case((ended, literal(EXPIRED)), else_=self.model.status)
+        # Another partner's organisation reference is its private bookkeeping.
+        if not principal.is_admin:
+            reference = Organization.external_ref
+            mine = self.model.partner_id == principal.partner_id
+            cells["organization_external_ref"] = case((mine, reference), else_=null())
+        return list(cells.values())
 
     def _filtered(
         self, statement: Select[Any], *, principal: Principal, filters: MarketFilters, on: date

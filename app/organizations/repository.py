@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
@@ -8,8 +8,9 @@ from sqlalchemy import Row, Select, bindparam, exists, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from app.core.db import stream_rows
 from app.core.pagination import PageParams, paginate
-from app.core.sql import code_prefix_match, text_contains
+from app.core.sql import code_prefix_match, joined_values, text_contains
 from app.geo.filters import near_clause
 from app.models import Organization, OrganizationCertification
 from app.organizations.filters import OrganizationFilters
@@ -101,35 +102,30 @@ class OrganizationRepository:
         result = await self.session.execute(paginate(statement, Organization.id, page))
         return result.scalars().all()
 
-    async def export_chunk(
-        self, filters: OrganizationFilters, *, after: str | None, limit: int
-    ) -> Sequence[Row[Any]]:
-        """The next ``limit`` organisations the list would show, by id after ``after``, as
-        plain rows holding the export's cells in ``COLUMNS`` order (certifications
-        empty: ``certification_codes`` fills them per chunk)."""
-        cells: list[Any] = [
-            _EXPORT_COLUMNS.get(column.field, null()) for column in COLUMNS["organizations"]
-        ]
-        statement = self._filtered(
-            select(*cells).order_by(Organization.id).limit(limit),
-            filters,
-        )
-        if after is not None:
-            statement = statement.where(Organization.id > after)
-        rows: Sequence[Row[Any]] = (await self.session.execute(statement)).all()
-        return rows
-
-    async def certification_codes(self, organization_ids: Collection[str]) -> dict[str, list[str]]:
-        """Organisation id -> the codes of its certifications, sorted."""
-        statement = (
-            select(OrganizationCertification.organization_id, OrganizationCertification.code)
-            .where(OrganizationCertification.organization_id.in_(organization_ids))
-            .order_by(OrganizationCertification.organization_id, OrganizationCertification.code)
-        )
-        codes: dict[str, list[str]] = {}
-        for organization_id, code in await self.session.execute(statement):
-            codes.setdefault(organization_id, []).append(code)
-        return codes
+    async def export_rows(
+        self, filters: OrganizationFilters, *, contacts: bool, chunk: int
+    ) -> AsyncIterator[Sequence[Row[Any]]]:
+        """The organisations the list would show, ``chunk`` rows at a time from one
+        streamed query, in no particular order: rows of the export's cells in ``COLUMNS``
+        order (``contacts``: with the contact details, else those cells empty)."""
+        cells: list[Any] = []
+        for column in COLUMNS["organizations"]:
+            if column.field == "certifications":
+                cells.append(
+                    joined_values(
+                        self.dialect,
+                        OrganizationCertification.code,
+                        OrganizationCertification.organization_id == Organization.id,
+                        outer=Organization,
+                    )
+                )
+            elif column.field.startswith("contact.") and not contacts:
+                cells.append(null())
+            else:
+                cells.append(_EXPORT_COLUMNS[column.field])
+        statement = self._filtered(select(*cells).select_from(Organization), filters)
+        async for rows in stream_rows(self.session, statement, chunk=chunk):
+            yield rows
 
     def _filtered(self, statement: S, filters: OrganizationFilters) -> S:
         if filters.partner_id is not None:

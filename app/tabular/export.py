@@ -4,8 +4,8 @@ format (``app.tabular.writing``)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, aclosing
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request
@@ -21,7 +21,6 @@ from app.tabular.writing import (
     XLSX_MAX_ROWS,
     Chunks,
     ExportFormat,
-    ExportRow,
     HeaderStyle,
     TooManyRows,
     csv_stream,
@@ -31,10 +30,10 @@ from app.tabular.writing import (
     xlsx_file,
 )
 
-R = TypeVar("R")
+R = TypeVar("R", bound=Sequence[Any])
 Sessions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
-# (session, id after which to read or None, limit) -> the next rows, by id.
-Fetch = Callable[[AsyncSession, str | None, int], Awaitable[Sequence[R]]]
+# A repository's rows on a session, a chunk at a time.
+Stream = Callable[[AsyncSession], AsyncIterator[Sequence[R]]]
 CHUNK_ROWS = 2000
 EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
@@ -61,25 +60,14 @@ HeaderQuery = Annotated[
 ]
 
 
-async def chunks(
-    sessions: Sessions,
-    fetch: Fetch[R],
-    convert: Callable[[R], ExportRow],
-    *,
-    rows: int = CHUNK_ROWS,
-) -> AsyncGenerator[list[ExportRow]]:
-    """Every row ``fetch`` yields, ``rows`` at a time, in one read transaction."""
+async def chunks(sessions: Sessions, stream: Stream[R]) -> AsyncGenerator[Sequence[R]]:
+    """The rows ``stream`` reads, chunk by chunk, in one read transaction of their own."""
     async with sessions() as session:
         await begin_read(session)
-        after: str | None = None
-        while True:
-            found = await fetch(session, after, rows)
-            if not found:
-                return
-            yield [convert(row) for row in found]
-            if len(found) < rows:
-                return
-            after = getattr(found[-1], "id")  # noqa: B009 - rows of any table, by id
+        rows = stream(session)
+        async with aclosing(rows):  # type: ignore[type-var]
+            async for chunk in rows:
+                yield chunk
 
 
 async def export_response(

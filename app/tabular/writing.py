@@ -15,17 +15,21 @@ import os
 import tempfile
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from contextlib import aclosing
-from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
 import xlsxwriter
 
+from app.core.sql import CELL_SEPARATOR
 from app.tabular.columns import COLUMNS, Kind
 
 ExportFormat = Literal["csv", "xlsx", "geojson"]
 HeaderStyle = Literal["fields", "german"]
-Cell = str | int | float | date | list[str] | None
+# A cell as the database hands it: several codes are one text joined by "; " (SQL joins
+# them: an export of a million rows is formatted where the rows are).
+Cell = str | int | float | date | None
+# One row: its cells in ``COLUMNS[kind]`` order (the id first).
+ExportRow = Sequence[Cell]
 
 MEDIA_TYPES: dict[ExportFormat, str] = {
     "csv": "text/csv; charset=utf-8",
@@ -35,17 +39,6 @@ MEDIA_TYPES: dict[ExportFormat, str] = {
 # An XLSX sheet holds 1,048,576 rows, the header included.
 XLSX_MAX_ROWS = 1_048_575
 FILE_BLOCK = 256 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class ExportRow:
-    """One object as the export writes it: its cells in ``COLUMNS[kind]`` order, and its
-    point (GeoJSON geometry; None when it has no coordinates)."""
-
-    cells: tuple[Cell, ...]
-    lon: float | None
-    lat: float | None
-
 
 # Closed by whoever reads them (``aclosing``): the reader holds a database session.
 Chunks = AsyncGenerator[Sequence[ExportRow]]
@@ -59,17 +52,6 @@ def header(kind: Kind, style: HeaderStyle) -> list[str]:
     return [column.german if style == "german" else column.field for column in COLUMNS[kind]]
 
 
-def _text(value: Cell) -> str | int | float:
-    """A cell as CSV writes it: ISO dates, several values joined by ``; ``."""
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return "; ".join(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
 async def csv_stream(names: list[str], chunks: Chunks) -> AsyncIterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -79,39 +61,46 @@ async def csv_stream(names: list[str], chunks: Chunks) -> AsyncIterator[bytes]:
         async for chunk in chunks:
             buffer.seek(0)
             buffer.truncate()
-            writer.writerows([_text(value) for value in row.cells] for row in chunk)
+            # csv writes None as an empty cell and a date as str() does: ISO 8601.
+            writer.writerows(chunk)
             yield buffer.getvalue().encode()
-
-
-def _json_value(value: Cell) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
 
 
 async def geojson_stream(kind: Kind, chunks: Chunks) -> AsyncIterator[bytes]:
     """A FeatureCollection of Points (RFC 7946: lon, lat); the other columns are the
-    properties, named by field. An object without coordinates has a null geometry."""
-    fields = [column.field for column in COLUMNS[kind]]
-    kept = [i for i, field in enumerate(fields) if not field.startswith("location.")]
+    properties, named by field, codes as arrays. No coordinates: a null geometry."""
+    columns = COLUMNS[kind]
+    fields = [column.field for column in columns]
+    lat, lon = fields.index("location.lat"), fields.index("location.lon")
+    kept = [
+        (i, column.field, column.multi) for i, column in enumerate(columns) if i not in (lat, lon)
+    ]
     yield b'{"type":"FeatureCollection","features":['
     separator = b""
     async with aclosing(chunks):
         async for chunk in chunks:
-            features = [_feature(row, fields, kept) for row in chunk]
+            features = [_feature(row, kept, lat, lon) for row in chunk]
             if features:
                 yield separator + ",".join(features).encode()
                 separator = b","
     yield b"]}"
 
 
-def _feature(row: ExportRow, fields: list[str], kept: list[int]) -> str:
+def _feature(row: ExportRow, kept: list[tuple[int, str, bool]], lat: int, lon: int) -> str:
     point = (
-        {"type": "Point", "coordinates": [row.lon, row.lat]}
-        if row.lon is not None and row.lat is not None
+        {"type": "Point", "coordinates": [row[lon], row[lat]]}
+        if row[lon] is not None and row[lat] is not None
         else None
     )
-    properties = {fields[i]: _json_value(row.cells[i]) for i in kept}
-    feature = {"type": "Feature", "id": row.cells[0], "geometry": point, "properties": properties}
+    properties = {field: _json_value(row[i], multi) for i, field, multi in kept}
+    feature = {"type": "Feature", "id": row[0], "geometry": point, "properties": properties}
     return json.dumps(feature, ensure_ascii=False, separators=(",", ":"))
+
+
+def _json_value(value: Cell, multi: bool) -> Any:
+    if multi:
+        return str(value).split(CELL_SEPARATOR) if value else []
+    return value.isoformat() if isinstance(value, date) else value
 
 
 async def xlsx_file(names: list[str], chunks: Chunks, *, sheet: str) -> str:
@@ -142,13 +131,11 @@ async def xlsx_file(names: list[str], chunks: Chunks, *, sheet: str) -> str:
 
 def _write_rows(worksheet: Any, first: int, chunk: Sequence[ExportRow], dates: Any) -> None:
     for offset, row in enumerate(chunk):
-        for column, value in enumerate(row.cells):
+        for column, value in enumerate(row):
             if value is None:
                 continue
             if isinstance(value, date):
                 worksheet.write_datetime(first + offset, column, value, dates)
-            elif isinstance(value, list):
-                worksheet.write_string(first + offset, column, "; ".join(value))
             elif isinstance(value, str):
                 worksheet.write_string(first + offset, column, value)
             else:
