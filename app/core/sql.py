@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Text, column, exists, func, literal, or_, select, type_coerce
+from sqlalchemy import Text, case, cast, column, exists, func, literal, or_, select, type_coerce
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -67,3 +67,21 @@ def joined_values(
         .subquery()
     )
     return select(func.group_concat(rows.c.value, CELL_SEPARATOR)).scalar_subquery()
+
+
+def csv_line(cells: list[tuple[Any, bool]]) -> ColumnElement[str]:
+    """PostgreSQL: one CSV line of ``(expression, is_text)`` cells, as Python's csv module
+    writes it (a text quoted only when it holds a comma, quote or line break; NULL empty;
+    numbers and dates in their text form, which is ISO for dates and the shortest exact
+    form for floats): an export formats a million rows where they are."""
+    parts: list[Any] = []
+    for index, (expression, is_text) in enumerate(cells):
+        if index:
+            parts.append(literal(","))
+        if is_text:
+            quoted = literal('"') + func.replace(expression, '"', '""') + literal('"')
+            needs_quotes = expression.op("~")(literal('[",\r\n]'))
+            parts.append(case((needs_quotes, quoted), else_=expression))
+        else:
+            parts.append(cast(expression, Text))
+    return func.concat(*parts)

@@ -23,12 +23,13 @@ def export_chunks(
     *,
     principal: Principal,
     filters: MarketFilters,
+    csv_lines: bool = False,
 ) -> Chunks:
     on = today()
 
     def stream(session: AsyncSession) -> AsyncIterator[Sequence[Row[Any]]]:
         return repository(session).export_rows(
-            principal=principal, filters=filters, on=on, chunk=CHUNK_ROWS
+            principal=principal, filters=filters, on=on, chunk=CHUNK_ROWS, csv_lines=csv_lines
         )
 
     return chunks(sessions, stream)

@@ -137,7 +137,9 @@ async def export_offers(
         "offers",
         format,
         headers,
-        lambda: service.export_offers(sessions, principal=principal, filters=filters),
+        lambda csv_lines: service.export_offers(
+            sessions, principal=principal, filters=filters, csv_lines=csv_lines
+        ),
     )
 
 

@@ -200,9 +200,13 @@ async def create_offer(
     return offer
 
 
-def export_offers(sessions: Sessions, *, principal: Principal, filters: MarketFilters) -> Chunks:
+def export_offers(
+    sessions: Sessions, *, principal: Principal, filters: MarketFilters, csv_lines: bool = False
+) -> Chunks:
     """Every offer the list would show, as export rows in chunks (read when iterated)."""
-    return export_chunks(OfferRepository, sessions, principal=principal, filters=filters)
+    return export_chunks(
+        OfferRepository, sessions, principal=principal, filters=filters, csv_lines=csv_lines
+    )
 
 
 async def get_visible_offer(

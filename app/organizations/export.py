@@ -18,7 +18,11 @@ from app.tabular.writing import Chunks
 
 
 def export_organizations(
-    sessions: Sessions, *, principal: Principal, filters: OrganizationFilters
+    sessions: Sessions,
+    *,
+    principal: Principal,
+    filters: OrganizationFilters,
+    csv_lines: bool = False,
 ) -> Chunks:
     """Every organisation the list would show, as export rows in chunks. Contact details
     only for the caller's own organisations: the admin's export has none."""
@@ -26,7 +30,7 @@ def export_organizations(
 
     def stream(session: AsyncSession) -> AsyncIterator[Sequence[Row[Any]]]:
         return OrganizationRepository(session).export_rows(
-            scoped, contacts=not principal.is_admin, chunk=CHUNK_ROWS
+            scoped, contacts=not principal.is_admin, chunk=CHUNK_ROWS, csv_lines=csv_lines
         )
 
     return chunks(sessions, stream)

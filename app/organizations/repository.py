@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.core.db import stream_rows
 from app.core.pagination import PageParams, paginate
-from app.core.sql import code_prefix_match, joined_values, text_contains
+from app.core.sql import code_prefix_match, csv_line, joined_values, text_contains
 from app.geo.filters import near_clause
 from app.models import Organization, OrganizationCertification
 from app.organizations.filters import OrganizationFilters
@@ -103,11 +103,12 @@ class OrganizationRepository:
         return result.scalars().all()
 
     async def export_rows(
-        self, filters: OrganizationFilters, *, contacts: bool, chunk: int
+        self, filters: OrganizationFilters, *, contacts: bool, chunk: int, csv_lines: bool = False
     ) -> AsyncIterator[Sequence[Row[Any]]]:
         """The organisations the list would show, ``chunk`` rows at a time from one
         streamed query, in no particular order: rows of the export's cells in ``COLUMNS``
-        order (``contacts``: with the contact details, else those cells empty)."""
+        order (``contacts``: with the contact details, else those cells empty;
+        ``csv_lines``, PostgreSQL: each row one cell, its CSV line)."""
         cells: list[Any] = []
         for column in COLUMNS["organizations"]:
             if column.field == "certifications":
@@ -123,6 +124,9 @@ class OrganizationRepository:
                 cells.append(null())
             else:
                 cells.append(_EXPORT_COLUMNS[column.field])
+        if csv_lines and self.dialect == "postgresql":
+            text = [column.is_text for column in COLUMNS["organizations"]]
+            cells = [csv_line(list(zip(cells, text, strict=True)))]
         statement = self._filtered(select(*cells).select_from(Organization), filters)
         async for rows in stream_rows(self.session, statement, chunk=chunk):
             yield rows

@@ -140,7 +140,9 @@ async def export_organizations(
         "organizations",
         format,
         headers,
-        lambda: export.export_organizations(sessions, principal=principal, filters=filters),
+        lambda csv_lines: export.export_organizations(
+            sessions, principal=principal, filters=filters, csv_lines=csv_lines
+        ),
     )
 
 

@@ -137,7 +137,9 @@ async def export_requests(
         "requests",
         format,
         headers,
-        lambda: service.export_requests(sessions, principal=principal, filters=filters),
+        lambda csv_lines: service.export_requests(
+            sessions, principal=principal, filters=filters, csv_lines=csv_lines
+        ),
     )
 
 

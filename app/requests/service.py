@@ -138,9 +138,13 @@ async def create_request(
     return request
 
 
-def export_requests(sessions: Sessions, *, principal: Principal, filters: MarketFilters) -> Chunks:
+def export_requests(
+    sessions: Sessions, *, principal: Principal, filters: MarketFilters, csv_lines: bool = False
+) -> Chunks:
     """Every request the list would show, as export rows in chunks (read when iterated)."""
-    return export_chunks(RequestRepository, sessions, principal=principal, filters=filters)
+    return export_chunks(
+        RequestRepository, sessions, principal=principal, filters=filters, csv_lines=csv_lines
+    )
 
 
 async def get_visible_request(

@@ -31,6 +31,11 @@ class Column:
         return self.type == "codes"
 
     @property
+    def is_text(self) -> bool:
+        """Written as text (quoted in CSV when it must be), not as a number or date."""
+        return self.type in ("text", "choice", "codes")
+
+    @property
     def names(self) -> tuple[str, ...]:
         return (self.field, self.german, *self.aliases)
 

@@ -71,14 +71,15 @@ async def chunks(sessions: Sessions, stream: Stream[R]) -> AsyncGenerator[Sequen
 
 
 async def export_response(
-    kind: Kind, format: ExportFormat, style: HeaderStyle, rows: Callable[[], Chunks]
+    kind: Kind, format: ExportFormat, style: HeaderStyle, rows: Callable[[bool], Chunks]
 ) -> StreamingResponse:
-    """The export of ``kind`` as a download; ``rows`` makes a fresh chunk iterator."""
+    """The export of ``kind`` as a download. ``rows(csv_lines)`` makes the chunk iterator;
+    with ``csv_lines`` the database may hand each row as its CSV line (one cell)."""
     names = header(kind, style)
     body: AsyncIterator[bytes]
     if format == "xlsx":
         try:
-            path = await xlsx_file(names, rows(), sheet=kind)
+            path = await xlsx_file(names, rows(False), sheet=kind)
         except TooManyRows:
             raise InvalidInput.at(
                 "format",
@@ -87,9 +88,9 @@ async def export_response(
             ) from None
         body = file_stream(path)
     elif format == "csv":
-        body = csv_stream(names, rows())
+        body = csv_stream(names, rows(True))
     else:
-        body = geojson_stream(kind, rows())
+        body = geojson_stream(kind, rows(False))
     extension = "geojson" if format == "geojson" else format
     headers: dict[str, Any] = {
         "Content-Disposition": f'attachment; filename="{kind}-{today().isoformat()}.{extension}"'

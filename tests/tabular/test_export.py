@@ -199,3 +199,22 @@ async def test_bad_parameters_name_the_field(
 
 async def test_an_export_needs_a_key(client: httpx.AsyncClient) -> None:
     assert_problem(await client.get("/v1/organizations/export"), 401)
+
+
+async def test_text_with_commas_quotes_and_line_breaks_reads_back_exactly(
+    client: httpx.AsyncClient, market: Market
+) -> None:
+    """On PostgreSQL the database writes the CSV lines; they must read back like the ones
+    Python's csv module writes on SQLite."""
+    title = 'Näherei "Süd", Linie 2'
+    description = "Zwei Schichten,\nauch samstags; Kontakt: 'Frau Muster'"
+    offer = await make_offer(
+        client, market.a1, title=title, description=description, service_radius_km=12.5
+    )
+    (row,) = read_csv(await client.get("/v1/offers/export", headers=market.a.headers))
+    assert row["title"] == title
+    assert row["description"] == description
+    assert row["service_radius_km"] == "12.5"
+    assert row["available_from"] == offer["available_from"]
+    assert row["capacity.total"] == ""
+    assert row["location.lon"] == repr(offer["location"]["lon"])
