@@ -11,7 +11,9 @@ Usage (PostgreSQL on 127.0.0.1, throwaway databases it creates and drops):
    run: ``COPY (SELECT <the same columns> ... ORDER BY id) TO STDOUT (FORMAT csv)``
    straight from PostgreSQL, the floor of any CSV export. Goals: >= 50k rows/s and the
    server's RSS growing <= 50 MB; the ratio to COPY is reported.
-2. **Import** (PostgreSQL and SQLite): see ``bench/dataio_import.py``.
+2. **Import** (PostgreSQL and SQLite): ``--rows`` offer rows as CSV (German dates,
+   decimal commas, ``;``) and XLSX, dry run and real, over HTTP with the embedded import
+   runner; baseline COPY of the same rows. See ``bench/dataio_import.py``.
 
 Results: printed, and written to ``bench/results/dataio-<timestamp>.json``.
 """
@@ -35,6 +37,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR.parent))
 sys.path.insert(0, str(BENCH_DIR))
 
+import dataio_import  # noqa: E402
 import match_seed as seed  # noqa: E402
 from harness import (  # noqa: E402
     HOST,
@@ -70,7 +73,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--database", default="capmatch_bench_dataio")
     parser.add_argument("--part", choices=("export", "import", "all"), default="all")
-    parser.add_argument("--offers", type=int, default=1_000_000)
+    parser.add_argument("--offers", type=int, default=1_000_000, help="exported")
+    parser.add_argument("--rows", type=int, default=100_000, help="imported")
+    parser.add_argument("--organizations", type=int, default=500, help="owners of imported rows")
     parser.add_argument("--port", type=int, default=8793)
     parser.add_argument("--seed", type=int, default=20261129)
     parser.add_argument("--keep-db", action="store_true")
@@ -214,6 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     result: dict[str, Any] = {"code": code_version(), "args": vars(args)}
     goals: list[tuple[str, bool]] = []
     try:
+        if args.part in ("import", "all"):
+            result["import"] = dataio_import.run(args)
+            goals += dataio_import.report(result["import"])
         if args.part in ("export", "all"):
             result["export"] = run_export(args)
             goals += report_export(result["export"])
