@@ -154,6 +154,8 @@ class ImportRunner:
             counts = discarded.counts
             ok = counts.error_count == 0 or claimed.options.on_error == "skip"
             status = "succeeded" if ok else "failed"
+            if not ok:  # aborted: nothing was written, whatever the good rows would have done
+                counts = counts.model_copy(update={"created": 0, "updated": 0, "unchanged": 0})
             await self._report(claimed, total=discarded.total, counts=counts, status=status)
         except UnreadableFile as exc:
             counts = ImportCounts(
