@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.s
 # A spreadsheet's XML compresses about 10-30 times; far beyond that is a bomb.
 MAX_COMPRESSION_RATIO = 200
 MAX_INFLATED_BYTES = 500_000_000
+FIRST_SHEET = "xl/worksheets/sheet1.xml"
+_DIMENSION = re.compile(r'<dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"')
 
 
 class UnreadableFile(ValueError):
@@ -98,13 +101,32 @@ def _read_csv(content: bytes) -> list[list[Cell]]:
         raise UnreadableFile(f"the CSV is malformed ({exc}); check its quotes") from exc
 
 
-def check_zip(content: bytes) -> None:
-    """Refuse a zip that would inflate to far more than any real spreadsheet (a bomb)."""
+def check_zip(content: bytes, *, max_rows: int) -> None:
+    """Refuse a zip that would inflate to far more than any real spreadsheet (a bomb), and a
+    first sheet whose declared range (``<dimension ref="A1:K1000000">``, in the first bytes
+    of its XML) is longer than ``max_rows``: neither is inflated beyond a few kilobytes."""
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             infos = archive.infolist()
+            _check_ratios(infos)
+            if FIRST_SHEET in archive.namelist():
+                with archive.open(FIRST_SHEET) as sheet:
+                    head = sheet.read(4096).decode("utf-8", "replace")
+                declared = _DIMENSION.search(head)
+                if declared and int(declared.group(1)) > max_rows + 1:
+                    raise UnreadableFile(_too_long(int(declared.group(1)), max_rows))
     except zipfile.BadZipFile as exc:
         raise UnreadableFile("the XLSX file is damaged (not a valid zip); save it again") from exc
+
+
+def _too_long(rows: int, max_rows: int) -> str:
+    return (
+        f"the first sheet spans {rows} rows (at most {max_rows + 1} with the header);"
+        " delete the empty or formatted rows below your data, or split the file"
+    )
+
+
+def _check_ratios(infos: list[zipfile.ZipInfo]) -> None:
     inflated = sum(info.file_size for info in infos)
     if inflated > MAX_INFLATED_BYTES:
         raise UnreadableFile(
@@ -123,7 +145,7 @@ def check_zip(content: bytes) -> None:
 def _read_xlsx(content: bytes, max_rows: int) -> list[list[Cell]]:
     from python_calamine import CalamineError, CalamineWorkbook
 
-    check_zip(content)
+    check_zip(content, max_rows=max_rows)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
         if not workbook.sheet_names:
@@ -133,10 +155,7 @@ def _read_xlsx(content: bytes, max_rows: int) -> list[list[Cell]]:
         raise UnreadableFile(f"the XLSX file cannot be read ({exc}); save it again") from exc
     # The used range counts formatted empty rows too: refuse before converting them.
     if sheet.height > max_rows + 1:
-        raise UnreadableFile(
-            f"the first sheet spans {sheet.height} rows (at most {max_rows + 1} with the header);"
-            " delete the empty or formatted rows below your data, or split the file"
-        )
+        raise UnreadableFile(_too_long(sheet.height, max_rows))
     rows: list[list[Cell]] = [
         [None if cell == "" else cell for cell in row]
         for row in sheet.to_python(skip_empty_area=False)

@@ -25,7 +25,9 @@ def csv_bytes(
     return buffer.getvalue().encode(encoding)
 
 
-def xlsx_bytes(rows: Sequence[Sequence[Any]], *, formulas: dict[str, tuple[str, Any]] | None = None) -> bytes:
+def xlsx_bytes(
+    rows: Sequence[Sequence[Any]], *, formulas: dict[str, tuple[str, Any]] | None = None
+) -> bytes:
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
     sheet = workbook.add_worksheet()
@@ -54,7 +56,10 @@ def upload(client: httpx.AsyncClient) -> Upload:
         multipart: bool = True,
         **params: Any,
     ) -> httpx.Response:
-        query = {"kind": kind, **{k: str(v).lower() if isinstance(v, bool) else v for k, v in params.items()}}
+        query = {
+            "kind": kind,
+            **{k: str(v).lower() if isinstance(v, bool) else v for k, v in params.items()},
+        }
         media = XLSX_MEDIA_TYPE if as_xlsx else "text/csv"
         name = "list.xlsx" if as_xlsx else "list.csv"
         if multipart:
@@ -89,7 +94,9 @@ def run_jobs(app: FastAPI) -> RunJobs:
 
 
 @pytest.fixture
-def imported(upload: Upload, run_jobs: RunJobs, client: httpx.AsyncClient) -> Callable[..., Awaitable[dict[str, Any]]]:
+def imported(
+    upload: Upload, run_jobs: RunJobs, client: httpx.AsyncClient
+) -> Callable[..., Awaitable[dict[str, Any]]]:
     """Upload, run the runner until idle, return the finished report."""
 
     async def go(content: bytes, *, headers: dict[str, str], **params: Any) -> dict[str, Any]:

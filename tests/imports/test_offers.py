@@ -20,16 +20,33 @@ def german(days: int) -> str:
 
 
 GERMAN_HEADER = [
-    "Referenz", "Organisation-ID", "Titel", "Fähigkeiten", "Produkte", "Einheit",
-    "Kapazität pro Woche", "Verfügbar ab", "Verfügbar bis", "Lieferradius (km)", "Status",
+    "Referenz",
+    "Organisation-ID",
+    "Titel",
+    "Fähigkeiten",
+    "Produkte",
+    "Einheit",
+    "Kapazität pro Woche",
+    "Verfügbar ab",
+    "Verfügbar bis",
+    "Lieferradius (km)",
+    "Status",
 ]
 
 
 def german_row(org_id: str, ref: str, **overrides: Any) -> list[Any]:
     row = {
-        "ref": ref, "org": org_id, "title": f"Nählinie {ref}", "skills": "Nähen; textile.cutting",
-        "products": "mask.surgical", "unit": "pieces", "per_week": "5.000",
-        "from": german(10), "until": german(130), "radius": "250,5", "status": "aktiv",
+        "ref": ref,
+        "org": org_id,
+        "title": f"Nählinie {ref}",
+        "skills": "Nähen; textile.cutting",
+        "products": "mask.surgical",
+        "unit": "pieces",
+        "per_week": "5.000",
+        "from": german(10),
+        "until": german(130),
+        "radius": "250,5",
+        "status": "aktiv",
     }
     row.update(overrides)
     return list(row.values())
@@ -56,7 +73,8 @@ async def test_german_headers_semicolons_cp1252_labels(
     offers = {offer["external_ref"]: offer for offer in await offers_of(client, market.a.headers)}
     offer = offers["R-1"]
     assert offer["title"] == "Nählinie R-1"
-    assert "textile.sewing" in offer["skills"] and "textile.cutting" in offer["skills"]
+    assert "textile.sewing" in offer["skills"]
+    assert "textile.cutting" in offer["skills"]
     assert offer["capacity"]["per_week"] == 5000
     assert offer["service_radius_km"] == 250.5
     assert offer["available_until"] == (today() + timedelta(days=130)).isoformat()
@@ -68,7 +86,7 @@ async def test_second_import_is_all_unchanged_and_writes_nothing(
     content = csv_bytes(
         [GERMAN_HEADER, german_row(market.a1.id, "R-1"), german_row(market.a1.id, "R-2")],
         delimiter=";",
-    ) 
+    )
     first = await imported(content, headers=market.a.headers)
     assert first["created"] == 2, first
     before = {o["id"]: o["updated_at"] for o in await offers_of(client, market.a.headers)}
@@ -161,9 +179,7 @@ async def test_another_partners_id_is_an_error_and_stays_untouched(
     imported: Imported, client: httpx.AsyncClient, market: Market
 ) -> None:
     theirs = await make_offer(client, market.b1)
-    content = csv_bytes(
-        [["id", "title"], [theirs["id"], "Hijacked"]]
-    )
+    content = csv_bytes([["id", "title"], [theirs["id"], "Hijacked"]])
     report = await imported(content, headers=market.a.headers)
     assert report["status"] == "failed"
     assert [(e["row"], e["column"]) for e in report["errors"]] == [(2, "id")]
@@ -180,11 +196,20 @@ async def test_another_partners_id_is_an_error_and_stays_untouched(
 async def test_xlsx_with_formula_reads_the_cached_value(
     imported: Imported, client: httpx.AsyncClient, market: Market
 ) -> None:
-    header = ["external_ref", "organization_id", "title", "skills", "capacity.per_week",
-              "available_until"]
+    header = [
+        "external_ref",
+        "organization_id",
+        "title",
+        "skills",
+        "capacity.per_week",
+        "available_until",
+    ]
     until = today() + timedelta(days=100)
     content = xlsx_bytes(
-        [header, ["X-1", market.a1.id, "Linie", "textile.sewing", None, until.strftime("%d.%m.%Y")]],
+        [
+            header,
+            ["X-1", market.a1.id, "Linie", "textile.sewing", None, until.strftime("%d.%m.%Y")],
+        ],
         formulas={"E2": ("=1000*4", 4000)},
     )
     report = await imported(content, headers=market.a.headers, as_xlsx=True)
@@ -210,8 +235,12 @@ async def test_other_tenants_get_404(
 ) -> None:
     content = csv_bytes([GERMAN_HEADER, german_row(market.a1.id, "R-1")], delimiter=";")
     report = await imported(content, headers=market.a.headers)
-    assert (await client.get(f"/v1/imports/{report['id']}", headers=market.b.headers)).status_code == 404
-    assert (await client.get(f"/v1/imports/{report['id']}", headers=market.a2.headers)).status_code == 404
+    assert (
+        await client.get(f"/v1/imports/{report['id']}", headers=market.b.headers)
+    ).status_code == 404
+    assert (
+        await client.get(f"/v1/imports/{report['id']}", headers=market.a2.headers)
+    ).status_code == 404
     listed = (await client.get("/v1/imports", headers=market.a.headers)).json()["data"]
     assert [item["id"] for item in listed] == [report["id"]]
     assert (await client.get("/v1/imports", headers=market.b.headers)).json()["data"] == []
