@@ -22,7 +22,10 @@ router = domain_router("/imports", tags=["imports"])
 _BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
-        "description": "The file: multipart field `file`, or the raw body as text/csv or XLSX",
+        # The raw body (Content-Type text/csv or the XLSX media type) is accepted too; it is
+        # described, not listed, as a schema cannot tell a CSV from any other text.
+        "description": "The file in the multipart field `file`; or send the file as the raw "
+        f"body with Content-Type `text/csv` or `{XLSX_MEDIA_TYPE}`",
         "content": {
             "multipart/form-data": {
                 "schema": {
@@ -31,8 +34,6 @@ _BODY: dict[str, Any] = {
                     "required": ["file"],
                 }
             },
-            "text/csv": {"schema": {"type": "string"}},
-            XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
         },
     }
 }
@@ -96,7 +97,7 @@ async def create_import(
             dry_run=dry_run,
             on_error=on_error,
             on_duplicate=on_duplicate,
-            organization_id=organization_id,
+            organization_id=organization_id or None,
         ),
         max_bytes=_settings(request).max_import_bytes,
     )
@@ -117,7 +118,9 @@ async def list_imports(
     )
 
 
-@router.get("/{import_id}", response_model=ImportOut, responses=problem_responses(401, 404, 503))
+@router.get(
+    "/{import_id}", response_model=ImportOut, responses=problem_responses(401, 403, 404, 422, 503)
+)
 async def get_import(session: SessionDep, principal: MemberAuth, import_id: str) -> ImportOut:
     """Read one import: its status, progress and report."""
     job = await service.get_import(session, principal=principal, import_id=import_id)

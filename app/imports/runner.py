@@ -118,6 +118,11 @@ class ImportRunner:
         claimed = await self.claim(job_id)
         if claimed is None:
             return None
+        if claimed.attempts > MAX_ATTEMPTS:  # its runners died each time: stop trying
+            message = f"the import was started {MAX_ATTEMPTS} times and never finished"
+            counts = ImportCounts(errors=[RowError(row=1, column=None, message=message)])
+            await self._report(claimed, total=0, counts=counts, status="failed")
+            return claimed.id
         try:
             await self.execute(claimed, progress=progress)
         except LostLease:

@@ -45,8 +45,6 @@ async def submit_import(
         raise Forbidden("Only a partner key imports organisations.")
     if len(content) > max_bytes:
         raise ImportTooLarge(f"The file exceeds the import limit of {max_bytes} bytes.")
-    if not content.strip():
-        raise InvalidInput.at("file", "the file is empty")
     try:
         file_format = detect_format(content, filename=filename, media_type=media_type)
     except UnreadableFile as exc:

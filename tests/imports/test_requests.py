@@ -30,7 +30,7 @@ async def test_requests_by_organisation_reference_xlsx(
     imported: Imported, client: httpx.AsyncClient, market: Market
 ) -> None:
     org = await make_organization(client, market.a, external_ref="MEMBER-7")
-    rows = [
+    rows: list[list[Any]] = [
         HEADER,
         [
             "Q-1",
@@ -62,7 +62,7 @@ async def test_requests_by_organisation_reference_xlsx(
 async def test_unknown_organisation_reference_is_a_row_error(
     imported: Imported, market: Market
 ) -> None:
-    rows = [
+    rows: list[list[Any]] = [
         HEADER,
         [
             "Q-1",
