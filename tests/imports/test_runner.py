@@ -3,6 +3,7 @@ another; a runner that lost its lease writes nothing. Real commits (``committed`
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -10,7 +11,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.imports.runner import ImportRunner, LostLease
+from app.core.background import Stop
+from app.imports.runner import ImportRunner, LostLease, run_imports_until_stopped
 from tests.fixtures.factories import make_organization, make_partner, offer_body
 from tests.imports.conftest import csv_bytes
 
@@ -89,3 +91,38 @@ async def test_a_live_lease_is_not_taken(
     first = runner(committed_app, "first")
     assert await first.claim() is not None
     assert await runner(committed_app, "second").run_once() is None
+
+
+async def test_the_loop_runs_queued_jobs_until_stopped(
+    committed_app: FastAPI, committed_client: httpx.AsyncClient
+) -> None:
+    partner = await make_partner(committed_client)
+    response = await committed_client.post(
+        "/v1/imports",
+        params={"kind": "offers"},
+        content=csv_bytes([["title"], ["x"]]),
+        headers={**partner.headers, "Content-Type": "text/csv"},
+    )
+    job_id = response.json()["id"]
+    stop = Stop()
+    settings = committed_app.state.settings.model_copy(update={"import_poll_s": 0.01})
+    task = asyncio.create_task(
+        run_imports_until_stopped(
+            committed_app.state.database.sessionmaker,
+            settings=settings,
+            taxonomy=committed_app.state.taxonomy,
+            stop=stop,
+        )
+    )
+    try:
+        for _ in range(200):  # bounded: at most 10 s
+            found = await committed_client.get(f"/v1/imports/{job_id}", headers=partner.headers)
+            report = found.json()
+            if report["finished_at"] is not None:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await task
+    assert report["status"] == "failed"  # a title alone is no offer
+    assert {error["column"] for error in report["errors"]} >= {"capacity", "available_until"}
