@@ -244,3 +244,16 @@ async def test_other_tenants_get_404(
     listed = (await client.get("/v1/imports", headers=market.a.headers)).json()["data"]
     assert [item["id"] for item in listed] == [report["id"]]
     assert (await client.get("/v1/imports", headers=market.b.headers)).json()["data"] == []
+
+
+async def test_a_retried_upload_with_the_same_idempotency_key_queues_one_job(
+    upload: Any, client: httpx.AsyncClient, market: Market
+) -> None:
+    content = csv_bytes([GERMAN_HEADER, german_row(market.a1.id, "R-1")], delimiter=";")
+    headers = {**market.a.headers, "Idempotency-Key": "import-1"}
+    first = await upload(content, headers=headers)
+    again = await upload(content, headers=headers)
+    assert first.status_code == again.status_code == 202
+    assert first.json()["id"] == again.json()["id"]
+    listed = (await client.get("/v1/imports", headers=market.a.headers)).json()["data"]
+    assert len(listed) == 1
