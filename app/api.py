@@ -16,6 +16,7 @@ from app.events import outbox
 from app.events.router import router as events_router
 from app.geo.distance import register_sql_functions
 from app.geo.router import router as regions_router
+from app.imports.router import router as imports_router
 from app.matching.router import offers_router as offer_matches_router
 from app.matching.router import requests_router as request_matches_router
 from app.matching.router import search_router as match_search_router
@@ -46,6 +47,7 @@ DOMAIN_ROUTERS = (
     taxonomy_router,
     events_router,
     webhooks_router,
+    imports_router,
 )
 
 

@@ -1,4 +1,4 @@
-"""The ``capmatch`` command: serve, worker, migrate, openapi, gazetteer."""
+"""The ``capmatch`` command: serve, worker, migrate, import, openapi, gazetteer."""
 
 from __future__ import annotations
 
@@ -80,6 +80,8 @@ def _worker(args: argparse.Namespace) -> int:
     from app.core.background import Stop
     from app.core.db import create_database
     from app.core.logging import configure_logging
+    from app.imports.runner import run_imports_until_stopped
+    from app.taxonomy.vocabulary import load_taxonomy
     from app.webhooks.metrics import WebhookMetrics
     from app.webhooks.worker import deliver_until_stopped
 
@@ -98,14 +100,65 @@ def _worker(args: argparse.Namespace) -> int:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         try:
-            await deliver_until_stopped(
-                database.sessionmaker, settings=settings, stop=stop, metrics=metrics
+            await asyncio.gather(
+                deliver_until_stopped(
+                    database.sessionmaker, settings=settings, stop=stop, metrics=metrics
+                ),
+                run_imports_until_stopped(
+                    database.sessionmaker,
+                    settings=settings,
+                    taxonomy=load_taxonomy(settings.taxonomy_file),
+                    stop=stop,
+                ),
             )
         finally:
             await database.engine.dispose()
 
     asyncio.run(work())
     return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from rich.console import Console
+
+    from app.api import register_hooks
+    from app.core.db import create_database
+    from app.imports.cli import import_file
+    from app.imports.schemas import ImportOptions
+    from app.taxonomy.vocabulary import load_taxonomy
+
+    if not args.file.is_file():
+        print(f"no such file: {args.file}", file=sys.stderr)
+        return 1
+    settings = load_settings()
+    register_hooks()  # imported rows write events (outbox, webhook fan-out) as API writes do
+    options = ImportOptions(
+        dry_run=args.dry_run,
+        on_error=args.on_error,
+        on_duplicate=args.on_duplicate,
+        organization_id=args.organization_id,
+    )
+
+    async def run() -> int:
+        database = create_database(settings)
+        try:
+            return await import_file(
+                database,
+                settings=settings,
+                taxonomy=load_taxonomy(settings.taxonomy_file),
+                content=args.file.read_bytes(),
+                filename=args.file.name,
+                kind=args.kind,
+                partner_slug=args.partner,
+                options=options,
+                console=Console(),
+            )
+        finally:
+            await database.engine.dispose()
+
+    return asyncio.run(run())
 
 
 def render_openapi() -> str:
@@ -139,10 +192,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(handler=_serve)
 
-    worker = commands.add_parser("worker", help="deliver webhooks (any number, on any host)")
+    worker = commands.add_parser(
+        "worker", help="deliver webhooks and run imports (any number, on any host)"
+    )
     worker.add_argument("--metrics-port", type=int, default=0, help="serve /metrics on it")
     worker.add_argument("--metrics-host", default="127.0.0.1")
     worker.set_defaults(handler=_worker)
+
+    imports = commands.add_parser("import", help="import a CSV or XLSX file (as POST /v1/imports)")
+    imports.add_argument("file", type=Path, metavar="FILE")
+    imports.add_argument("--kind", required=True, choices=["organizations", "offers", "requests"])
+    imports.add_argument("--partner", required=True, metavar="SLUG", help="the partner's slug")
+    imports.add_argument("--dry-run", action="store_true", help="check and report; write nothing")
+    imports.add_argument("--on-error", choices=["abort", "skip"], default="abort")
+    imports.add_argument("--on-duplicate", choices=["warn", "skip", "merge"], default="warn")
+    imports.add_argument("--organization-id", help="owner of offer/request rows that name none")
+    imports.set_defaults(handler=_import)
 
     migrate = commands.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("revision", nargs="?", default="head")

@@ -31,6 +31,7 @@ from app.core.middleware import Metrics, install_middleware
 from app.engagements.releases import expire_lapsed_holds
 from app.events.metrics import WRITTEN as EVENTS_WRITTEN
 from app.events.retention import purge_events
+from app.imports.runner import run_imports_until_stopped
 from app.matching.feed import MatchFeed
 from app.ops.router import router as ops_router
 from app.taxonomy.vocabulary import load_taxonomy
@@ -43,6 +44,9 @@ DOCS_ASSETS = "/docs-assets"
 # How long shutdown waits for a background round in progress (a sweep, an index
 # refresh) to finish before it cancels it; a full index load can take longer.
 SHUTDOWN_GRACE_S = 10.0
+IMPORTS_PATH = "/v1/imports"
+# Room for a multipart envelope (boundaries, part headers) around a file at the limit.
+MULTIPART_OVERHEAD = 64 * 1024
 
 DESCRIPTION = """\
 capmatch matches free production capacity (offers) with buyers' needs (requests)
@@ -133,6 +137,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             metrics=app.state.webhook_metrics,
         )
         tasks.append(asyncio.create_task(delivery, name="webhook delivery"))
+    if settings.import_worker == "embedded":
+        imports = run_imports_until_stopped(
+            app.state.database.sessionmaker,
+            settings=settings,
+            taxonomy=app.state.taxonomy,
+            stop=stop,
+        )
+        tasks.append(asyncio.create_task(imports, name="import runner"))
     try:
         yield
     finally:
@@ -216,7 +228,13 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.alerts = AlertEngine(app.state.match_feed, app.state.taxonomy)
     install_error_handlers(app)
     app.add_exception_handler(IdempotentReplay, _handle_replay)
-    install_middleware(app, metrics=app.state.metrics, max_body_bytes=settings.max_body_bytes)
+    install_middleware(
+        app,
+        metrics=app.state.metrics,
+        max_body_bytes=settings.max_body_bytes,
+        # Uploads get their own limit; the service answers 413 for a multipart file too.
+        path_limits={IMPORTS_PATH: settings.max_import_bytes + MULTIPART_OVERHEAD},
+    )
     app.include_router(ops_router)
     include_api(app)
     _install_docs(app)

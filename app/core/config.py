@@ -124,6 +124,20 @@ class Settings(BaseSettings):
         default=0.5, gt=0, description="Seconds a delivery worker waits when nothing is due."
     )
 
+    max_import_bytes: int = Field(
+        default=50_000_000, gt=0, description="Largest file POST /v1/imports accepts (else 413)."
+    )
+    max_import_rows: int = Field(
+        default=200_000, gt=0, description="Most data rows one import file may have."
+    )
+    import_worker: Literal["embedded", "off"] = Field(
+        default="embedded",
+        description="embedded: `capmatch serve` runs imports too; off: only `capmatch worker`",
+    )
+    import_poll_s: float = Field(
+        default=1.0, gt=0, description="Seconds an import runner waits when nothing is queued."
+    )
+
     taxonomy_file: Path | None = Field(
         default=None,
         description="Operator YAML merged over the built-in vocabulary (adds codes and labels, "

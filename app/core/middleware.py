@@ -125,19 +125,25 @@ class BodyTooLarge(HTTPException):
 
 
 class BodySizeLimitMiddleware:
-    """413 for bodies over the limit, by Content-Length up front or while streaming."""
+    """413 for bodies over the limit, by Content-Length up front or while streaming.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    ``path_limits`` gives some paths their own limit (file uploads: POST /v1/imports)."""
+
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, path_limits: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.path_limits = path_limits or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.path_limits.get(scope["path"].rstrip("/"), self.max_bytes)
         declared = self._content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._reject(scope, receive, send)
+        if declared is not None and declared > limit:
+            await self._reject(scope, receive, send, limit)
             return
         received = 0
 
@@ -146,14 +152,15 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge(self._detail())
+                if received > limit:
+                    raise BodyTooLarge(self._detail(limit))
             return message
 
         await self.app(scope, limited_receive, send)
 
-    def _detail(self) -> str:
-        return f"The request body exceeds the limit of {self.max_bytes} bytes."
+    @staticmethod
+    def _detail(limit: int) -> str:
+        return f"The request body exceeds the limit of {limit} bytes."
 
     @staticmethod
     def _content_length(scope: Scope) -> int | None:
@@ -165,13 +172,13 @@ class BodySizeLimitMiddleware:
                     return None
         return None
 
-    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _reject(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = problem_response(
             Request(scope, receive),
             status=413,
             title=PayloadTooLarge.title,
             slug=PayloadTooLarge.slug,
-            detail=self._detail(),
+            detail=self._detail(limit),
             headers={"Connection": "close"},
         )
         await response(scope, receive, send)
@@ -256,10 +263,16 @@ class NulCharacterMiddleware:
         await response(scope, receive, send)
 
 
-def install_middleware(app: Any, *, metrics: Metrics, max_body_bytes: int) -> None:
+def install_middleware(
+    app: Any,
+    *,
+    metrics: Metrics,
+    max_body_bytes: int,
+    path_limits: dict[str, int] | None = None,
+) -> None:
     # Added last runs first: the request id must exist before anything answers, and
     # an unexpected error is logged while the request id is still set.
     app.add_middleware(NulCharacterMiddleware)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_body_bytes)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_body_bytes, path_limits=path_limits)
     app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)

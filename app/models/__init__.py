@@ -5,6 +5,7 @@ from app.models.api_key import ApiKey
 from app.models.engagement import Engagement, EngagementEvent, EngagementMessage
 from app.models.event import Event
 from app.models.idempotency import IdempotencyRecord
+from app.models.import_job import ImportJob
 from app.models.market_change import MarketChange
 from app.models.offer import Offer
 from app.models.organization import Organization, OrganizationCertification
@@ -23,6 +24,7 @@ __all__ = [
     "EngagementMessage",
     "Event",
     "IdempotencyRecord",
+    "ImportJob",
     "MarketChange",
     "Offer",
     "Organization",

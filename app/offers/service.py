@@ -369,3 +369,8 @@ async def lapsed_holds(session: AsyncSession, offers: Sequence[HasHeld]) -> dict
     """
     holding = [offer.id for offer in offers if offer.held_quantity > 0]
     return await OfferRepository(session).lapsed_holds(holding, utcnow())
+
+
+async def id_of_external_ref(session: AsyncSession, *, partner_id: str, ref: str) -> str | None:
+    """The id of the partner's offer holding ``ref`` (imports upsert by it)."""
+    return await OfferRepository(session).holder_of_external_ref(partner_id, ref)

@@ -79,6 +79,20 @@ class OrganizationRepository:
         holder: str | None = await self.session.scalar(statement)
         return holder
 
+    async def places_of_partner(self, partner_id: str) -> Sequence[Any]:
+        """Id, name, postal code and coordinates of the partner's open organisations (the
+        candidates an import compares new rows with for duplicates): plain rows."""
+        found = await self.session.execute(
+            select(
+                Organization.id,
+                Organization.name,
+                Organization.postal_code,
+                Organization.lat,
+                Organization.lon,
+            ).where(Organization.partner_id == partner_id, Organization.status != "closed")
+        )
+        return found.all()
+
     async def held_certifications(self, organization_id: str) -> dict[str, date | None]:
         """Code -> valid_until of every certificate the organisation holds."""
         rows = await self.session.execute(

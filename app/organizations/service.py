@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -372,3 +372,13 @@ async def organizations_by_id(
         organization.id: organization
         for organization in await OrganizationRepository(session).get_many(organization_ids)
     }
+
+
+async def id_of_external_ref(session: AsyncSession, *, partner_id: str, ref: str) -> str | None:
+    """The id of the partner's organisation holding ``ref`` (imports upsert by it)."""
+    return await OrganizationRepository(session).holder_of_external_ref(partner_id, ref)
+
+
+async def places_of_partner(session: AsyncSession, partner_id: str) -> Sequence[Any]:
+    """(id, name, postal_code, lat, lon) of the partner's open organisations."""
+    return await OrganizationRepository(session).places_of_partner(partner_id)

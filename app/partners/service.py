@@ -98,3 +98,8 @@ async def deactivate_partner(
         forget_cached_keys(session)
         await session.flush()
     return partner
+
+
+async def id_of_slug(session: AsyncSession, slug: str) -> str | None:
+    """The id of the partner with this slug (``capmatch import --partner``)."""
+    return await PartnerRepository(session).id_of_slug(slug)

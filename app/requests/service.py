@@ -281,3 +281,8 @@ async def settle_request(session: AsyncSession, request_id: str, *, accepted: in
     await session.flush()
     if request.status != was:
         await announce(session, [request], _change(was, request.status))
+
+
+async def id_of_external_ref(session: AsyncSession, *, partner_id: str, ref: str) -> str | None:
+    """The id of the partner's request holding ``ref`` (imports upsert by it)."""
+    return await RequestRepository(session).holder_of_external_ref(partner_id, ref)
