@@ -36,14 +36,14 @@ class Dimensions:
     organizations_per_partner: int
     requests_per_partner: int
     engagements_per_partner: int
+    offers_per_maker: tuple[int, int]  # drawn uniformly per maker
 
 
 SIZES: dict[Size, Dimensions] = {
-    "small": Dimensions(3, 14, 13, 2),
-    "large": Dimensions(10, 200, 200, 5),
+    "small": Dimensions(3, 14, 13, 2, (3, 5)),
+    "large": Dimensions(10, 200, 200, 5, (5, 8)),
 }
-# Makers post this many offers each (uniform); about three in four members make things.
-OFFERS_PER_MAKER = (3, 5)
+# About three in four members make things.
 MAKER_SHARE = 0.75
 EARTH_RADIUS_KM = 6371.0088
 # Degrees members scatter around their town (about 2 km); distances below keep 10 km spare.
@@ -144,7 +144,7 @@ def plan_market(*, seed: int, size: Size, today: date) -> list[PartnerPlan]:
         _mark_key_holders(plan.organizations)
         for index, member in enumerate(plan.organizations):
             if member.trade is not None:
-                for _ in range(rng.randint(*OFFERS_PER_MAKER)):
+                for _ in range(rng.randint(*dimensions.offers_per_maker)):
                     ref = f"{prefix}-off-{len(plan.offers):05d}"
                     plan.offers.append(_offer(rng, ref, index, member, today))
         for index in range(dimensions.requests_per_partner):
