@@ -45,6 +45,7 @@ SIZES: dict[Size, Dimensions] = {
 }
 # About three in four members make things.
 MAKER_SHARE = 0.75
+MAX_NAME_DRAWS = 20
 EARTH_RADIUS_KM = 6371.0088
 # Degrees members scatter around their town (about 2 km); distances below keep 10 km spare.
 JITTER = 0.02
@@ -138,9 +139,10 @@ def plan_market(*, seed: int, size: Size, today: date) -> list[PartnerPlan]:
         prefix = f"demo-{seed}-p{number}"
         places = [towns()[city] for city in cluster.towns]
         for index in range(dimensions.organizations_per_partner):
-            plan.organizations.append(
-                _organization(rng, f"{prefix}-org-{index:04d}", places, cluster.trades, names)
-            )
+            # The first member makes things and the second buys, whatever the draw.
+            maker = rng.random() < MAKER_SHARE if index > 1 else index == 0
+            ref = f"{prefix}-org-{index:04d}"
+            plan.organizations.append(_organization(rng, ref, places, cluster.trades, names, maker))
         _mark_key_holders(plan.organizations)
         for index, member in enumerate(plan.organizations):
             if member.trade is not None:
@@ -157,24 +159,33 @@ def plan_market(*, seed: int, size: Size, today: date) -> list[PartnerPlan]:
 
 
 def _organization(
-    rng: random.Random, ref: str, places: list[Town], trades: tuple[str, ...], names: set[str]
+    rng: random.Random,
+    ref: str,
+    places: list[Town],
+    trades: tuple[str, ...],
+    names: set[str],
+    maker: bool,
 ) -> OrganizationPlan:
     town = rng.choice(places)
-    maker = rng.random() < MAKER_SHARE
     trade_key = rng.choice(trades) if maker else None
     family = rng.choice(FAMILY_NAMES)
-    for attempt in range(100):
+    name = ""
+    # Draw again on a clash; later draws pair two families ("Huber & Moser ..."), and a
+    # number makes the name unique if even that clashes (a large market, one small town).
+    for attempt in range(MAX_NAME_DRAWS + 1):
+        owner = rng.choice(FAMILY_NAMES) if attempt else family
+        if attempt >= MAX_NAME_DRAWS // 2:
+            owner = f"{owner} & {rng.choice(FAMILY_NAMES)}"
         if trade_key is None:
-            name = rng.choice(BUYERS).format(city=town.city, name=family)
+            name = rng.choice(BUYERS).format(city=town.city, name=owner)
         else:
-            noun = TRADES[trade_key].noun
-            first = rng.choice((family, rng.choice(BRANDS), town.city))
-            name = f"{first} {noun} {rng.choice(LEGAL_FORMS[town.country])}"
-        if attempt:
-            name = f"{name} ({town.city} {attempt + 1})"
+            first = rng.choice((owner, rng.choice(BRANDS), town.city))
+            name = f"{first} {TRADES[trade_key].noun} {rng.choice(LEGAL_FORMS[town.country])}"
+        if attempt == MAX_NAME_DRAWS:
+            name = f"{name} {len(names) + 1}"
         if name not in names:
-            names.add(name)
             break
+    names.add(name)
     trade = TRADES[trade_key] if trade_key else None
     held = tuple(c for c in trade.certifications if rng.random() < 0.8) if trade else ()
     kind: Literal["manufacturer", "buyer", "both"] = (
@@ -195,11 +206,9 @@ def _organization(
 
 def _mark_key_holders(members: list[OrganizationPlan]) -> None:
     """The first maker and the first pure buyer get an organisation key each."""
-    for wanted in ("manufacturer", "buyer"):
-        for index, member in enumerate(members):
-            if member.kind == wanted:
-                members[index] = replace(member, gets_key=True)
-                break
+    for wanted in (lambda m: m.trade is not None, lambda m: m.kind == "buyer"):
+        index = next(i for i, member in enumerate(members) if wanted(member))
+        members[index] = replace(members[index], gets_key=True)
 
 
 def _offer(
