@@ -90,7 +90,8 @@ class RequestPlan:
     ref: str
     organization: int
     anchor: int  # index into PartnerPlan.offers: an offer it certainly matches
-    title: str
+    title: str  # with "{label}" for the English label of ``wanted``
+    wanted: str
     skills: tuple[str, ...]
     products: tuple[str, ...]
     quantity: int
@@ -229,7 +230,7 @@ def _offer(
     return OfferPlan(
         ref=ref,
         organization=index,
-        title=rng.choice(trade.titles).format(shifts=rng.randint(1, 3)),
+        title=rng.choice(trade.titles).format(shifts=rng.randint(2, 3)),
         skills=skills,
         products=products,
         certifications=tuple(c for c in member.certifications if rng.random() < 0.7),
@@ -286,7 +287,8 @@ def _request(rng: random.Random, ref: str, plan: PartnerPlan, today: date) -> Re
         ref=ref,
         organization=buyer_index,
         anchor=anchor_index,
-        title=f"{quantity:,} {anchor.unit} {label} for {buyer.town.city}",
+        title=f"{{label}}: {quantity:,} {anchor.unit} for {buyer.town.city}",
+        wanted=label,
         skills=skills,
         products=products,
         quantity=quantity,

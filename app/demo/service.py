@@ -137,7 +137,7 @@ async def _write_partner(
         made_request = await create_request(
             session,
             principal=principal,
-            data=_request(request, organization_ids[request.organization]),
+            data=_request(request, organization_ids[request.organization], taxonomy),
             taxonomy=taxonomy,
         )
         outcome.requests.append(made_request.id)
@@ -207,10 +207,11 @@ def _offer(offer: OfferPlan, organization_id: str) -> OfferCreate:
     )
 
 
-def _request(request: RequestPlan, organization_id: str) -> RequestCreate:
+def _request(request: RequestPlan, organization_id: str, taxonomy: Taxonomy) -> RequestCreate:
+    term = taxonomy.get("product" if request.products else "skill", request.wanted)
     return RequestCreate(
         organization_id=organization_id,
-        title=request.title,
+        title=request.title.format(label=term.label_en if term else request.wanted),
         skills=list(request.skills),
         products=list(request.products),
         quantity=request.quantity,
