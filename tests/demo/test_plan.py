@@ -27,7 +27,7 @@ def test_the_small_market_has_the_sizes_the_docs_promise() -> None:
     offers = sum(len(plan.offers) for plan in plans)
     requests = sum(len(plan.requests) for plan in plans)
     assert 35 <= organizations <= 45
-    assert 90 <= offers <= 160
+    assert 90 <= offers <= 180
     assert 30 <= requests <= 45
     assert all(plan.engagements for plan in plans)
     # Organisation names are unique across the market.
