@@ -21,11 +21,11 @@ from app.demo.catalogue import (
     CLUSTERS,
     FAMILY_NAMES,
     LEGAL_FORMS,
-    TRADES,
     Town,
     Trade,
     towns,
 )
+from app.demo.trades import TRADES
 
 Size = Literal["small", "large"]
 
