@@ -90,9 +90,9 @@ def test_codes_countries_and_regions_carry_their_patterns() -> None:
 @pytest.mark.parametrize(
     ("name", "clearable"),
     [
-        ("OfferUpdate", {"description", "service_radius_km"}),
-        ("RequestUpdate", {"description", "max_distance_km", "weights"}),
-        ("OrganizationUpdate", {"address", "contact", "description", "website"}),
+        ("OfferUpdate", {"description", "service_radius_km", "external_ref"}),
+        ("RequestUpdate", {"description", "max_distance_km", "weights", "external_ref"}),
+        ("OrganizationUpdate", {"address", "contact", "description", "website", "external_ref"}),
         ("PartnerUpdate", set()),
     ],
 )
