@@ -1,4 +1,4 @@
-"""The ``capmatch`` command: serve, worker, migrate, import, openapi, gazetteer."""
+"""The ``capmatch`` command: serve, worker, migrate, import, openapi, gazetteer, demo-data."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from app.core.config import load_settings
 
 DEFAULT_OPENAPI_PATH = Path("openapi/openapi.json")
+DEMO_SEED = 2020
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -161,6 +162,21 @@ def _import(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def _demo_data(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from rich.console import Console
+
+    from app.api import register_hooks
+    from app.demo.console import make_demo_market
+
+    settings = load_settings()
+    register_hooks()  # the outbox and the other subscribers, as in the server
+    console = Console()
+    asyncio.run(make_demo_market(settings, size=args.size, seed=args.seed, console=console))
+    return 0
+
+
 def render_openapi() -> str:
     from app.main import create_app
 
@@ -218,6 +234,14 @@ def build_parser() -> argparse.ArgumentParser:
     openapi.add_argument("--output", type=Path, default=DEFAULT_OPENAPI_PATH)
     openapi.add_argument("--check", action="store_true", help="fail if the file is out of date")
     openapi.set_defaults(handler=_openapi)
+
+    demo = commands.add_parser(
+        "demo-data",
+        help="fill the database with a demo DACH market (idempotent per seed); prints its keys",
+    )
+    demo.add_argument("--size", choices=("small", "large"), default="small")
+    demo.add_argument("--seed", type=int, default=DEMO_SEED)
+    demo.set_defaults(handler=_demo_data)
 
     gazetteer = commands.add_parser("gazetteer", help="postal codes -> coordinates and regions")
     gazetteer_commands = gazetteer.add_subparsers(dest="gazetteer_command", required=True)

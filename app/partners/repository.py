@@ -16,11 +16,9 @@ class PartnerRepository:
     async def get(self, partner_id: str) -> Partner | None:
         return await self.session.get(Partner, partner_id)
 
-    async def id_of_slug(self, slug: str) -> str | None:
-        found: str | None = await self.session.scalar(
-            select(Partner.id).where(Partner.slug == slug)
-        )
-        return found
+    async def by_slug(self, slug: str) -> Partner | None:
+        found = await self.session.execute(select(Partner).where(Partner.slug == slug))
+        return found.scalar_one_or_none()
 
     async def slug_taken(self, slug: str) -> bool:
         found = await self.session.execute(select(Partner.id).where(Partner.slug == slug))

@@ -69,6 +69,11 @@ async def get_partner(session: AsyncSession, *, principal: Principal, partner_id
     return partner
 
 
+async def find_partner_by_slug(session: AsyncSession, slug: str) -> Partner | None:
+    """The partner with this slug, if any (for tools that make partners idempotently)."""
+    return await PartnerRepository(session).by_slug(slug)
+
+
 async def list_partners(
     session: AsyncSession, *, page: PageParams, status: str | None
 ) -> Window[Partner]:
@@ -102,4 +107,5 @@ async def deactivate_partner(
 
 async def id_of_slug(session: AsyncSession, slug: str) -> str | None:
     """The id of the partner with this slug (``capmatch import --partner``)."""
-    return await PartnerRepository(session).id_of_slug(slug)
+    partner = await find_partner_by_slug(session, slug)
+    return partner.id if partner is not None else None

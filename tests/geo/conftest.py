@@ -8,8 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.geo.gazetteer import read_file, replace_rows
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "postal_codes.txt"
-# The full GeoNames samples next to the repository (absent in a fresh clone).
-SHARED_GEONAMES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "geonames"
+# One row of the GeoNames exports (DE, AT, CH; geonames.org, CC BY 4.0) for every
+# state and canton code they use: every admin1 code of the full files, in the repository.
+EVERY_STATE = Path(__file__).resolve().parent / "fixtures" / "admin1.txt"
 
 
 @pytest.fixture

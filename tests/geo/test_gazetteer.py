@@ -19,7 +19,7 @@ from app.geo.gazetteer import (
 )
 from app.geo.regions import REGIONS, iso_region
 from app.geo.repository import PostalCodeRepository
-from tests.geo.conftest import FIXTURE, SHARED_GEONAMES
+from tests.geo.conftest import EVERY_STATE, FIXTURE
 
 REUTLINGEN = (
     "DE\t72764\tReutlingen\tBaden-Württemberg\tBW\tTübingen Region\t084\tReutlingen\t08415"
@@ -112,15 +112,15 @@ async def test_loading_twice_replaces_the_country(
         assert await repository.count("AT") == sum(row.country == "AT" for row in rows)
 
 
-@pytest.mark.skipif(not SHARED_GEONAMES.is_dir(), reason="../shared/data/geonames not present")
-def test_full_files_map_every_state_to_a_known_region() -> None:
+def test_every_state_code_of_the_full_files_maps_to_a_known_region() -> None:
     expected = Counter(region.country for region in REGIONS)
+    rows = read_file(EVERY_STATE)
+    assert all(row.admin1_code for row in rows)
     for country in ("DE", "AT", "CH"):
-        rows = read_file(SHARED_GEONAMES / f"{country}.txt")
-        assert {row.country for row in rows} == {country}
-        regions = {row.region for row in rows if row.admin1_code}
+        regions = {row.region for row in rows if row.country == country}
         assert None not in regions
         assert len(regions) == expected[country]
+    assert {row.region for row in rows} == {region.code for region in REGIONS}
 
 
 def test_cli_loads_files_idempotently(
