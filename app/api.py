@@ -66,4 +66,5 @@ def register_hooks() -> None:
     request_subscribers.register()
     offer_subscribers.register()
     subscribe(outbox.ResourceChanged, outbox.record)
+    subscribe(outbox.ResourcesChanged, outbox.record_all)
     subscribe(outbox.EventWritten, fan_out)

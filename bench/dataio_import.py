@@ -35,7 +35,7 @@ from app.migrate import upgrade
 
 ADMIN_KEY = "bench-admin-key-0123456789abcdefghijklmnopqrstuvwxyz"
 POLL_S = 0.2
-SKILLS = ["textile.sewing", "textile.cutting", "textile.weaving", "metal.cnc-milling", "plastics"]
+SKILLS = ["textile.sewing", "textile.cutting", "textile.weaving", "metal.cnc-machining", "plastics"]
 HEADER = [
     "external_ref",
     "organization_external_ref",

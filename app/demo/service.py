@@ -29,14 +29,14 @@ from app.demo.plan import OfferPlan, OrganizationPlan, PartnerPlan, RequestPlan
 from app.engagements.schemas import EngagementCreate
 from app.engagements.service import create_engagement, transition
 from app.geo.schemas import Address, Location
+from app.offers.creation import create_offer
 from app.offers.schemas import Capacity, OfferCreate
-from app.offers.service import create_offer
 from app.organizations.schemas import CertificationIn, Contact, OrganizationCreate
 from app.organizations.service import create_organization
 from app.partners.schemas import PartnerCreate
 from app.partners.service import create_partner, find_partner_by_slug
+from app.requests.creation import create_request
 from app.requests.schemas import RequestCreate
-from app.requests.service import create_request
 from app.taxonomy.vocabulary import Taxonomy
 
 # Certificates of demo members run this long: required ones must be valid on needed_by.

@@ -9,7 +9,7 @@ session, so the event commits with the change or not at all, then publishes
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -115,26 +115,58 @@ def _forget_rolled_back(session: Session) -> None:
     session.info.pop(_PENDING_INFO, None)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResourcesChanged(DomainEvent):
+    """Many changes at once (an import's chunk): recorded as one event each, appended in
+    one statement."""
+
+    changes: tuple[ResourceChanged, ...]
+
+
+async def publish_changes(session: AsyncSession, changes: Sequence[ResourceChanged]) -> None:
+    """Publish ``changes``: one ``ResourceChanged``, or several as one ``ResourcesChanged``."""
+    if len(changes) == 1:
+        await publish(session, changes[0])
+    elif changes:
+        await publish(session, ResourcesChanged(changes=tuple(changes)))
+
+
 async def record(session: AsyncSession, change: ResourceChanged) -> None:
     """Append the event of ``change`` to the outbox, in the caller's transaction."""
+    row, written = _event_of(session, change)
+    await repository.append(session, **row)
+    await _written(session, change, written)
+
+
+async def record_all(session: AsyncSession, batch: ResourcesChanged) -> None:
+    """Append the events of ``batch`` to the outbox in one statement, in order."""
+    events = [_event_of(session, change) for change in batch.changes]
+    await repository.append_many(session, [row for row, _ in events])
+    for change, (_, written) in zip(batch.changes, events, strict=True):
+        await _written(session, change, written)
+
+
+def _event_of(
+    session: AsyncSession, change: ResourceChanged
+) -> tuple[dict[str, Any], EventWritten]:
+    """The outbox row of ``change`` and the event announcing it once written."""
     actor = change.actor or actor_of(session)
     event_id = new_id("evt")
     created_at = utcnow()
     data = {"object": dict(change.object)}
-    await repository.append(
-        session,
-        event_id=event_id,
-        type=change.type,
-        owner=(change.owner.partner_id, change.owner.organization_id),
-        counterpart=(
+    row = {
+        "event_id": event_id,
+        "type": change.type,
+        "owner": (change.owner.partner_id, change.owner.organization_id),
+        "counterpart": (
             (change.counterpart.partner_id, change.counterpart.organization_id)
             if change.counterpart
             else None
         ),
-        actor={"kind": actor.kind, "id": actor.id},
-        data=data,
-        created_at=created_at,
-    )
+        "actor": {"kind": actor.kind, "id": actor.id},
+        "data": data,
+        "created_at": created_at,
+    }
     body = event_body(
         event_id=event_id,
         type=change.type,
@@ -143,8 +175,9 @@ async def record(session: AsyncSession, change: ResourceChanged) -> None:
         actor=actor,
         data=data,
     )
+    return row, EventWritten(body=body, owner=change.owner, counterpart=change.counterpart)
+
+
+async def _written(session: AsyncSession, change: ResourceChanged, written: EventWritten) -> None:
     _tally_on_commit(session, change.type)
-    await publish(
-        session,
-        EventWritten(body=body, owner=change.owner, counterpart=change.counterpart),
-    )
+    await publish(session, written)

@@ -47,22 +47,56 @@ async def append(
     created_at: datetime,
 ) -> None:
     """Insert one event row in the session's transaction (no RETURNING)."""
-    counterpart_partner, counterpart_organization = counterpart or (None, None)
     connection = await session.connection()
     await connection.execute(
         _APPEND_TRACKED if tracks_transactions(session) else _APPEND,
-        {
-            "id": event_id,
-            "type": type,
-            "partner_id": owner[0],
-            "organization_id": owner[1],
-            "counterpart_partner_id": counterpart_partner,
-            "counterpart_organization_id": counterpart_organization,
-            "actor": actor,
-            "data": data,
-            "created_at": created_at,
-        },
+        _values(event_id, type, owner, counterpart, actor, data, created_at),
     )
+
+
+async def append_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert event rows (``append``'s keyword arguments each) in one executemany."""
+    if not rows:
+        return
+    connection = await session.connection()
+    await connection.execute(
+        _APPEND_TRACKED if tracks_transactions(session) else _APPEND,
+        [
+            _values(
+                row["event_id"],
+                row["type"],
+                row["owner"],
+                row["counterpart"],
+                row["actor"],
+                row["data"],
+                row["created_at"],
+            )
+            for row in rows
+        ],
+    )
+
+
+def _values(
+    event_id: str,
+    type: str,
+    owner: tuple[str, str | None],
+    counterpart: tuple[str, str | None] | None,
+    actor: dict[str, Any],
+    data: dict[str, Any],
+    created_at: datetime,
+) -> dict[str, Any]:
+    counterpart_partner, counterpart_organization = counterpart or (None, None)
+    return {
+        "id": event_id,
+        "type": type,
+        "partner_id": owner[0],
+        "organization_id": owner[1],
+        "counterpart_partner_id": counterpart_partner,
+        "counterpart_organization_id": counterpart_organization,
+        "actor": actor,
+        "data": data,
+        "created_at": created_at,
+    }
 
 
 def _visible_to(partner_id: str | None, organization_id: str | None) -> ColumnElement[bool] | None:

@@ -3,6 +3,7 @@ service, so every rule, tenancy check and event of the API applies to imported r
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -10,10 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.core.dates import today
+from app.core.errors import AppError
+from app.offers import creation as offer_creation
 from app.offers import service as offers
 from app.offers.schemas import OfferCreate, OfferOut, OfferUpdate
+from app.organizations import acting
 from app.organizations import service as organizations
 from app.organizations.schemas import OrganizationCreate, OrganizationOut, OrganizationUpdate
+from app.requests import creation as request_creation
 from app.requests import service as requests
 from app.requests.schemas import RequestCreate, RequestOut, RequestUpdate
 from app.tabular.columns import Kind
@@ -27,10 +32,30 @@ class Target:
     create_model: type[BaseModel]
     update_model: type[BaseModel]
 
+    # Whether new rows are created a chunk at a time (``create_many``); organisations are
+    # not: each new one is a duplicate candidate for the file's later rows.
+    batches = False
+
     async def id_of_ref(self, session: AsyncSession, partner_id: str, ref: str) -> str | None:
         raise NotImplementedError
 
+    async def ids_of_refs(
+        self, session: AsyncSession, partner_id: str, refs: Collection[str]
+    ) -> dict[str, str]:
+        raise NotImplementedError
+
     async def owned(self, session: AsyncSession, principal: Principal, object_id: str) -> Any:
+        raise NotImplementedError
+
+    async def owned_many(
+        self, session: AsyncSession, principal: Principal, object_ids: Collection[str]
+    ) -> dict[str, Any]:
+        """The objects among ``object_ids`` that ``principal`` may change."""
+        raise NotImplementedError
+
+    async def create_many(
+        self, session: AsyncSession, principal: Principal, items: Sequence[Any], taxonomy: Taxonomy
+    ) -> list[Any | AppError]:
         raise NotImplementedError
 
     def out(self, obj: Any) -> dict[str, Any]:
@@ -89,13 +114,35 @@ class Offers(Target):
     async def owned(self, session: AsyncSession, principal: Principal, object_id: str) -> Any:
         return await offers.get_owned_offer(session, principal=principal, offer_id=object_id)
 
+    batches = True
+
+    async def ids_of_refs(
+        self, session: AsyncSession, partner_id: str, refs: Collection[str]
+    ) -> dict[str, str]:
+        return await offers.ids_of_external_refs(session, partner_id=partner_id, refs=refs)
+
+    async def owned_many(
+        self, session: AsyncSession, principal: Principal, object_ids: Collection[str]
+    ) -> dict[str, Any]:
+        return await offers.owned_offers(session, principal=principal, offer_ids=object_ids)
+
+    async def create_many(
+        self, session: AsyncSession, principal: Principal, items: Sequence[Any], taxonomy: Taxonomy
+    ) -> list[Any | AppError]:
+        created = await offer_creation.create_offers(
+            session, principal=principal, items=items, taxonomy=taxonomy
+        )
+        return list(created)
+
     def out(self, obj: Any) -> dict[str, Any]:
         return OfferOut.of(obj, on=today()).model_dump(mode="json")
 
     async def create(
         self, session: AsyncSession, principal: Principal, data: Any, taxonomy: Taxonomy
     ) -> Any:
-        return await offers.create_offer(session, principal=principal, data=data, taxonomy=taxonomy)
+        return await offer_creation.create_offer(
+            session, principal=principal, data=data, taxonomy=taxonomy
+        )
 
     async def update(
         self, session: AsyncSession, principal: Principal, obj: Any, data: Any, taxonomy: Taxonomy
@@ -116,13 +163,33 @@ class Requests(Target):
     async def owned(self, session: AsyncSession, principal: Principal, object_id: str) -> Any:
         return await requests.get_owned_request(session, principal=principal, request_id=object_id)
 
+    batches = True
+
+    async def ids_of_refs(
+        self, session: AsyncSession, partner_id: str, refs: Collection[str]
+    ) -> dict[str, str]:
+        return await requests.ids_of_external_refs(session, partner_id=partner_id, refs=refs)
+
+    async def owned_many(
+        self, session: AsyncSession, principal: Principal, object_ids: Collection[str]
+    ) -> dict[str, Any]:
+        return await requests.owned_requests(session, principal=principal, request_ids=object_ids)
+
+    async def create_many(
+        self, session: AsyncSession, principal: Principal, items: Sequence[Any], taxonomy: Taxonomy
+    ) -> list[Any | AppError]:
+        created = await request_creation.create_requests(
+            session, principal=principal, items=items, taxonomy=taxonomy
+        )
+        return list(created)
+
     def out(self, obj: Any) -> dict[str, Any]:
         return RequestOut.of(obj, on=today()).model_dump(mode="json")
 
     async def create(
         self, session: AsyncSession, principal: Principal, data: Any, taxonomy: Taxonomy
     ) -> Any:
-        return await requests.create_request(
+        return await request_creation.create_request(
             session, principal=principal, data=data, taxonomy=taxonomy
         )
 
@@ -139,6 +206,12 @@ TARGETS: dict[Kind, Target] = {
     "offers": Offers(),
     "requests": Requests(),
 }
+
+
+async def organizations_of_refs(
+    session: AsyncSession, partner_id: str, refs: Collection[str]
+) -> dict[str, str]:
+    return await acting.ids_of_external_refs(session, partner_id=partner_id, refs=refs)
 
 
 async def organization_of_ref(session: AsyncSession, partner_id: str, ref: str) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from datetime import date
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -108,6 +108,38 @@ class MarketRepository(Generic[M]):
         )
         holder: str | None = await self.session.scalar(statement)
         return holder
+
+    async def holders_of_external_refs(
+        self, partner_id: str, refs: Collection[str]
+    ) -> dict[str, str]:
+        """``external_ref`` -> id of the partner's objects holding one of ``refs``."""
+        if not refs:
+            return {}
+        rows = await self.session.execute(
+            select(self.model.external_ref, self.model.id).where(
+                self.model.partner_id == partner_id, self.model.external_ref.in_(refs)
+            )
+        )
+        return {ref: holder for ref, holder in rows}
+
+    async def get_owned_many_for_update(
+        self, object_ids: Collection[str], principal: Principal
+    ) -> dict[str, M]:
+        """The objects among ``object_ids`` that ``principal`` owns, their rows locked."""
+        if not object_ids:
+            return {}
+        statement = (
+            select(self.model)
+            .where(self.model.id.in_(object_ids), owned_clause(self.model, principal))
+            .order_by(self.model.id)
+            .with_for_update()
+        )
+        return {item.id: item for item in (await self.session.execute(statement)).scalars()}
+
+    async def add_all(self, items: Sequence[M]) -> None:
+        """Insert ``items`` in one flush (the ORM sends one multi-row INSERT)."""
+        self.session.add_all(items)
+        await self.session.flush()
 
     async def add(self, item: M) -> M:
         self.session.add(item)

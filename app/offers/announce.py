@@ -9,8 +9,7 @@ from collections.abc import Collection, Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.dates import today
-from app.core.events import publish
-from app.events.outbox import Party, ResourceChanged
+from app.events.outbox import Party, ResourceChanged, publish_changes
 from app.models import Offer
 from app.offers.repository import OfferRepository
 from app.offers.schemas import OfferOut
@@ -18,15 +17,17 @@ from app.offers.schemas import OfferOut
 
 async def announce(session: AsyncSession, offers: Sequence[Offer], type: str) -> None:
     on = today()
-    for offer in offers:
-        await publish(
-            session,
+    await publish_changes(
+        session,
+        [
             ResourceChanged(
                 type=type,
                 object=OfferOut.of(offer, on=on).model_dump(mode="json"),
                 owner=Party(offer.partner_id, offer.organization_id),
-            ),
-        )
+            )
+            for offer in offers
+        ],
+    )
 
 
 async def announce_ids(session: AsyncSession, offer_ids: Collection[str], type: str) -> None:

@@ -25,7 +25,7 @@ from app.market.query import (
 )
 from app.market.schemas import Visibility
 from app.models import Offer
-from app.offers import service
+from app.offers import creation, service
 from app.offers.schemas import OfferCreate, OfferOut, OfferRow, OfferStatus, OfferUpdate
 from app.tabular.export import (
     EXPORT_RESPONSES,
@@ -72,7 +72,7 @@ async def create_offer(
     taxonomy: TaxonomyDep,
 ) -> OfferOut:
     """Offer free capacity for one of your organisations."""
-    offer = await service.create_offer(session, principal=principal, data=data, taxonomy=taxonomy)
+    offer = await creation.create_offer(session, principal=principal, data=data, taxonomy=taxonomy)
     return await _out(session, response, offer)
 
 

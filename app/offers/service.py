@@ -12,7 +12,6 @@ from app.auth.principal import Principal
 from app.core.dates import today, utcnow
 from app.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from app.core.events import publish
-from app.core.ids import new_id
 from app.core.pagination import PageParams, Window, window
 from app.core.schemas import patch_changes
 from app.geo.service import region_near
@@ -24,7 +23,7 @@ from app.offers.announce import announce
 from app.offers.events import OffersWithdrawn
 from app.offers.repository import OfferRepository
 from app.offers.rules import CapacityChange, effective_status, total_quantity
-from app.offers.schemas import OfferCreate, OfferRow, OfferUpdate
+from app.offers.schemas import OfferRow, OfferUpdate
 from app.organizations.service import acting_organization, held_certifications
 from app.tabular.export import Sessions
 from app.tabular.writing import Chunks
@@ -89,7 +88,7 @@ async def _held_certifications(
     return await held_certifications(session, organization.id)
 
 
-def _check_codes(
+def check_codes(
     taxonomy: Taxonomy,
     skills: list[str] | None,
     products: list[str] | None,
@@ -110,7 +109,7 @@ def _check_codes(
     )
 
 
-def _check_offer(
+def check_offer(
     offer: Offer,
     organization: Organization,
     *,
@@ -140,64 +139,6 @@ def _check_offer(
             ("certification", offer.certifications),
         ]
     )
-
-
-async def create_offer(
-    session: AsyncSession, *, principal: Principal, data: OfferCreate, taxonomy: Taxonomy
-) -> Offer:
-    on = today()
-    organization = await acting_organization(
-        session, principal=principal, organization_id=data.organization_id
-    )
-    _check_codes(taxonomy, data.skills, data.products, data.certifications)
-    repository = OfferRepository(session)
-    await ensure_free(
-        repository.holder_of_external_ref,
-        kind="offer",
-        partner_id=organization.partner_id,
-        ref=data.external_ref,
-        own_id=None,
-    )
-    available_from = data.available_from or on
-    if data.available_until < on:
-        raise InvalidInput.at("available_until", "lies in the past")
-    location = data.location
-    # Own coordinates take the region of the nearest known postal code (None without one).
-    region = await region_near(session, location.lat, location.lon) if location else None
-    now = utcnow()
-    offer = Offer(
-        id=new_id("off"),
-        partner_id=organization.partner_id,
-        organization_id=organization.id,
-        title=data.title,
-        description=data.description,
-        skills=data.skills,
-        products=data.products,
-        certifications=data.certifications,
-        capacity_unit=data.capacity.unit,
-        capacity_per_week=data.capacity.per_week,
-        capacity_total=data.capacity.total,
-        min_order_quantity=data.min_order_quantity,
-        lead_time_days=data.lead_time_days,
-        available_from=available_from,
-        available_until=data.available_until,
-        lat=location.lat if location else organization.lat,
-        lon=location.lon if location else organization.lon,
-        region=region if location else organization.region,
-        service_radius_km=data.service_radius_km,
-        visibility=data.visibility,
-        status=data.status,
-        external_ref=data.external_ref,
-        reserved_quantity=0,
-        held_quantity=0,
-        created_at=now,
-        updated_at=now,
-    )
-    held = await _held_certifications(session, organization, data.certifications)
-    _check_offer(offer, organization, on=on, held=held)
-    offer = await repository.add(offer)
-    await announce(session, [offer], "offer.created")
-    return offer
 
 
 def export_offers(
@@ -253,7 +194,7 @@ async def update_offer(
     )
     on = today()
     changes = patch_changes(data)
-    _check_codes(
+    check_codes(
         taxonomy,
         changes.get("skills"),
         changes.get("products"),
@@ -284,7 +225,7 @@ async def update_offer(
     was = offer.status
     for field, value in changes.items():
         setattr(offer, field, value)
-    _check_offer(offer, organization, on=on, held=held)
+    check_offer(offer, organization, on=on, held=held)
     offer.updated_at = utcnow()
     await session.flush()
     await _withdrawn(session, offer, was=was)
@@ -374,3 +315,17 @@ async def lapsed_holds(session: AsyncSession, offers: Sequence[HasHeld]) -> dict
 async def id_of_external_ref(session: AsyncSession, *, partner_id: str, ref: str) -> str | None:
     """The id of the partner's offer holding ``ref`` (imports upsert by it)."""
     return await OfferRepository(session).holder_of_external_ref(partner_id, ref)
+
+
+async def ids_of_external_refs(
+    session: AsyncSession, *, partner_id: str, refs: Collection[str]
+) -> dict[str, str]:
+    """``external_ref`` -> id of the partner's offers holding one of ``refs``."""
+    return await OfferRepository(session).holders_of_external_refs(partner_id, refs)
+
+
+async def owned_offers(
+    session: AsyncSession, *, principal: Principal, offer_ids: Collection[str]
+) -> dict[str, Offer]:
+    """The offers among these ids that ``principal`` may change, their rows locked."""
+    return await OfferRepository(session).get_owned_many_for_update(offer_ids, principal)

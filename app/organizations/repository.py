@@ -71,6 +71,44 @@ class OrganizationRepository:
         found: Organization | None = result.scalar_one_or_none()
         return found
 
+    async def get_plain_many(self, organization_ids: Collection[str]) -> Sequence[Organization]:
+        """The organisations without their certifications (one query for an import's chunk)."""
+        if not organization_ids:
+            return []
+        statement = select(Organization).where(Organization.id.in_(organization_ids))
+        return (await self.session.execute(statement)).scalars().all()
+
+    async def holders_of_external_refs(
+        self, partner_id: str, refs: Collection[str]
+    ) -> dict[str, str]:
+        """``external_ref`` -> id of the partner's organisations holding one of ``refs``."""
+        if not refs:
+            return {}
+        rows = await self.session.execute(
+            select(Organization.external_ref, Organization.id).where(
+                Organization.partner_id == partner_id, Organization.external_ref.in_(refs)
+            )
+        )
+        return {ref: holder for ref, holder in rows if ref is not None}
+
+    async def certifications_of(
+        self, organization_ids: Collection[str]
+    ) -> dict[str, dict[str, date | None]]:
+        """Per organisation, code -> valid_until of every certificate it holds."""
+        held: dict[str, dict[str, date | None]] = {key: {} for key in organization_ids}
+        if not organization_ids:
+            return held
+        rows = await self.session.execute(
+            select(
+                OrganizationCertification.organization_id,
+                OrganizationCertification.code,
+                OrganizationCertification.valid_until,
+            ).where(OrganizationCertification.organization_id.in_(organization_ids))
+        )
+        for organization_id, code, valid_until in rows:
+            held[organization_id][code] = valid_until
+        return held
+
     async def holder_of_external_ref(self, partner_id: str, ref: str) -> str | None:
         """Id of the partner's organisation with this ``external_ref``, if any."""
         statement = select(Organization.id).where(

@@ -8,8 +8,7 @@ from collections.abc import Collection, Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.dates import today
-from app.core.events import publish
-from app.events.outbox import Party, ResourceChanged
+from app.events.outbox import Party, ResourceChanged, publish_changes
 from app.models import CapacityRequest
 from app.requests.repository import RequestRepository
 from app.requests.schemas import RequestOut
@@ -17,15 +16,17 @@ from app.requests.schemas import RequestOut
 
 async def announce(session: AsyncSession, requests: Sequence[CapacityRequest], type: str) -> None:
     on = today()
-    for request in requests:
-        await publish(
-            session,
+    await publish_changes(
+        session,
+        [
             ResourceChanged(
                 type=type,
                 object=RequestOut.of(request, on=on).model_dump(mode="json"),
                 owner=Party(request.partner_id, request.organization_id),
-            ),
-        )
+            )
+            for request in requests
+        ],
+    )
 
 
 async def announce_ids(session: AsyncSession, request_ids: Collection[str], type: str) -> None:

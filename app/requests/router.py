@@ -25,7 +25,7 @@ from app.market.query import (
 )
 from app.market.schemas import Visibility
 from app.models import CapacityRequest
-from app.requests import service
+from app.requests import creation, service
 from app.requests.schemas import RequestCreate, RequestOut, RequestRow, RequestStatus, RequestUpdate
 from app.tabular.export import (
     EXPORT_RESPONSES,
@@ -73,7 +73,7 @@ async def create_request(
     taxonomy: TaxonomyDep,
 ) -> RequestOut:
     """Post a request for capacity for one of your organisations."""
-    request = await service.create_request(
+    request = await creation.create_request(
         session, principal=principal, data=data, taxonomy=taxonomy
     )
     return _out(response, request)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 
@@ -11,7 +12,6 @@ from app.auth.principal import Principal
 from app.core.dates import today, utcnow
 from app.core.errors import Conflict, InvalidInput, NotFound
 from app.core.events import publish
-from app.core.ids import new_id
 from app.core.pagination import PageParams, Window, window
 from app.core.schemas import patch_changes
 from app.geo.service import region_near
@@ -24,7 +24,7 @@ from app.requests.announce import announce
 from app.requests.events import RequestQuantityCut, RequestsClosed
 from app.requests.repository import RequestRepository
 from app.requests.rules import OPEN_STATUSES, covers
-from app.requests.schemas import RequestCreate, RequestRow, RequestUpdate
+from app.requests.schemas import RequestRow, RequestUpdate
 from app.tabular.export import Sessions
 from app.tabular.writing import Chunks
 from app.taxonomy.codes import CodeKind, search_terms
@@ -40,7 +40,7 @@ class RequestCancelled(Conflict):
     title = "Request is cancelled"
 
 
-def _check_request(request: CapacityRequest) -> None:
+def check_request(request: CapacityRequest) -> None:
     """Rules on the complete request, after a create or a merged PATCH."""
     if not request.skills and not request.products:
         raise InvalidInput.at("skills", "name at least one skill or product")
@@ -84,58 +84,6 @@ def check_codes(
 def check_needed_by(needed_by: date, *, on: date) -> None:
     if needed_by < on:
         raise InvalidInput.at("needed_by", "lies in the past")
-
-
-async def create_request(
-    session: AsyncSession, *, principal: Principal, data: RequestCreate, taxonomy: Taxonomy
-) -> CapacityRequest:
-    on = today()
-    organization = await acting_organization(
-        session, principal=principal, organization_id=data.organization_id
-    )
-    check_codes(taxonomy, data.model_dump(include=set(CODE_FIELDS)))
-    check_needed_by(data.needed_by, on=on)
-    repository = RequestRepository(session)
-    await ensure_free(
-        repository.holder_of_external_ref,
-        kind="request",
-        partner_id=organization.partner_id,
-        ref=data.external_ref,
-        own_id=None,
-    )
-    location = data.location
-    # Own coordinates take the region of the nearest known postal code (None without one).
-    region = await region_near(session, location.lat, location.lon) if location else None
-    now = utcnow()
-    request = CapacityRequest(
-        id=new_id("req"),
-        partner_id=organization.partner_id,
-        organization_id=organization.id,
-        title=data.title,
-        description=data.description,
-        skills=data.skills,
-        products=data.products,
-        required_certifications=data.required_certifications,
-        preferred_certifications=data.preferred_certifications,
-        quantity=data.quantity,
-        unit=data.unit,
-        needed_by=data.needed_by,
-        lat=location.lat if location else organization.lat,
-        lon=location.lon if location else organization.lon,
-        region=region if location else organization.region,
-        max_distance_km=data.max_distance_km,
-        visibility=data.visibility,
-        weights=data.weights.overrides() if data.weights else None,
-        alert_min_score=data.alert_min_score,
-        external_ref=data.external_ref,
-        status="open",
-        created_at=now,
-        updated_at=now,
-    )
-    _check_request(request)
-    request = await repository.add(request)
-    await announce(session, [request], "request.created")
-    return request
 
 
 def export_requests(
@@ -229,7 +177,7 @@ async def update_request(
     was = request.status
     for field, value in changes.items():
         setattr(request, field, value)
-    _check_request(request)
+    check_request(request)
     request.updated_at = utcnow()
     await session.flush()
     await _closed(session, request, was=was)
@@ -286,3 +234,17 @@ async def settle_request(session: AsyncSession, request_id: str, *, accepted: in
 async def id_of_external_ref(session: AsyncSession, *, partner_id: str, ref: str) -> str | None:
     """The id of the partner's request holding ``ref`` (imports upsert by it)."""
     return await RequestRepository(session).holder_of_external_ref(partner_id, ref)
+
+
+async def ids_of_external_refs(
+    session: AsyncSession, *, partner_id: str, refs: Collection[str]
+) -> dict[str, str]:
+    """``external_ref`` -> id of the partner's requests holding one of ``refs``."""
+    return await RequestRepository(session).holders_of_external_refs(partner_id, refs)
+
+
+async def owned_requests(
+    session: AsyncSession, *, principal: Principal, request_ids: Collection[str]
+) -> dict[str, CapacityRequest]:
+    """The requests among these ids that ``principal`` may change, their rows locked."""
+    return await RequestRepository(session).get_owned_many_for_update(request_ids, principal)

@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 
 from app.imports import runner as runner_module
+from app.imports.engine import CHUNK
 from app.imports.runner import ImportRunner
 from tests.fixtures.assertions import day
 from tests.fixtures.factories import Market, make_offer
@@ -67,7 +68,7 @@ async def test_progress_is_reported_to_the_caller(
     upload: Any, app: FastAPI, market: Market
 ) -> None:
     rows = [["organization_id", "title", "skills", "capacity.per_week", "available_until"]]
-    rows += [[market.a1.id, f"L{i}", "textile.sewing", "10", day(40)] for i in range(250)]
+    rows += [[market.a1.id, f"L{i}", "textile.sewing", "10", day(40)] for i in range(CHUNK + 50)]
     response = await upload(csv_bytes(rows), headers=market.a.headers)
     seen: list[tuple[int, int]] = []
 
@@ -78,7 +79,7 @@ async def test_progress_is_reported_to_the_caller(
         app.state.database.sessionmaker, taxonomy=app.state.taxonomy, max_rows=1000
     )
     assert await runner.run_once(response.json()["id"], progress=progress) is not None
-    assert seen == [(200, 250), (250, 250)]
+    assert seen == [(CHUNK, CHUNK + 50), (CHUNK + 50, CHUNK + 50)]
 
 
 async def test_a_failing_import_is_retried_then_failed(

@@ -1,0 +1,138 @@
+"""New requests: one from the API, or a chunk of an import's rows at once.
+
+Both go through ``create_requests``, so an imported row meets every rule of
+POST /v1/requests (tenancy, known codes, a free ``external_ref``, dates). For a chunk,
+each read it needs is one query for all its requests, the requests are inserted in one
+flush and their events appended in one statement (see ``app.offers.creation``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.principal import Principal
+from app.core.dates import today, utcnow
+from app.core.errors import AppError, InvalidInput
+from app.core.ids import new_id
+from app.geo.service import region_near
+from app.market.external_refs import refs_in_use, taken_by
+from app.models import CapacityRequest, Organization
+from app.organizations.acting import acting_organizations, posting_for
+from app.requests.announce import announce
+from app.requests.repository import RequestRepository
+from app.requests.schemas import RequestCreate
+from app.requests.service import CODE_FIELDS, check_codes, check_needed_by, check_request
+from app.taxonomy.vocabulary import Taxonomy
+
+
+async def create_request(
+    session: AsyncSession, *, principal: Principal, data: RequestCreate, taxonomy: Taxonomy
+) -> CapacityRequest:
+    (created,) = await create_requests(
+        session, principal=principal, items=[data], taxonomy=taxonomy
+    )
+    if isinstance(created, AppError):
+        raise created
+    return created
+
+
+async def create_requests(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    items: Sequence[RequestCreate],
+    taxonomy: Taxonomy,
+) -> list[CapacityRequest | AppError]:
+    """Create the requests that pass the rules; per item, the request or why it was
+    refused (nothing of a refused item is written)."""
+    on = today()
+    organization_ids = {
+        organization_id
+        for data in items
+        if (organization_id := posting_for(principal, data.organization_id)) is not None
+    }
+    acting = await acting_organizations(
+        session, principal=principal, organization_ids=organization_ids
+    )
+    repository = RequestRepository(session)
+    refs_taken = await refs_in_use(
+        repository.holders_of_external_refs,
+        partner_ids=(o.partner_id for o in acting.values() if isinstance(o, Organization)),
+        refs={data.external_ref for data in items if data.external_ref is not None},
+    )
+    results: list[CapacityRequest | AppError] = []
+    for data in items:
+        try:
+            request = await _new_request(
+                session, acting, refs_taken, principal, data, taxonomy, on=on
+            )
+        except AppError as exc:
+            results.append(exc)
+            continue
+        if request.external_ref is not None:
+            refs_taken[(request.partner_id, request.external_ref)] = request.id
+        results.append(request)
+    created = [result for result in results if isinstance(result, CapacityRequest)]
+    if created:
+        await repository.add_all(created)
+        await announce(session, created, "request.created")
+    return results
+
+
+async def _new_request(
+    session: AsyncSession,
+    acting: dict[str, Organization | AppError],
+    refs_taken: dict[tuple[str, str], str],
+    principal: Principal,
+    data: RequestCreate,
+    taxonomy: Taxonomy,
+    *,
+    on: date,
+) -> CapacityRequest:
+    organization_id = posting_for(principal, data.organization_id)
+    if organization_id is None:
+        raise InvalidInput.at("organization_id", "required when acting with a partner key")
+    organization = acting[organization_id]
+    if isinstance(organization, AppError):
+        raise organization
+    check_codes(taxonomy, data.model_dump(include=set(CODE_FIELDS)))
+    check_needed_by(data.needed_by, on=on)
+    if data.external_ref is not None:
+        holder = refs_taken.get((organization.partner_id, data.external_ref))
+        taken = taken_by(holder, kind="request", ref=data.external_ref, own_id=None)
+        if taken is not None:
+            raise taken
+    location = data.location
+    # Own coordinates take the region of the nearest known postal code (None without one).
+    region = await region_near(session, location.lat, location.lon) if location else None
+    now = utcnow()
+    request = CapacityRequest(
+        id=new_id("req"),
+        partner_id=organization.partner_id,
+        organization_id=organization.id,
+        title=data.title,
+        description=data.description,
+        skills=data.skills,
+        products=data.products,
+        required_certifications=data.required_certifications,
+        preferred_certifications=data.preferred_certifications,
+        quantity=data.quantity,
+        unit=data.unit,
+        needed_by=data.needed_by,
+        lat=location.lat if location else organization.lat,
+        lon=location.lon if location else organization.lon,
+        region=region if location else organization.region,
+        max_distance_km=data.max_distance_km,
+        visibility=data.visibility,
+        weights=data.weights.overrides() if data.weights else None,
+        alert_min_score=data.alert_min_score,
+        external_ref=data.external_ref,
+        status="open",
+        created_at=now,
+        updated_at=now,
+    )
+    check_request(request)
+    return request

@@ -1,0 +1,143 @@
+"""New offers and requests are created a chunk at a time (app/imports/batch.py); the
+report must read as if each row had been applied in file order."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from app.core.dates import today
+from app.imports.engine import CHUNK
+from app.imports.targets import TARGETS
+from tests.fixtures.factories import Market, make_offer
+from tests.imports.conftest import csv_bytes
+
+Imported = Callable[..., Awaitable[dict[str, Any]]]
+HEADER = [
+    "external_ref",
+    "organization_id",
+    "title",
+    "skills",
+    "capacity.per_week",
+    "available_until",
+]
+
+
+def until(days: int = 60) -> str:
+    return (today() + timedelta(days=days)).isoformat()
+
+
+async def offers_by_ref(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 100, **({"cursor": cursor} if cursor else {})}
+        page = (await client.get("/v1/offers", params=params, headers=headers)).json()
+        found.update({offer["external_ref"]: offer for offer in page["data"]})
+        if not page["has_more"]:
+            return found
+        cursor = page["next_cursor"]
+
+
+async def test_a_later_row_changes_what_an_earlier_row_of_the_chunk_created(
+    imported: Imported, client: httpx.AsyncClient, market: Market
+) -> None:
+    org = market.a1.id
+    content = csv_bytes(
+        [
+            HEADER,
+            ["R-1", org, "First", "textile.sewing", "100", until()],
+            ["R-2", org, "Second", "textile.sewing", "200", until()],
+            ["R-1", org, "First, renamed", "textile.sewing", "150", until()],
+            ["R-3", org, "Third", "textile.sewing", "300", until()],
+        ]
+    )
+    report = await imported(content, headers=market.a.headers)
+    assert (report["created"], report["updated"], report["errors"]) == (3, 1, []), report
+    offers = await offers_by_ref(client, market.a.headers)
+    assert sorted(offers) == ["R-1", "R-2", "R-3"]
+    assert offers["R-1"]["title"] == "First, renamed"
+    assert offers["R-1"]["capacity"]["per_week"] == 150
+
+
+async def test_refused_rows_of_a_chunk_are_reported_at_their_rows(
+    imported: Imported, client: httpx.AsyncClient, market: Market
+) -> None:
+    taken = await make_offer(client, market.a1, external_ref="TAKEN")
+    rows = [HEADER]
+    rows += [
+        [f"OK-{i}", market.a1.id, f"Line {i}", "textile.sewing", "10", until()] for i in range(5)
+    ]
+    rows.insert(3, ["NEW-PAST", market.a1.id, "Past", "textile.sewing", "10", until(-3)])
+    rows.insert(5, ["NEW-FOREIGN", market.b1.id, "Foreign", "textile.sewing", "10", until()])
+    rows.insert(6, ["NEW-CODE", market.a1.id, "Code", "textile.sewingg", "10", until()])
+    report = await imported(csv_bytes(rows), headers=market.a.headers, on_error="skip")
+    assert (report["created"], report["skipped"]) == (5, 3), report
+    errors = {e["row"]: (e["column"], e["message"]) for e in report["errors"]}
+    assert errors[4] == ("available_until", "lies in the past")
+    assert errors[6][0] is None
+    assert market.b1.id in errors[6][1]
+    assert errors[7][0] == "skills"
+    assert "closest codes" in errors[7][1]
+    offers = await offers_by_ref(client, market.a.headers)
+    assert sorted(offers) == ["OK-0", "OK-1", "OK-2", "OK-3", "OK-4", "TAKEN"]
+    assert offers["TAKEN"]["id"] == taken["id"]
+
+
+async def test_chunks_follow_each_other(
+    imported: Imported, client: httpx.AsyncClient, market: Market
+) -> None:
+    count = CHUNK + 7
+    rows = [HEADER]
+    rows += [
+        [f"C-{i}", market.a1.id, f"Line {i}", "textile.sewing", "10", until()] for i in range(count)
+    ]
+    report = await imported(csv_bytes(rows), headers=market.a.headers)
+    assert (report["created"], report["errors"]) == (count, []), report
+    again = await imported(csv_bytes(rows), headers=market.a.headers)
+    assert (again["unchanged"], again["created"]) == (count, 0), again
+    created: list[str] = []
+    params: dict[str, Any] = {"types": "offer.created", "limit": 100}
+    while True:
+        page = (await client.get("/v1/events", params=params, headers=market.a.headers)).json()
+        created += [event["data"]["object"]["external_ref"] for event in page["data"]]
+        if not page["has_more"]:
+            break
+        params["after"] = page["next_cursor"]
+    assert sorted(created) == sorted(f"C-{i}" for i in range(count))
+
+
+async def test_a_chunk_the_database_refuses_is_applied_row_by_row(
+    imported: Imported,
+    client: httpx.AsyncClient,
+    market: Market,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another writer takes a reference between the chunk's lookups and its insert: the
+    chunk's savepoint rolls back and its rows go one by one, each reported on its own."""
+    target = TARGETS["offers"]
+    create_many = target.create_many
+    calls = 0
+
+    async def racing(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        await create_many(*args, **kwargs)
+        raise IntegrityError("INSERT", {}, Exception("duplicate key"))
+
+    monkeypatch.setattr(target, "create_many", racing)
+    rows = [HEADER]
+    rows += [
+        [f"F-{i}", market.a1.id, f"Line {i}", "textile.sewing", "10", until()] for i in range(3)
+    ]
+    rows.append(["F-past", market.a1.id, "Past", "textile.sewing", "10", until(-1)])
+    report = await imported(csv_bytes(rows), headers=market.a.headers, on_error="skip")
+    assert calls == 1
+    assert (report["created"], report["skipped"]) == (3, 1), report
+    assert [e["row"] for e in report["errors"]] == [5]
+    assert sorted(await offers_by_ref(client, market.a.headers)) == ["F-0", "F-1", "F-2"]
