@@ -23,6 +23,9 @@ from app.imports.rows import RowInput
 from app.imports.rowwise import Action, Run, apply_row, failed, new_body, owner
 from app.imports.targets import organizations_of_refs
 
+# References looked up per query.
+LOOKUP_CHUNK = 500
+
 
 async def apply_chunk(run: Run, rows: Sequence[RowInput]) -> list[Action | None]:
     """Apply ``rows`` (in file order as far as the report can tell); per row its action."""
@@ -60,9 +63,7 @@ async def prefetch(run: Run, rows: Sequence[RowInput]) -> None:
     lookups = run.lookups
     refs = {ref for row in rows if row.text("id") is None and (ref := row.text("external_ref"))}
     refs -= lookups.refs.keys()
-    found = await run.target.ids_of_refs(run.session, run.partner_id, refs) if refs else {}
-    lookups.refs.update({ref: found.get(ref) for ref in refs})
-    lookups.known_refs.update({holder: ref for ref, holder in found.items()})
+    await _look_up(run, refs)
     owners = {ref for row in rows if (ref := row.text("organization_external_ref"))}
     owners -= lookups.owners.keys()
     held = await organizations_of_refs(run.session, run.partner_id, owners) if owners else {}
@@ -72,6 +73,21 @@ async def prefetch(run: Run, rows: Sequence[RowInput]) -> None:
     if wanted:
         owned = await run.target.owned_many(run.session, run.principal, wanted)
         lookups.objects.update({object_id: owned.get(object_id) for object_id in wanted})
+
+
+async def look_up_refs(run: Run, refs: set[str]) -> None:
+    """Which of the file's references are in use, read before the import writes: later
+    chunks then find every reference in memory (including those the import creates),
+    and PostgreSQL never plans the lookup against statistics the import made stale."""
+    pending = sorted(refs - run.lookups.refs.keys())
+    for start in range(0, len(pending), LOOKUP_CHUNK):
+        await _look_up(run, set(pending[start : start + LOOKUP_CHUNK]))
+
+
+async def _look_up(run: Run, refs: set[str]) -> None:
+    found = await run.target.ids_of_refs(run.session, run.partner_id, refs) if refs else {}
+    run.lookups.refs.update({ref: found.get(ref) for ref in refs})
+    run.lookups.known_refs.update({holder: ref for ref, holder in found.items()})
 
 
 def _is_new(run: Run, row: RowInput) -> bool:

@@ -15,10 +15,10 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
-from app.imports.batch import apply_chunk
+from app.imports.batch import apply_chunk, look_up_refs
 from app.imports.duplicates import Known, normalise_name
-from app.imports.rows import CodeReader, map_header, read_row, row_number
-from app.imports.rowwise import Lookups, Run, apply_row
+from app.imports.rows import CodeReader, map_header, read_row, row_number, texts_of
+from app.imports.rowwise import Run, apply_row
 from app.imports.schemas import ImportCounts, ImportOptions
 from app.imports.targets import organization_places
 from app.tabular.columns import Kind
@@ -58,6 +58,8 @@ async def run_import(
             run.duplicates.add(
                 Known(normalise_name(place.name), place.postal_code, place.lat, place.lon, place.id)
             )
+    elif run.target.batches:
+        await look_up_refs(run, texts_of(run.header, table.rows, "external_ref"))
     total = len(table.rows)
     for start in range(0, total, CHUNK):
         chunk = table.rows[start : start + CHUNK]
@@ -72,7 +74,7 @@ async def run_import(
         for action in actions:
             if action is not None:
                 setattr(run.counts, action, getattr(run.counts, action) + 1)
-        run.lookups = Lookups()  # the next chunk refers to other objects: keep memory flat
+        run.lookups.next_chunk()
         if progress is not None:
             await progress(min(start + CHUNK, total), total)
         await asyncio.sleep(0)  # let request handling in this process run between chunks

@@ -159,3 +159,24 @@ def nest(values: Mapping[str, Any]) -> dict[str, Any]:
             target = target.setdefault(parent, {})
         target[leaf] = value
     return body
+
+
+def texts_of(header: Header, rows: Sequence[Sequence[Cell]], field_name: str) -> set[str]:
+    """Every value of a text column (``external_ref``) in the file, read without the rest
+    of the row: an import looks them all up before it writes anything."""
+    position = next((p for p, c in header.positions.items() if c.field == field_name), None)
+    if position is None:
+        return set()
+    column = header.positions[position]
+    values = set()
+    for cells in rows:
+        cell = cells[position] if position < len(cells) else None
+        if cell is None or (isinstance(cell, str) and not cell.strip()):
+            continue
+        try:
+            value = parse_cell(column, cell)
+        except CellError:
+            continue
+        if isinstance(value, str):
+            values.add(value)
+    return values

@@ -25,8 +25,9 @@ Action = Literal["created", "updated", "unchanged", "skipped"]
 
 @dataclass(slots=True)
 class Lookups:
-    """What a chunk's rows refer to, read for the whole chunk at once (``batch.prefetch``);
-    what is not here is read per row. ``None``: looked up, and there is none."""
+    """What rows refer to, read for many rows at once (``batch``): the file's references
+    before anything is written, the objects of a chunk; what is not here is read per row.
+    ``None``: looked up, and there is none."""
 
     refs: dict[str, str | None] = field(default_factory=dict)  # external_ref -> id
     owners: dict[str, str | None] = field(default_factory=dict)  # organisation ref -> id
@@ -43,6 +44,11 @@ class Lookups:
         if obj.external_ref is not None:
             self.refs[obj.external_ref] = obj.id
             self.known_refs[obj.id] = obj.external_ref
+
+    def next_chunk(self) -> None:
+        """Drop the objects (the next chunk names others: memory stays flat); references
+        stay, so a later chunk finds what an earlier one created without a query."""
+        self.objects.clear()
 
     def forget(self, row: RowInput) -> None:
         """A row failed: its savepoint rolled back what the object held, so read it again."""
