@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.principal import Principal
 from app.core.db import stream_rows
 from app.core.pagination import PageParams, paginate
-from app.core.sql import csv_line, joined_codes
+from app.core.sql import csv_line, joined_codes, one_of
 from app.market.lifecycle import EXPIRED, status_clause
 from app.market.listing import MarketFilters, apply_market_filters
 from app.market.tenancy import owned_clause, viewer_parameters, visible_clause_for_kind
@@ -115,10 +115,11 @@ class MarketRepository(Generic[M]):
         """``external_ref`` -> id of the partner's objects holding one of ``refs``."""
         if not refs:
             return {}
+        statement = select(self.model.external_ref, self.model.id).where(
+            self.model.partner_id == partner_id
+        )
         rows = await self.session.execute(
-            select(self.model.external_ref, self.model.id).where(
-                self.model.partner_id == partner_id, self.model.external_ref.in_(refs)
-            )
+            one_of(statement, self.model.external_ref, refs, self.dialect)
         )
         return {ref: holder for ref, holder in rows}
 

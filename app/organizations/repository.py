@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.core.db import stream_rows
 from app.core.pagination import PageParams, paginate
-from app.core.sql import code_prefix_match, csv_line, joined_values, text_contains
+from app.core.sql import code_prefix_match, csv_line, joined_values, one_of, text_contains
 from app.geo.filters import near_clause
 from app.models import Organization, OrganizationCertification
 from app.organizations.filters import OrganizationFilters
@@ -84,10 +84,11 @@ class OrganizationRepository:
         """``external_ref`` -> id of the partner's organisations holding one of ``refs``."""
         if not refs:
             return {}
+        statement = select(Organization.external_ref, Organization.id).where(
+            Organization.partner_id == partner_id
+        )
         rows = await self.session.execute(
-            select(Organization.external_ref, Organization.id).where(
-                Organization.partner_id == partner_id, Organization.external_ref.in_(refs)
-            )
+            one_of(statement, Organization.external_ref, refs, self.dialect)
         )
         return {ref: holder for ref, holder in rows if ref is not None}
 
