@@ -116,7 +116,9 @@ def one_of(
     """
     if dialect != "postgresql":
         return statement.where(target.in_(values))
-    wanted = func.unnest(
-        bindparam(None, list(values), type_=postgresql.ARRAY(String()))
-    ).table_valued("value").render_derived(name="wanted")
+    wanted = (
+        func.unnest(bindparam(None, list(values), type_=postgresql.ARRAY(String())))
+        .table_valued("value")
+        .render_derived(name="wanted")
+    )
     return statement.join(wanted, target == wanted.c.value)

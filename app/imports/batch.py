@@ -61,14 +61,13 @@ async def apply_chunk(run: Run, rows: Sequence[RowInput]) -> list[Action | None]
 async def prefetch(run: Run, rows: Sequence[RowInput]) -> None:
     """Read what ``rows`` refer to for the whole chunk (``Run.lookups``)."""
     lookups = run.lookups
-    refs = {ref for row in rows if row.text("id") is None and (ref := row.text("external_ref"))}
-    refs -= lookups.refs.keys()
-    await _look_up(run, refs)
+    named = {ref for row in rows if row.text("id") is None and (ref := row.text("external_ref"))}
+    await _look_up(run, named - lookups.refs.keys())
     owners = {ref for row in rows if (ref := row.text("organization_external_ref"))}
     owners -= lookups.owners.keys()
     held = await organizations_of_refs(run.session, run.partner_id, owners) if owners else {}
     lookups.owners.update({ref: held.get(ref) for ref in owners})
-    ids = {row.text("id") for row in rows} | {lookups.refs.get(ref) for ref in refs}
+    ids = {row.text("id") for row in rows} | {lookups.refs.get(ref) for ref in named}
     wanted = {object_id for object_id in ids if object_id} - lookups.objects.keys()
     if wanted:
         owned = await run.target.owned_many(run.session, run.principal, wanted)
