@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
+from app.core.database_errors import took_a_unique_value
 from app.core.errors import AppError
 from app.imports.duplicates import DuplicateIndex, Known, normalise_name
 from app.imports.errors import RowFailed, app_errors, validation_errors
@@ -105,6 +107,14 @@ async def apply_row(run: Run, row: RowInput) -> Action | None:
         run.error(app_errors(run.header, row.row, exc))
     except ValidationError as exc:
         run.error(validation_errors(run.header, row.row, exc))
+    except IntegrityError as exc:
+        if not took_a_unique_value(exc):
+            raise
+        # Another write took a unique value (an external_ref) after this import looked.
+        message = "another write took a value this row sets (external_ref); import it again"
+        run.error(
+            [RowError(row=row.row, column=run.header.column_of("external_ref"), message=message)]
+        )
     run.lookups.forget(row)
     return failed(run)
 

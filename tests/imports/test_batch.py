@@ -141,3 +141,31 @@ async def test_a_chunk_the_database_refuses_is_applied_row_by_row(
     assert (report["created"], report["skipped"]) == (3, 1), report
     assert [e["row"] for e in report["errors"]] == [5]
     assert sorted(await offers_by_ref(client, market.a.headers)) == ["F-0", "F-1", "F-2"]
+
+
+async def test_a_reference_taken_behind_the_imports_back_is_a_row_error(
+    imported: Imported,
+    client: httpx.AsyncClient,
+    market: Market,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Lookups that see nothing (another writer took the reference after them): the unique
+    index refuses the chunk, then that one row, which is reported; the others land."""
+    from app.offers import creation
+
+    await make_offer(client, market.a1, external_ref="TAKEN")
+
+    async def sees_nothing(*_args: Any, **_kwargs: Any) -> dict[Any, str]:
+        return {}
+
+    monkeypatch.setattr(TARGETS["offers"], "ids_of_refs", sees_nothing)
+    monkeypatch.setattr(creation, "refs_in_use", sees_nothing)
+    rows = [HEADER]
+    rows += [
+        [f"G-{i}", market.a1.id, f"Line {i}", "textile.sewing", "10", until()] for i in range(2)
+    ]
+    rows.append(["TAKEN", market.a1.id, "Again", "textile.sewing", "10", until()])
+    report = await imported(csv_bytes(rows), headers=market.a.headers, on_error="skip")
+    assert (report["created"], report["skipped"]) == (2, 1), report
+    assert [(e["row"], e["column"]) for e in report["errors"]] == [(4, "external_ref")]
+    assert sorted(await offers_by_ref(client, market.a.headers)) == ["G-0", "G-1", "TAKEN"]
