@@ -18,7 +18,7 @@ from app.matching import service as matching
 from app.matching.feed import MatchFeed
 from app.matching.schemas import MatchSearch, OfferMatchPage
 from app.models import Organization, SavedSearch
-from app.organizations.service import acting_organization
+from app.organizations.acting import acting_organization
 from app.requests.service import CODE_FIELDS, check_codes
 from app.taxonomy.vocabulary import Taxonomy
 from app.web.http import check_if_match

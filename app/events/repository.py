@@ -61,18 +61,7 @@ async def append_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> 
     connection = await session.connection()
     await connection.execute(
         _APPEND_TRACKED if tracks_transactions(session) else _APPEND,
-        [
-            _values(
-                row["event_id"],
-                row["type"],
-                row["owner"],
-                row["counterpart"],
-                row["actor"],
-                row["data"],
-                row["created_at"],
-            )
-            for row in rows
-        ],
+        [_values(**row) for row in rows],
     )
 
 

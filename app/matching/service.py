@@ -35,7 +35,7 @@ from app.matching.schemas import (
 )
 from app.matching.values import After, Match, Viewer, Want
 from app.offers.service import get_visible_offer
-from app.organizations.service import acting_organization
+from app.organizations.acting import acting_organization
 from app.requests.service import (
     CODE_FIELDS,
     check_codes,

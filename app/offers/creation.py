@@ -20,13 +20,12 @@ from app.core.dates import today, utcnow
 from app.core.errors import AppError, InvalidInput
 from app.core.ids import new_id
 from app.geo.service import region_near
-from app.market.external_refs import refs_in_use, taken_by
-from app.models import Offer, Organization
+from app.models import Offer
 from app.offers.announce import announce
 from app.offers.repository import OfferRepository
 from app.offers.schemas import OfferCreate
 from app.offers.service import check_codes, check_offer
-from app.organizations.acting import acting_organizations, certifications_of, posting_for
+from app.organizations.acting import Posters, certifications_of, posting_for, read_posters
 from app.taxonomy.vocabulary import Taxonomy
 
 
@@ -41,11 +40,10 @@ async def create_offer(
 
 @dataclass(slots=True)
 class _Chunk:
-    """What the offers of one call share: their organisations, the references their
-    partners already use, the certificates their organisations hold."""
+    """What the offers of one call share: who they are posted for, the references in use,
+    the certificates their organisations hold."""
 
-    acting: dict[str, Organization | AppError]
-    refs_taken: dict[tuple[str, str], str]
+    posters: Posters
     held: dict[str, dict[str, date | None]]
 
 
@@ -67,8 +65,7 @@ async def create_offers(
         except AppError as exc:
             results.append(exc)
             continue
-        if offer.external_ref is not None:
-            chunk.refs_taken[(offer.partner_id, offer.external_ref)] = offer.id
+        chunk.posters.took(offer)
         results.append(offer)
     created = [result for result in results if isinstance(result, Offer)]
     if created:
@@ -80,25 +77,18 @@ async def create_offers(
 async def _read_chunk(
     session: AsyncSession, principal: Principal, items: Sequence[OfferCreate]
 ) -> _Chunk:
-    organization_ids = {
-        organization_id
-        for data in items
-        if (organization_id := posting_for(principal, data.organization_id)) is not None
-    }
-    acting = await acting_organizations(
-        session, principal=principal, organization_ids=organization_ids
-    )
-    refs_taken = await refs_in_use(
-        OfferRepository(session).holders_of_external_refs,
-        partner_ids=(o.partner_id for o in acting.values() if isinstance(o, Organization)),
-        refs={data.external_ref for data in items if data.external_ref is not None},
+    posters = await read_posters(
+        session,
+        principal=principal,
+        items=items,
+        holders_of=OfferRepository(session).holders_of_external_refs,
     )
     claiming = {
         organization_id
         for data in items
         if data.certifications and (organization_id := posting_for(principal, data.organization_id))
     }
-    return _Chunk(acting, refs_taken, await certifications_of(session, claiming))
+    return _Chunk(posters, await certifications_of(session, claiming))
 
 
 async def _new_offer(
@@ -110,18 +100,9 @@ async def _new_offer(
     *,
     on: date,
 ) -> Offer:
-    organization_id = posting_for(principal, data.organization_id)
-    if organization_id is None:
-        raise InvalidInput.at("organization_id", "required when acting with a partner key")
-    organization = chunk.acting[organization_id]
-    if isinstance(organization, AppError):
-        raise organization
+    organization = chunk.posters.organization(data.organization_id)
     check_codes(taxonomy, data.skills, data.products, data.certifications)
-    if data.external_ref is not None:
-        holder = chunk.refs_taken.get((organization.partner_id, data.external_ref))
-        taken = taken_by(holder, kind="offer", ref=data.external_ref, own_id=None)
-        if taken is not None:
-            raise taken
+    chunk.posters.ensure_ref_free(organization, data.external_ref, kind="offer")
     if data.available_until < on:
         raise InvalidInput.at("available_until", "lies in the past")
     location = data.location

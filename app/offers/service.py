@@ -24,7 +24,8 @@ from app.offers.events import OffersWithdrawn
 from app.offers.repository import OfferRepository
 from app.offers.rules import CapacityChange, effective_status, total_quantity
 from app.offers.schemas import OfferRow, OfferUpdate
-from app.organizations.service import acting_organization, held_certifications
+from app.organizations.acting import acting_organization
+from app.organizations.service import held_certifications
 from app.tabular.export import Sessions
 from app.tabular.writing import Chunks
 from app.taxonomy.codes import CodeKind, search_terms

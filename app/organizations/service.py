@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.principal import Principal
 from app.auth.service import revoke_keys_of_organization
 from app.core.dates import utcnow
-from app.core.errors import AppError, Conflict, InvalidInput, NotFound
+from app.core.errors import Conflict, InvalidInput, NotFound
 from app.core.events import publish
 from app.core.ids import new_id
 from app.core.pagination import PageParams, Window, window
@@ -71,33 +71,6 @@ async def get_organization(
     if organization is None or not allowed(principal, organization):
         raise OrganizationNotFound(f"Organization {organization_id} not found.")
     return organization
-
-
-async def acting_organization(
-    session: AsyncSession, *, principal: Principal, organization_id: str | None
-) -> Organization:
-    """The organisation an offer or request is posted for: implied by an organisation key."""
-    if principal.kind == "organization" and organization_id is None:
-        organization_id = principal.organization_id
-    if organization_id is None:
-        raise InvalidInput.at("organization_id", "required when acting with a partner key")
-    organization = await OrganizationRepository(session).get_plain(organization_id)
-    refused = refusal(principal, organization_id, organization)
-    if refused is not None:
-        raise refused
-    assert organization is not None
-    return organization
-
-
-def refusal(
-    principal: Principal, organization_id: str, organization: Organization | None
-) -> AppError | None:
-    """Why ``principal`` may not post for this organisation (None: it may)."""
-    if organization is None or not can_act_for(principal, organization):
-        return OrganizationNotFound(f"Organization {organization_id} not found.")
-    if organization.status == "closed":
-        return OrganizationIsClosed(f"Organization {organization_id} is closed.")
-    return None
 
 
 async def resolve_location(

@@ -15,12 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.core.dates import today, utcnow
-from app.core.errors import AppError, InvalidInput
+from app.core.errors import AppError
 from app.core.ids import new_id
 from app.geo.service import region_near
-from app.market.external_refs import refs_in_use, taken_by
-from app.models import CapacityRequest, Organization
-from app.organizations.acting import acting_organizations, posting_for
+from app.models import CapacityRequest
+from app.organizations.acting import Posters, read_posters
 from app.requests.announce import announce
 from app.requests.repository import RequestRepository
 from app.requests.schemas import RequestCreate
@@ -49,31 +48,21 @@ async def create_requests(
     """Create the requests that pass the rules; per item, the request or why it was
     refused (nothing of a refused item is written)."""
     on = today()
-    organization_ids = {
-        organization_id
-        for data in items
-        if (organization_id := posting_for(principal, data.organization_id)) is not None
-    }
-    acting = await acting_organizations(
-        session, principal=principal, organization_ids=organization_ids
-    )
     repository = RequestRepository(session)
-    refs_taken = await refs_in_use(
-        repository.holders_of_external_refs,
-        partner_ids=(o.partner_id for o in acting.values() if isinstance(o, Organization)),
-        refs={data.external_ref for data in items if data.external_ref is not None},
+    posters = await read_posters(
+        session,
+        principal=principal,
+        items=items,
+        holders_of=repository.holders_of_external_refs,
     )
     results: list[CapacityRequest | AppError] = []
     for data in items:
         try:
-            request = await _new_request(
-                session, acting, refs_taken, principal, data, taxonomy, on=on
-            )
+            request = await _new_request(session, posters, data, taxonomy, on=on)
         except AppError as exc:
             results.append(exc)
             continue
-        if request.external_ref is not None:
-            refs_taken[(request.partner_id, request.external_ref)] = request.id
+        posters.took(request)
         results.append(request)
     created = [result for result in results if isinstance(result, CapacityRequest)]
     if created:
@@ -84,27 +73,16 @@ async def create_requests(
 
 async def _new_request(
     session: AsyncSession,
-    acting: dict[str, Organization | AppError],
-    refs_taken: dict[tuple[str, str], str],
-    principal: Principal,
+    posters: Posters,
     data: RequestCreate,
     taxonomy: Taxonomy,
     *,
     on: date,
 ) -> CapacityRequest:
-    organization_id = posting_for(principal, data.organization_id)
-    if organization_id is None:
-        raise InvalidInput.at("organization_id", "required when acting with a partner key")
-    organization = acting[organization_id]
-    if isinstance(organization, AppError):
-        raise organization
+    organization = posters.organization(data.organization_id)
     check_codes(taxonomy, data.model_dump(include=set(CODE_FIELDS)))
     check_needed_by(data.needed_by, on=on)
-    if data.external_ref is not None:
-        holder = refs_taken.get((organization.partner_id, data.external_ref))
-        taken = taken_by(holder, kind="request", ref=data.external_ref, own_id=None)
-        if taken is not None:
-            raise taken
+    posters.ensure_ref_free(organization, data.external_ref, kind="request")
     location = data.location
     # Own coordinates take the region of the nearest known postal code (None without one).
     region = await region_near(session, location.lat, location.lon) if location else None

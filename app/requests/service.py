@@ -19,7 +19,7 @@ from app.market.export import export_chunks
 from app.market.external_refs import ensure_free
 from app.market.listing import MarketFilters
 from app.models import CapacityRequest
-from app.organizations.service import acting_organization
+from app.organizations.acting import acting_organization
 from app.requests.announce import announce
 from app.requests.events import RequestQuantityCut, RequestsClosed
 from app.requests.repository import RequestRepository

@@ -15,6 +15,16 @@ from fastapi import FastAPI
 from app.imports.runner import ImportRunner
 from app.tabular.reading import XLSX_MEDIA_TYPE
 
+# The columns of a minimal offer row naming its owner by id.
+OFFER_COLUMNS = [
+    "external_ref",
+    "organization_id",
+    "title",
+    "skills",
+    "capacity.per_week",
+    "available_until",
+]
+
 
 def csv_bytes(
     rows: Sequence[Sequence[Any]], *, delimiter: str = ",", encoding: str = "utf-8"

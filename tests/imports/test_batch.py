@@ -4,32 +4,20 @@ report must read as if each row had been applied in file order."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from app.core.dates import today
 from app.imports.engine import CHUNK
 from app.imports.targets import TARGETS
+from tests.fixtures.assertions import day
 from tests.fixtures.factories import Market, make_offer
-from tests.imports.conftest import csv_bytes
+from tests.imports.conftest import OFFER_COLUMNS, csv_bytes
 
 Imported = Callable[..., Awaitable[dict[str, Any]]]
-HEADER = [
-    "external_ref",
-    "organization_id",
-    "title",
-    "skills",
-    "capacity.per_week",
-    "available_until",
-]
-
-
-def until(days: int = 60) -> str:
-    return (today() + timedelta(days=days)).isoformat()
+HEADER = OFFER_COLUMNS
 
 
 async def offers_by_ref(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, Any]:
@@ -51,10 +39,10 @@ async def test_a_later_row_changes_what_an_earlier_row_of_the_chunk_created(
     content = csv_bytes(
         [
             HEADER,
-            ["R-1", org, "First", "textile.sewing", "100", until()],
-            ["R-2", org, "Second", "textile.sewing", "200", until()],
-            ["R-1", org, "First, renamed", "textile.sewing", "150", until()],
-            ["R-3", org, "Third", "textile.sewing", "300", until()],
+            ["R-1", org, "First", "textile.sewing", "100", day(60)],
+            ["R-2", org, "Second", "textile.sewing", "200", day(60)],
+            ["R-1", org, "First, renamed", "textile.sewing", "150", day(60)],
+            ["R-3", org, "Third", "textile.sewing", "300", day(60)],
         ]
     )
     report = await imported(content, headers=market.a.headers)
@@ -71,11 +59,11 @@ async def test_refused_rows_of_a_chunk_are_reported_at_their_rows(
     taken = await make_offer(client, market.a1, external_ref="TAKEN")
     rows = [HEADER]
     rows += [
-        [f"OK-{i}", market.a1.id, f"Line {i}", "textile.sewing", "10", until()] for i in range(5)
+        [f"OK-{i}", market.a1.id, f"Line {i}", "textile.sewing", "10", day(60)] for i in range(5)
     ]
-    rows.insert(3, ["NEW-PAST", market.a1.id, "Past", "textile.sewing", "10", until(-3)])
-    rows.insert(5, ["NEW-FOREIGN", market.b1.id, "Foreign", "textile.sewing", "10", until()])
-    rows.insert(6, ["NEW-CODE", market.a1.id, "Code", "textile.sewingg", "10", until()])
+    rows.insert(3, ["NEW-PAST", market.a1.id, "Past", "textile.sewing", "10", day(-3)])
+    rows.insert(5, ["NEW-FOREIGN", market.b1.id, "Foreign", "textile.sewing", "10", day(60)])
+    rows.insert(6, ["NEW-CODE", market.a1.id, "Code", "textile.sewingg", "10", day(60)])
     report = await imported(csv_bytes(rows), headers=market.a.headers, on_error="skip")
     assert (report["created"], report["skipped"]) == (5, 3), report
     errors = {e["row"]: (e["column"], e["message"]) for e in report["errors"]}
@@ -95,7 +83,7 @@ async def test_chunks_follow_each_other(
     count = CHUNK + 7
     rows = [HEADER]
     rows += [
-        [f"C-{i}", market.a1.id, f"Line {i}", "textile.sewing", "10", until()] for i in range(count)
+        [f"C-{i}", market.a1.id, f"Line {i}", "textile.sewing", "10", day(60)] for i in range(count)
     ]
     report = await imported(csv_bytes(rows), headers=market.a.headers)
     assert (report["created"], report["errors"]) == (count, []), report
@@ -133,9 +121,9 @@ async def test_a_chunk_the_database_refuses_is_applied_row_by_row(
     monkeypatch.setattr(target, "create_many", racing)
     rows = [HEADER]
     rows += [
-        [f"F-{i}", market.a1.id, f"Line {i}", "textile.sewing", "10", until()] for i in range(3)
+        [f"F-{i}", market.a1.id, f"Line {i}", "textile.sewing", "10", day(60)] for i in range(3)
     ]
-    rows.append(["F-past", market.a1.id, "Past", "textile.sewing", "10", until(-1)])
+    rows.append(["F-past", market.a1.id, "Past", "textile.sewing", "10", day(-1)])
     report = await imported(csv_bytes(rows), headers=market.a.headers, on_error="skip")
     assert calls == 1
     assert (report["created"], report["skipped"]) == (3, 1), report
@@ -151,7 +139,7 @@ async def test_a_reference_taken_behind_the_imports_back_is_a_row_error(
 ) -> None:
     """Lookups that see nothing (another writer took the reference after them): the unique
     index refuses the chunk, then that one row, which is reported; the others land."""
-    from app.offers import creation
+    from app.organizations import acting
 
     await make_offer(client, market.a1, external_ref="TAKEN")
 
@@ -159,12 +147,12 @@ async def test_a_reference_taken_behind_the_imports_back_is_a_row_error(
         return {}
 
     monkeypatch.setattr(TARGETS["offers"], "ids_of_refs", sees_nothing)
-    monkeypatch.setattr(creation, "refs_in_use", sees_nothing)
+    monkeypatch.setattr(acting, "refs_in_use", sees_nothing)
     rows = [HEADER]
     rows += [
-        [f"G-{i}", market.a1.id, f"Line {i}", "textile.sewing", "10", until()] for i in range(2)
+        [f"G-{i}", market.a1.id, f"Line {i}", "textile.sewing", "10", day(60)] for i in range(2)
     ]
-    rows.append(["TAKEN", market.a1.id, "Again", "textile.sewing", "10", until()])
+    rows.append(["TAKEN", market.a1.id, "Again", "textile.sewing", "10", day(60)])
     report = await imported(csv_bytes(rows), headers=market.a.headers, on_error="skip")
     assert (report["created"], report["skipped"]) == (2, 1), report
     assert [(e["row"], e["column"]) for e in report["errors"]] == [(4, "external_ref")]

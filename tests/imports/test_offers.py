@@ -10,7 +10,7 @@ import httpx
 
 from app.core.dates import today
 from tests.fixtures.factories import Market, make_offer
-from tests.imports.conftest import csv_bytes, xlsx_bytes
+from tests.imports.conftest import OFFER_COLUMNS, csv_bytes, xlsx_bytes
 
 Imported = Callable[..., Awaitable[dict[str, Any]]]
 
@@ -196,14 +196,7 @@ async def test_another_partners_id_is_an_error_and_stays_untouched(
 async def test_xlsx_with_formula_reads_the_cached_value(
     imported: Imported, client: httpx.AsyncClient, market: Market
 ) -> None:
-    header = [
-        "external_ref",
-        "organization_id",
-        "title",
-        "skills",
-        "capacity.per_week",
-        "available_until",
-    ]
+    header = OFFER_COLUMNS
     until = today() + timedelta(days=100)
     content = xlsx_bytes(
         [

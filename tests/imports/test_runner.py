@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from app.core.background import Stop
 from app.imports.runner import ImportRunner, LostLease, run_imports_until_stopped
 from tests.fixtures.factories import make_organization, make_partner, offer_body
-from tests.imports.conftest import csv_bytes
+from tests.imports.conftest import OFFER_COLUMNS, csv_bytes
 
 pytestmark = pytest.mark.committed
 
@@ -37,14 +37,7 @@ async def test_a_job_survives_its_runner(
     body = offer_body(org.id)
     content = csv_bytes(
         [
-            [
-                "external_ref",
-                "organization_id",
-                "title",
-                "skills",
-                "capacity.per_week",
-                "available_until",
-            ],
+            OFFER_COLUMNS,
             ["K-1", org.id, body["title"], "textile.sewing", "100", body["available_until"]],
         ]
     )

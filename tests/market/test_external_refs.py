@@ -104,13 +104,13 @@ async def test_a_concurrent_write_that_took_the_reference_first_answers_409(
 ) -> None:
     """The race the check cannot see (both checked before either wrote): the unique index
     refuses the second write, and the caller gets a 409, not a 500."""
-    from app.offers import creation
+    from app.organizations import acting
 
     assert (await create(client, "offers", market.a1, external_ref="RACE")).status_code == 201
 
     async def sees_nothing(*_args: Any, **_kwargs: Any) -> dict[tuple[str, str], str]:
         return {}
 
-    monkeypatch.setattr(creation, "refs_in_use", sees_nothing)
+    monkeypatch.setattr(acting, "refs_in_use", sees_nothing)
     problem = assert_problem(await create(client, "offers", market.a1, external_ref="RACE"), 409)
     assert problem["type"].endswith(":unique-value-taken")
