@@ -33,6 +33,11 @@ _CURRENT_TXID = literal_column("pg_current_xact_id()::text::bigint", BigInteger(
 _EVENTS = cast(Table, Event.__table__)
 _APPEND = insert(_EVENTS)
 _APPEND_TRACKED = insert(_EVENTS).values(txid=_CURRENT_TXID)
+# RETURNING makes SQLAlchemy send many rows as multi-row INSERTs ("insertmanyvalues");
+# without it the driver runs one statement per row, each paying PostgreSQL's per-statement
+# work (an import's chunk of 500 events took three times as long).
+_APPEND_MANY = _APPEND.returning(_EVENTS.c.id)
+_APPEND_MANY_TRACKED = _APPEND_TRACKED.returning(_EVENTS.c.id)
 
 
 async def append(
@@ -55,14 +60,12 @@ async def append(
 
 
 async def append_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert event rows (``append``'s keyword arguments each) in one executemany."""
+    """Insert event rows (``append``'s keyword arguments each) in multi-row statements."""
     if not rows:
         return
     connection = await session.connection()
-    await connection.execute(
-        _APPEND_TRACKED if tracks_transactions(session) else _APPEND,
-        [_values(**row) for row in rows],
-    )
+    statement = _APPEND_MANY_TRACKED if tracks_transactions(session) else _APPEND_MANY
+    await connection.execute(statement, [_values(**row) for row in rows])
 
 
 def _values(

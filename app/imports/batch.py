@@ -11,6 +11,7 @@ its new rows are applied one by one, so the report still names the row that fail
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,6 +23,7 @@ from app.imports.errors import RowFailed, app_errors, validation_errors
 from app.imports.rows import RowInput
 from app.imports.rowwise import Action, Run, apply_row, failed, new_body, owner
 from app.imports.targets import organizations_of_refs
+from app.market.writing import Writing
 
 # References looked up per query.
 LOOKUP_CHUNK = 500
@@ -74,11 +76,13 @@ async def prefetch(run: Run, rows: Sequence[RowInput]) -> None:
         lookups.objects.update({object_id: owned.get(object_id) for object_id in wanted})
 
 
-async def look_up_refs(run: Run, refs: set[str]) -> None:
-    """Which of the file's references are in use, read before the import writes: later
-    chunks then find every reference in memory (including those the import creates),
-    and PostgreSQL never plans the lookup against statistics the import made stale."""
-    pending = sorted(refs - run.lookups.refs.keys())
+async def look_up_refs(run: Run, refs: Counter[str]) -> None:
+    """Which of the file's references (and how often each occurs) are in use, read before
+    the import writes: later chunks then find every reference in memory (including those
+    the import creates), and PostgreSQL never plans the lookup against statistics the
+    import made stale."""
+    run.lookups.repeated.update(ref for ref, count in refs.items() if count > 1)
+    pending = sorted(refs.keys() - run.lookups.refs.keys())
     for start in range(0, len(pending), LOOKUP_CHUNK):
         await _look_up(run, set(pending[start : start + LOOKUP_CHUNK]))
 
@@ -102,10 +106,11 @@ async def _create(
 ) -> None:
     if not new:
         return
+    writing = _writing(run, new)
     try:
         async with run.session.begin_nested():
             results = await run.target.create_many(
-                run.session, run.principal, [data for _, data in new], run.taxonomy
+                run.session, run.principal, [data for _, data in new], run.taxonomy, writing
             )
     except IntegrityError:
         for row, _ in new:
@@ -116,5 +121,15 @@ async def _create(
             run.error(app_errors(run.header, row.row, result))
             actions[row.row] = failed(run)
         else:
-            run.lookups.learn(result)
+            run.lookups.learn(result, tracked=False)
             actions[row.row] = "created"
+
+
+def _writing(run: Run, new: list[tuple[RowInput, Any]]) -> Writing:
+    """A dry run writes nothing, unless a later row of the file changes what one of these
+    creates: then the change needs the object in the database (rolled back at the end)."""
+    if run.options.dry_run and not any(
+        row.text("external_ref") in run.lookups.repeated for row, _ in new
+    ):
+        return "none"
+    return "insert"

@@ -8,6 +8,7 @@ naming the spreadsheet row (header = 1) and the file's own column header.
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -161,14 +162,14 @@ def nest(values: Mapping[str, Any]) -> dict[str, Any]:
     return body
 
 
-def texts_of(header: Header, rows: Sequence[Sequence[Cell]], field_name: str) -> set[str]:
-    """Every value of a text column (``external_ref``) in the file, read without the rest
-    of the row: an import looks them all up before it writes anything."""
+def texts_of(header: Header, rows: Sequence[Sequence[Cell]], field_name: str) -> Counter[str]:
+    """Every value of a text column (``external_ref``) in the file and how often it occurs,
+    read without the rest of the row: an import looks them all up before it writes."""
     position = next((p for p, c in header.positions.items() if c.field == field_name), None)
     if position is None:
-        return set()
+        return Counter()
     column = header.positions[position]
-    values = set()
+    values: Counter[str] = Counter()
     for cells in rows:
         cell = cells[position] if position < len(cells) else None
         if cell is None or (isinstance(cell, str) and not cell.strip()):
@@ -178,5 +179,5 @@ def texts_of(header: Header, rows: Sequence[Sequence[Cell]], field_name: str) ->
         except CellError:
             continue
         if isinstance(value, str):
-            values.add(value)
+            values[value] += 1
     return values

@@ -36,10 +36,16 @@ class Lookups:
     objects: dict[str, Any | None] = field(default_factory=dict)  # id -> object it may change
 
     known_refs: dict[str, str] = field(default_factory=dict)  # id -> the ref it is found by
+    # References more than one row of the file names (a later row changes what an earlier
+    # one creates).
+    repeated: set[str] = field(default_factory=set)
 
-    def learn(self, obj: Any) -> None:
-        """A row created or changed ``obj``: later rows of the chunk find it by its ref."""
-        self.objects[obj.id] = obj
+    def learn(self, obj: Any, *, tracked: bool = True) -> None:
+        """A row created or changed ``obj``: later rows find it by its ref. An object the
+        session does not track (``tracked=False``: created by one INSERT, or not at all in
+        a dry run) is not kept: a row that changes it reads it again."""
+        if tracked:
+            self.objects[obj.id] = obj
         previous = self.known_refs.pop(obj.id, None)
         if previous is not None and previous != obj.external_ref:
             self.refs[previous] = None

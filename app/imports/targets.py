@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.principal import Principal
 from app.core.dates import today
 from app.core.errors import AppError
+from app.market.writing import Writing
 from app.offers import creation as offer_creation
 from app.offers import service as offers
 from app.offers.schemas import OfferCreate, OfferOut, OfferUpdate
@@ -54,8 +55,14 @@ class Target:
         raise NotImplementedError
 
     async def create_many(
-        self, session: AsyncSession, principal: Principal, items: Sequence[Any], taxonomy: Taxonomy
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        items: Sequence[Any],
+        taxonomy: Taxonomy,
+        writing: Writing,
     ) -> list[Any | AppError]:
+        """New objects through the domain's create (``writing``: ``app.market.writing``)."""
         raise NotImplementedError
 
     def out(self, obj: Any) -> dict[str, Any]:
@@ -127,10 +134,15 @@ class Offers(Target):
         return await offers.owned_offers(session, principal=principal, offer_ids=object_ids)
 
     async def create_many(
-        self, session: AsyncSession, principal: Principal, items: Sequence[Any], taxonomy: Taxonomy
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        items: Sequence[Any],
+        taxonomy: Taxonomy,
+        writing: Writing,
     ) -> list[Any | AppError]:
         created = await offer_creation.create_offers(
-            session, principal=principal, items=items, taxonomy=taxonomy
+            session, principal=principal, items=items, taxonomy=taxonomy, writing=writing
         )
         return list(created)
 
@@ -176,10 +188,15 @@ class Requests(Target):
         return await requests.owned_requests(session, principal=principal, request_ids=object_ids)
 
     async def create_many(
-        self, session: AsyncSession, principal: Principal, items: Sequence[Any], taxonomy: Taxonomy
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        items: Sequence[Any],
+        taxonomy: Taxonomy,
+        writing: Writing,
     ) -> list[Any | AppError]:
         created = await request_creation.create_requests(
-            session, principal=principal, items=items, taxonomy=taxonomy
+            session, principal=principal, items=items, taxonomy=taxonomy, writing=writing
         )
         return list(created)
 

@@ -20,6 +20,7 @@ from app.core.dates import today, utcnow
 from app.core.errors import AppError, InvalidInput
 from app.core.ids import new_id
 from app.geo.service import region_near
+from app.market.writing import Writing, new_object, write_new
 from app.models import Offer
 from app.offers.announce import announce
 from app.offers.repository import OfferRepository
@@ -53,23 +54,23 @@ async def create_offers(
     principal: Principal,
     items: Sequence[OfferCreate],
     taxonomy: Taxonomy,
+    writing: Writing = "session",
 ) -> list[Offer | AppError]:
     """Create the offers that pass the rules; per item, the offer or why it was refused
-    (nothing of a refused item is written)."""
+    (nothing of a refused item is written). ``writing``: see ``app.market.writing``."""
     on = today()
     chunk = await _read_chunk(session, principal, items)
     results: list[Offer | AppError] = []
     for data in items:
         try:
-            offer = await _new_offer(session, chunk, principal, data, taxonomy, on=on)
+            offer = await _new_offer(session, chunk, data, taxonomy, on=on, writing=writing)
         except AppError as exc:
             results.append(exc)
             continue
         chunk.posters.took(offer)
         results.append(offer)
-    created = [result for result in results if isinstance(result, Offer)]
-    if created:
-        await OfferRepository(session).add_all(created)
+    created = [result for result in results if not isinstance(result, AppError)]
+    if await write_new(OfferRepository(session), created, writing):
         await announce(session, created, "offer.created")
     return results
 
@@ -94,11 +95,11 @@ async def _read_chunk(
 async def _new_offer(
     session: AsyncSession,
     chunk: _Chunk,
-    principal: Principal,
     data: OfferCreate,
     taxonomy: Taxonomy,
     *,
     on: date,
+    writing: Writing,
 ) -> Offer:
     organization = chunk.posters.organization(data.organization_id)
     check_codes(taxonomy, data.skills, data.products, data.certifications)
@@ -109,7 +110,9 @@ async def _new_offer(
     # Own coordinates take the region of the nearest known postal code (None without one).
     region = await region_near(session, location.lat, location.lon) if location else None
     now = utcnow()
-    offer = Offer(
+    offer = new_object(
+        Offer,
+        writing,
         id=new_id("off"),
         partner_id=organization.partner_id,
         organization_id=organization.id,

@@ -18,6 +18,7 @@ from app.core.dates import today, utcnow
 from app.core.errors import AppError
 from app.core.ids import new_id
 from app.geo.service import region_near
+from app.market.writing import Writing, new_object, write_new
 from app.models import CapacityRequest
 from app.organizations.acting import Posters, read_posters
 from app.requests.announce import announce
@@ -44,9 +45,10 @@ async def create_requests(
     principal: Principal,
     items: Sequence[RequestCreate],
     taxonomy: Taxonomy,
+    writing: Writing = "session",
 ) -> list[CapacityRequest | AppError]:
     """Create the requests that pass the rules; per item, the request or why it was
-    refused (nothing of a refused item is written)."""
+    refused (nothing of a refused item is written). ``writing``: see ``app.market.writing``."""
     on = today()
     repository = RequestRepository(session)
     posters = await read_posters(
@@ -58,15 +60,14 @@ async def create_requests(
     results: list[CapacityRequest | AppError] = []
     for data in items:
         try:
-            request = await _new_request(session, posters, data, taxonomy, on=on)
+            request = await _new_request(session, posters, data, taxonomy, on=on, writing=writing)
         except AppError as exc:
             results.append(exc)
             continue
         posters.took(request)
         results.append(request)
-    created = [result for result in results if isinstance(result, CapacityRequest)]
-    if created:
-        await repository.add_all(created)
+    created = [result for result in results if not isinstance(result, AppError)]
+    if await write_new(repository, created, writing):
         await announce(session, created, "request.created")
     return results
 
@@ -78,6 +79,7 @@ async def _new_request(
     taxonomy: Taxonomy,
     *,
     on: date,
+    writing: Writing,
 ) -> CapacityRequest:
     organization = posters.organization(data.organization_id)
     check_codes(taxonomy, data.model_dump(include=set(CODE_FIELDS)))
@@ -87,7 +89,9 @@ async def _new_request(
     # Own coordinates take the region of the nearest known postal code (None without one).
     region = await region_near(session, location.lat, location.lon) if location else None
     now = utcnow()
-    request = CapacityRequest(
+    request = new_object(
+        CapacityRequest,
+        writing,
         id=new_id("req"),
         partner_id=organization.partner_id,
         organization_id=organization.id,

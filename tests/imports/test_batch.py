@@ -46,7 +46,7 @@ async def test_a_later_row_changes_what_an_earlier_row_of_the_chunk_created(
         ]
     )
     report = await imported(content, headers=market.a.headers)
-    assert (report["created"], report["updated"], report["errors"]) == (3, 1, []), report
+    assert (report["created"], report["updated"], report["errors"]) == (3, 1, []), report["errors"]
     offers = await offers_by_ref(client, market.a.headers)
     assert sorted(offers) == ["R-1", "R-2", "R-3"]
     assert offers["R-1"]["title"] == "First, renamed"
