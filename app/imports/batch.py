@@ -12,7 +12,7 @@ its new rows are applied one by one, so the report still names the row that fail
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -23,6 +23,7 @@ from app.imports.errors import RowFailed, app_errors, validation_errors
 from app.imports.rows import RowInput
 from app.imports.rowwise import Action, Run, apply_row, failed, new_body, owner
 from app.imports.targets import organizations_of_refs
+from app.market.external_refs import HoldersLookup
 from app.market.writing import Writing
 
 # References looked up per query.
@@ -110,7 +111,12 @@ async def _create(
     try:
         async with run.session.begin_nested():
             results = await run.target.create_many(
-                run.session, run.principal, [data for _, data in new], run.taxonomy, writing
+                run.session,
+                run.principal,
+                [data for _, data in new],
+                run.taxonomy,
+                writing,
+                _known_holders(run),
             )
     except IntegrityError:
         for row, _ in new:
@@ -123,6 +129,22 @@ async def _create(
         else:
             run.lookups.learn(result, tracked=False)
             actions[row.row] = "created"
+
+
+def _known_holders(run: Run) -> HoldersLookup:
+    """The references in use as the import knows them: it looked up every reference of the
+    file before it wrote and remembers what it created since, so the domain need not ask
+    the database again per chunk (where PostgreSQL plans that query against statistics
+    the import has made stale, slower with every chunk). A reference another writer took
+    meanwhile is still refused by the unique index: the chunk then goes row by row."""
+
+    async def holders_of(partner_id: str, refs: Collection[str]) -> dict[str, str]:
+        known = run.lookups.refs if partner_id == run.partner_id else {}
+        unknown = [ref for ref in refs if ref not in known]
+        found = await run.target.ids_of_refs(run.session, partner_id, unknown) if unknown else {}
+        return {ref: holder for ref in refs if (holder := known.get(ref))} | found
+
+    return holders_of
 
 
 def _writing(run: Run, new: list[tuple[RowInput, Any]]) -> Writing:

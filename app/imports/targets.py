@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.principal import Principal
 from app.core.dates import today
 from app.core.errors import AppError
+from app.market.external_refs import HoldersLookup
 from app.market.writing import Writing
 from app.offers import creation as offer_creation
 from app.offers import service as offers
@@ -61,8 +62,10 @@ class Target:
         items: Sequence[Any],
         taxonomy: Taxonomy,
         writing: Writing,
+        holders_of: HoldersLookup,
     ) -> list[Any | AppError]:
-        """New objects through the domain's create (``writing``: ``app.market.writing``)."""
+        """New objects through the domain's create (``writing``: ``app.market.writing``;
+        ``holders_of``: the references in use as the import knows them)."""
         raise NotImplementedError
 
     def out(self, obj: Any) -> dict[str, Any]:
@@ -140,9 +143,15 @@ class Offers(Target):
         items: Sequence[Any],
         taxonomy: Taxonomy,
         writing: Writing,
+        holders_of: HoldersLookup,
     ) -> list[Any | AppError]:
         created = await offer_creation.create_offers(
-            session, principal=principal, items=items, taxonomy=taxonomy, writing=writing
+            session,
+            principal=principal,
+            items=items,
+            taxonomy=taxonomy,
+            writing=writing,
+            holders_of=holders_of,
         )
         return list(created)
 
@@ -194,9 +203,15 @@ class Requests(Target):
         items: Sequence[Any],
         taxonomy: Taxonomy,
         writing: Writing,
+        holders_of: HoldersLookup,
     ) -> list[Any | AppError]:
         created = await request_creation.create_requests(
-            session, principal=principal, items=items, taxonomy=taxonomy, writing=writing
+            session,
+            principal=principal,
+            items=items,
+            taxonomy=taxonomy,
+            writing=writing,
+            holders_of=holders_of,
         )
         return list(created)
 

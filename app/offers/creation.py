@@ -20,6 +20,7 @@ from app.core.dates import today, utcnow
 from app.core.errors import AppError, InvalidInput
 from app.core.ids import new_id
 from app.geo.service import region_near
+from app.market.external_refs import HoldersLookup
 from app.market.writing import Writing, new_object, write_new
 from app.models import Offer
 from app.offers.announce import announce
@@ -55,11 +56,14 @@ async def create_offers(
     items: Sequence[OfferCreate],
     taxonomy: Taxonomy,
     writing: Writing = "session",
+    holders_of: HoldersLookup | None = None,
 ) -> list[Offer | AppError]:
     """Create the offers that pass the rules; per item, the offer or why it was refused
-    (nothing of a refused item is written). ``writing``: see ``app.market.writing``."""
+    (nothing of a refused item is written). ``writing``: see ``app.market.writing``;
+    ``holders_of``: where the references in use are found (the database by default)."""
     on = today()
-    chunk = await _read_chunk(session, principal, items)
+    holders_of = holders_of or OfferRepository(session).holders_of_external_refs
+    chunk = await _read_chunk(session, principal, items, holders_of)
     results: list[Offer | AppError] = []
     for data in items:
         try:
@@ -76,14 +80,12 @@ async def create_offers(
 
 
 async def _read_chunk(
-    session: AsyncSession, principal: Principal, items: Sequence[OfferCreate]
+    session: AsyncSession,
+    principal: Principal,
+    items: Sequence[OfferCreate],
+    holders_of: HoldersLookup,
 ) -> _Chunk:
-    posters = await read_posters(
-        session,
-        principal=principal,
-        items=items,
-        holders_of=OfferRepository(session).holders_of_external_refs,
-    )
+    posters = await read_posters(session, principal=principal, items=items, holders_of=holders_of)
     claiming = {
         organization_id
         for data in items

@@ -18,6 +18,7 @@ from app.core.dates import today, utcnow
 from app.core.errors import AppError
 from app.core.ids import new_id
 from app.geo.service import region_near
+from app.market.external_refs import HoldersLookup
 from app.market.writing import Writing, new_object, write_new
 from app.models import CapacityRequest
 from app.organizations.acting import Posters, read_posters
@@ -46,16 +47,18 @@ async def create_requests(
     items: Sequence[RequestCreate],
     taxonomy: Taxonomy,
     writing: Writing = "session",
+    holders_of: HoldersLookup | None = None,
 ) -> list[CapacityRequest | AppError]:
     """Create the requests that pass the rules; per item, the request or why it was
-    refused (nothing of a refused item is written). ``writing``: see ``app.market.writing``."""
+    refused (nothing of a refused item is written). ``writing``: see ``app.market.writing``;
+    ``holders_of``: where the references in use are found (the database by default)."""
     on = today()
     repository = RequestRepository(session)
     posters = await read_posters(
         session,
         principal=principal,
         items=items,
-        holders_of=repository.holders_of_external_refs,
+        holders_of=holders_of or repository.holders_of_external_refs,
     )
     results: list[CapacityRequest | AppError] = []
     for data in items:

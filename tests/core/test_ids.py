@@ -25,6 +25,19 @@ def test_every_prefix_gives_a_fixed_length(prefix: str) -> None:
     assert len(new_id(prefix)) == len(prefix) + 27
 
 
+@given(st.integers(min_value=0, max_value=2**128 - 1))
+def test_the_encoding_is_crockford_base32_of_the_128_bits(value: int) -> None:
+    expected = ""
+    for _ in range(26):
+        expected = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"[value & 31] + expected
+        value >>= 5
+    assert ids.encode(value_of(expected)) == expected
+
+
+def value_of(identifier: str) -> int:
+    return _value(f"x_{identifier}")
+
+
 def _value(identifier: str) -> int:
     alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
     value = 0

@@ -157,3 +157,49 @@ async def test_a_reference_taken_behind_the_imports_back_is_a_row_error(
     assert (report["created"], report["skipped"]) == (2, 1), report
     assert [(e["row"], e["column"]) for e in report["errors"]] == [(4, "external_ref")]
     assert sorted(await offers_by_ref(client, market.a.headers)) == ["G-0", "G-1", "TAKEN"]
+
+
+def _mixed_file(market: Market) -> bytes:
+    """New rows, a row changing what an earlier row created, refused rows."""
+    org = market.a1.id
+    rows = [HEADER]
+    rows += [[f"D-{i}", org, f"Line {i}", "textile.sewing", "10", day(60)] for i in range(4)]
+    rows.insert(2, ["D-1", org, "Before its row", "textile.sewing", "20", day(60)])
+    rows.insert(3, ["D-0", org, "Renamed", "textile.sewing", "10", day(60)])
+    rows.append(["D-past", org, "Past", "textile.sewing", "10", day(-1)])
+    rows.append(["D-code", org, "Code", "textile.sewingg", "10", day(60)])
+    return csv_bytes(rows)
+
+
+async def test_a_dry_run_reports_exactly_what_the_real_run_then_does(
+    imported: Imported,
+    client: httpx.AsyncClient,
+    market: Market,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A dry run writes only chunks with a row that a later row changes again (rolled
+    back at the end); the rest is checked without writing. The report is the same."""
+    target = TARGETS["offers"]
+    create_many = target.create_many
+    writings: list[str] = []
+
+    async def recording(*args: Any, **kwargs: Any) -> Any:
+        writings.append(args[4])
+        return await create_many(*args, **kwargs)
+
+    monkeypatch.setattr(target, "create_many", recording)
+    keys = ("created", "updated", "unchanged", "skipped", "errors")
+    dry = await imported(
+        _mixed_file(market), headers=market.a.headers, on_error="skip", dry_run=True
+    )
+    assert set(writings) == {"none", "insert"}, writings
+    assert await offers_by_ref(client, market.a.headers) == {}
+    events = await client.get("/v1/events?types=offer.*", headers=market.a.headers)
+    assert events.json()["data"] == []
+    writings.clear()
+    real = await imported(_mixed_file(market), headers=market.a.headers, on_error="skip")
+    assert set(writings) == {"insert"}
+    assert {key: dry[key] for key in keys} == {key: real[key] for key in keys}
+    assert (real["created"], real["updated"], real["skipped"]) == (4, 2, 2), real
+    offers = await offers_by_ref(client, market.a.headers)
+    assert (offers["D-0"]["title"], offers["D-1"]["title"]) == ("Renamed", "Line 1")
