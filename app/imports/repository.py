@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.pagination import PageParams, paginate
@@ -18,6 +18,13 @@ ACTIVE = ("queued", "running")
 class ImportJobRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def refresh_statistics(self, table: Table) -> None:
+        """Update the query planner's statistics of ``table`` after an import wrote many of
+        its rows: until autovacuum gets there (a minute at best, never where it is off),
+        PostgreSQL plans as if they were not there, and the next import's lookups crawl."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            await self.session.execute(text(f'ANALYZE "{table.name}"'))
 
     async def add(self, job: ImportJob) -> ImportJob:
         self.session.add(job)

@@ -35,6 +35,7 @@ from app.imports.engine import Progress, run_import
 from app.imports.repository import ImportJobRepository
 from app.imports.schemas import ImportCounts, ImportOptions, RowError
 from app.imports.service import announce_completed, principal_of
+from app.imports.targets import TARGETS
 from app.tabular.columns import Kind
 from app.tabular.reading import FileFormat, UnreadableFile
 from app.taxonomy.vocabulary import Taxonomy
@@ -42,6 +43,8 @@ from app.taxonomy.vocabulary import Taxonomy
 logger = logging.getLogger("capmatch.imports")
 DEFAULT_LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 3
+# Rows an import writes before the planner's statistics of the table are refreshed.
+STATISTICS_AFTER_ROWS = 1_000
 
 
 def worker_name() -> str:
@@ -155,6 +158,8 @@ class ImportRunner:
                     if claimed.options.dry_run or not kept:
                         raise _Discard(total, counts)
                     await self._finish(session, claimed, total, counts, "succeeded")
+            if counts.created + counts.updated >= STATISTICS_AFTER_ROWS:
+                await self._refresh_statistics(claimed.kind)
         except _Discard as discarded:
             counts = discarded.counts
             ok = counts.error_count == 0 or claimed.options.on_error == "skip"
@@ -167,6 +172,14 @@ class ImportRunner:
                 errors=[RowError(row=1, column=None, message=str(exc))], error_count=1
             )
             await self._report(claimed, total=0, counts=counts, status="failed")
+
+    async def _refresh_statistics(self, kind: Kind) -> None:
+        """After the import committed: a failure here is logged, the import stands."""
+        try:
+            async with self.sessionmaker() as session, session.begin():
+                await ImportJobRepository(session).refresh_statistics(TARGETS[kind].model.__table__)
+        except Exception:
+            logger.warning("could not refresh the statistics of %s", kind, exc_info=True)
 
     def _progress(self, claimed: Claimed, outer: Progress | None) -> Progress | None:
         if not self.report_progress and outer is None:

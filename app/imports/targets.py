@@ -14,6 +14,7 @@ from app.core.dates import today
 from app.core.errors import AppError
 from app.market.external_refs import HoldersLookup
 from app.market.writing import Writing
+from app.models import CapacityRequest, Offer, Organization
 from app.offers import creation as offer_creation
 from app.offers import service as offers
 from app.offers.schemas import OfferCreate, OfferOut, OfferUpdate
@@ -31,6 +32,7 @@ class Target:
     """What the engine asks of a kind; one subclass per kind."""
 
     noun: str
+    model: type[Any]  # the mapped class of the rows it writes
     create_model: type[BaseModel]
     update_model: type[BaseModel]
 
@@ -84,6 +86,7 @@ class Target:
 
 class Organizations(Target):
     noun = "organisation"
+    model = Organization
     create_model: type[BaseModel] = OrganizationCreate
     update_model: type[BaseModel] = OrganizationUpdate
 
@@ -115,6 +118,7 @@ class Organizations(Target):
 
 class Offers(Target):
     noun = "offer"
+    model = Offer
     create_model: type[BaseModel] = OfferCreate
     update_model: type[BaseModel] = OfferUpdate
 
@@ -175,6 +179,7 @@ class Offers(Target):
 
 class Requests(Target):
     noun = "request"
+    model = CapacityRequest
     create_model: type[BaseModel] = RequestCreate
     update_model: type[BaseModel] = RequestUpdate
 

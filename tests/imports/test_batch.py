@@ -8,9 +8,13 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from sqlalchemy import Table, text
 from sqlalchemy.exc import IntegrityError
 
+from app.imports import runner
 from app.imports.engine import CHUNK
+from app.imports.repository import ImportJobRepository
 from app.imports.targets import TARGETS
 from tests.fixtures.assertions import day
 from tests.fixtures.factories import Market, make_offer
@@ -203,3 +207,45 @@ async def test_a_dry_run_reports_exactly_what_the_real_run_then_does(
     assert (real["created"], real["updated"], real["skipped"]) == (4, 2, 2), real
     offers = await offers_by_ref(client, market.a.headers)
     assert (offers["D-0"]["title"], offers["D-1"]["title"]) == ("Renamed", "Line 1")
+
+
+async def test_an_import_that_wrote_many_rows_refreshes_the_planner_statistics(
+    imported: Imported,
+    market: Market,
+    app: FastAPI,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    refreshed: list[str] = []
+    refresh = ImportJobRepository.refresh_statistics
+
+    async def recording(self: ImportJobRepository, table: Table) -> None:
+        refreshed.append(table.name)
+        await refresh(self, table)
+
+    monkeypatch.setattr(ImportJobRepository, "refresh_statistics", recording)
+    monkeypatch.setattr(runner, "STATISTICS_AFTER_ROWS", 3)
+    org = market.a1.id
+    rows = [[f"S-{i}", org, "Line", "textile.sewing", "10", day(60)] for i in range(4)]
+    await imported(csv_bytes([HEADER, *rows[:2]]), headers=market.a.headers)
+    assert refreshed == []
+    await imported(
+        csv_bytes([HEADER, *rows[2:], ["S-5", org, "L", "plastics", "1", day(9)]]),
+        headers=market.a.headers,
+    )
+    assert refreshed == ["offers"]
+    if app.state.database.engine.dialect.name == "postgresql":
+        async with app.state.database.sessionmaker() as session:
+            counted = await session.scalar(
+                text("SELECT reltuples FROM pg_class WHERE relname = 'offers'")
+            )
+        assert (counted or 0) >= 3
+
+    async def failing(self: ImportJobRepository, table: Table) -> None:
+        raise OSError("connection lost")
+
+    monkeypatch.setattr(ImportJobRepository, "refresh_statistics", failing)
+    more = [[f"T-{i}", org, "Line", "textile.sewing", "10", day(60)] for i in range(3)]
+    report = await imported(csv_bytes([HEADER, *more]), headers=market.a.headers)
+    assert (report["status"], report["created"]) == ("succeeded", 3)
+    assert "could not refresh the statistics of offers" in caplog.text
