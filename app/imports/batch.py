@@ -65,13 +65,18 @@ async def prefetch(run: Run, rows: Sequence[RowInput]) -> None:
     """Read what ``rows`` refer to for the whole chunk (``Run.lookups``)."""
     lookups = run.lookups
     named = {ref for row in rows if row.text("id") is None and (ref := row.text("external_ref"))}
-    await _look_up(run, named - lookups.refs.keys())
-    owners = {ref for row in rows if (ref := row.text("organization_external_ref"))}
-    owners -= lookups.owners.keys()
+    # Membership tests, not set difference: ``set - dict.keys()`` walks every key known so
+    # far, which made each chunk slower than the one before.
+    await _look_up(run, {ref for ref in named if ref not in lookups.refs})
+    owners = {
+        ref
+        for row in rows
+        if (ref := row.text("organization_external_ref")) and ref not in lookups.owners
+    }
     held = await organizations_of_refs(run.session, run.partner_id, owners) if owners else {}
     lookups.owners.update({ref: held.get(ref) for ref in owners})
     ids = {row.text("id") for row in rows} | {lookups.refs.get(ref) for ref in named}
-    wanted = {object_id for object_id in ids if object_id} - lookups.objects.keys()
+    wanted = {object_id for object_id in ids if object_id and object_id not in lookups.objects}
     if wanted:
         owned = await run.target.owned_many(run.session, run.principal, wanted)
         lookups.objects.update({object_id: owned.get(object_id) for object_id in wanted})
