@@ -6,10 +6,11 @@ from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from datetime import date
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import Row, Select, and_, bindparam, case, insert, literal, null, select
+from sqlalchemy import Row, Select, and_, bindparam, case, literal, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
+from app.core.bulk import insert_rows
 from app.core.db import stream_rows
 from app.core.pagination import PageParams, paginate
 from app.core.sql import csv_line, joined_codes, one_of
@@ -148,7 +149,8 @@ class MarketRepository(Generic[M]):
         await self.session.flush()
 
     async def insert_all(self, items: Sequence[M]) -> None:
-        """Insert new ``items`` without the session: the objects stay out of it.
+        """Insert new ``items`` in one bulk write (``app.core.bulk``) without the session:
+        the objects stay out of it.
 
         For an import's chunks: the unit of work would cost each row more than its INSERT,
         and a session holding 100k objects makes every savepoint and the commit walk them.
@@ -161,10 +163,7 @@ class MarketRepository(Generic[M]):
         # The columns the items set (they are built alike); the table's defaults fill the rest.
         keys = [key for key in _column_keys(self.model) if key in vars(items[0])]
         rows = [{key: vars(item)[key] for key in keys} for item in items]
-        table = self.model.__table__
-        # RETURNING makes SQLAlchemy send the rows as multi-row INSERTs (see
-        # app.events.repository): the table's statement triggers run once per batch.
-        await self.session.execute(insert(table).returning(table.c.id), rows)
+        await insert_rows(self.session, self.model.__table__, rows)
 
     async def add(self, item: M) -> M:
         self.session.add(item)
