@@ -33,6 +33,7 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.util.concurrency import await_, in_greenlet
 
 from app.core.config import Settings
+from app.core.json_text import json_text
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -111,23 +112,24 @@ def _install_sqlite_functions(dbapi_connection: Any, record: Any) -> None:
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
+    options = {
+        "json_serializer": json_text,
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_max_overflow,
+        "pool_timeout": settings.db_pool_timeout_s,
+    }
     if settings.is_sqlite:
         engine = create_async_engine(
             settings.database_url,
-            pool_size=settings.db_pool_size,
-            max_overflow=settings.db_max_overflow,
-            pool_timeout=settings.db_pool_timeout_s,
             connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
+            **options,
         )
         _configure_sqlite(engine, settings)
         return engine
     return create_async_engine(
         settings.database_url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-        pool_timeout=settings.db_pool_timeout_s,
-        pool_pre_ping=False,
         connect_args={"timeout": settings.db_connect_timeout_s},
+        **options,
     )
 
 
