@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Table, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
 
 from app.core.pagination import PageParams, paginate
 from app.models import ImportJob
@@ -81,7 +82,10 @@ class ImportJobRepository:
             .execution_options(synchronize_session=False)
         )
         job: ImportJob | None = await self.session.scalar(
-            select(ImportJob).where(ImportJob.id == found).execution_options(populate_existing=True)
+            select(ImportJob)
+            .where(ImportJob.id == found)
+            .options(undefer(ImportJob.content))
+            .execution_options(populate_existing=True)
         )
         return job
 

@@ -30,7 +30,11 @@ class ImportJob(Base):
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
     file_format: Mapped[str] = mapped_column(String(8), nullable=False)  # csv|xlsx
     filename: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    content: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # Deferred: a report (polled while the job runs) must not read a 50 MB file each time;
+    # the runner's claim asks for it.
+    content: Mapped[bytes | None] = mapped_column(
+        LargeBinary, nullable=True, deferred=True, deferred_raiseload=True
+    )
     # dry_run, on_error, on_duplicate, organization_id (the default owner of rows)
     options: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False)

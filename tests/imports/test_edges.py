@@ -10,13 +10,16 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.core.dates import utcnow
 from app.imports import runner as runner_module
 from app.imports.engine import CHUNK
+from app.imports.repository import ImportJobRepository
 from app.imports.runner import ImportRunner
 from tests.fixtures.assertions import day
 from tests.fixtures.factories import Market, make_offer
-from tests.imports.conftest import csv_bytes
+from tests.imports.conftest import Upload, csv_bytes
 
 Imported = Callable[..., Awaitable[dict[str, Any]]]
 
@@ -107,3 +110,28 @@ async def test_a_failing_import_is_retried_then_failed(
     report = (await client.get(f"/v1/imports/{job_id}", headers=market.a.headers)).json()
     assert report["status"] == "failed"
     assert "failed on the server" in report["errors"][0]["message"]
+
+
+async def test_a_report_does_not_read_the_file_only_the_runner_does(
+    upload: Upload,
+    client: httpx.AsyncClient,
+    market: Market,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """Reports are polled while a job runs: reading a 50 MB file each time slowed the
+    import itself down. The file is deferred; the runner's claim loads it."""
+    rows = [["title"], ["a"]]
+    job = (await upload(csv_bytes(rows), headers=market.a.headers)).json()
+    assert (await client.get(f"/v1/imports/{job['id']}", headers=market.a.headers)).is_success
+    async with session_factory() as session:
+        read = await ImportJobRepository(session).get(job["id"])
+        assert read is not None
+        assert "content" not in vars(read)
+        now = utcnow()
+        claimed = await ImportJobRepository(session).claim(
+            worker="test", now=now, lease_until=now + timedelta(minutes=1), job_id=job["id"]
+        )
+        assert claimed is not None
+        assert claimed.content is not None
+        assert claimed.content.startswith(b"title")
+        await session.rollback()
