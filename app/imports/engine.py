@@ -4,7 +4,9 @@ Rows go in chunks: offers and requests a chunk at a time (``batch``), organisati
 changes row by row (``rowwise``), each row or chunk in a savepoint, so a row that fails
 leaves nothing behind while the others go on. The caller commits the whole session (one
 transaction) or rolls it back (``on_error=abort`` with errors, or a dry run). A dry run
-therefore does exactly what a real run does and reports the same, then throws it away.
+applies every rule a real run applies and reports the same; new offers and requests it
+only checks (``batch``: written only where a later row of the file changes them again,
+and rolled back with the rest), changes and organisations it applies and throws away.
 """
 
 from __future__ import annotations
