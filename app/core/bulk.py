@@ -9,7 +9,8 @@ checks the same constraints as INSERT. Elsewhere (SQLite) one executemany.
 
 The values are processed by the columns' types as an INSERT would process them (JSON
 serialised, time zones checked), so callers pass what they would pass to ``insert()``.
-A constraint the rows break raises SQLAlchemy's ``IntegrityError`` as an INSERT would.
+A constraint the rows break raises SQLAlchemy's ``IntegrityError`` as an INSERT would, any
+other database error its ``DBAPIError`` (so a lost connection still reads as 503).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy import Table, insert
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # (position of the value in a record, what the column's type does to it)
@@ -54,6 +55,8 @@ async def insert_rows(
         )
     except asyncpg.IntegrityConstraintViolationError as exc:
         raise IntegrityError(f"COPY {table.name}", None, exc) from exc
+    except asyncpg.PostgresError as exc:  # as SQLAlchemy wraps it: the handlers read sqlstate
+        raise DBAPIError(f"COPY {table.name}", None, exc) from exc
 
 
 _PROCESSORS: dict[tuple[str, tuple[str, ...], str], Processors] = {}

@@ -11,8 +11,9 @@ M = TypeVar("M")
 
 # "session": added to the session and flushed (an API call: the rest of the request may
 #   change them, and the unit of work tracks those changes);
-# "insert": one INSERT, kept out of the session (an import's chunk: rows nothing in the
-#   transaction changes again, so tracking them would only cost time and memory);
+# "insert": one bulk write (COPY on PostgreSQL), kept out of the session (an import's
+#   chunk: rows nothing in the transaction changes again, so tracking them would only
+#   cost time and memory);
 # "none": nothing written and nothing announced, the rules only (a dry run).
 Writing = Literal["session", "insert", "none"]
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Table, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.bulk import insert_rows
@@ -79,3 +79,20 @@ async def test_a_taken_unique_value_raises_an_integrity_error(
             select(Partner.slug).where(Partner.slug.in_(["free", "taken"]))
         )
         assert sorted(slugs) == ["taken"]
+
+
+async def test_other_database_errors_come_as_sqlalchemy_errors(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """A slug longer than its column: PostgreSQL refuses it (a data error, not a
+    constraint), SQLite does not check lengths."""
+    row = partner_row("x" * 100)
+    async with session_factory() as session, session.begin():
+        if session.get_bind().dialect.name == "postgresql":
+            with pytest.raises(DBAPIError) as raised:
+                async with session.begin_nested():
+                    await insert_rows(session, PARTNERS, [row])
+            assert not isinstance(raised.value, IntegrityError)
+            assert getattr(raised.value.orig, "sqlstate", None) == "22001"
+        else:
+            await insert_rows(session, PARTNERS, [row])
