@@ -160,7 +160,8 @@ class MarketRepository(Generic[M]):
             return
         for item in items:
             item.version = 1  # type: ignore[attr-defined]  # where the version counter starts
-        # The columns the items set (they are built alike); the table's defaults fill the rest.
+        # The columns the items set (they are built alike). The rest take the database's
+        # defaults: COPY knows no Python-side ones, so the domain sets every value it needs.
         keys = [key for key in _column_keys(self.model) if key in vars(items[0])]
         rows = [{key: vars(item)[key] for key in keys} for item in items]
         await insert_rows(self.session, self.model.__table__, rows)
