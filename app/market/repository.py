@@ -23,9 +23,15 @@ from app.tabular.columns import COLUMNS, Kind
 M = TypeVar("M")
 
 
-def _column_keys(model: Any) -> tuple[str, ...]:
+_COLUMN_KEYS: dict[Any, tuple[str, ...]] = {}
+
+
+def column_keys(model: Any) -> tuple[str, ...]:
     """The attribute names of ``model``'s columns (equal to the column names here)."""
-    return tuple(column.key for column in model.__table__.columns)
+    keys = _COLUMN_KEYS.get(model)
+    if keys is None:
+        keys = _COLUMN_KEYS[model] = tuple(column.key for column in model.__table__.columns)
+    return keys
 
 
 _VISIBLE_ROW_STATEMENTS: dict[tuple[str, str], Select[Any]] = {}
@@ -162,7 +168,7 @@ class MarketRepository(Generic[M]):
             item.version = 1  # type: ignore[attr-defined]  # where the version counter starts
         # The columns the items set (they are built alike). The rest take the database's
         # defaults: COPY knows no Python-side ones, so the domain sets every value it needs.
-        keys = [key for key in _column_keys(self.model) if key in vars(items[0])]
+        keys = [key for key in column_keys(self.model) if key in vars(items[0])]
         rows = [{key: vars(item)[key] for key in keys} for item in items]
         await insert_rows(self.session, self.model.__table__, rows)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal, TypeVar, cast
 
-from app.market.repository import MarketRepository
+from app.market.repository import MarketRepository, column_keys
 
 M = TypeVar("M")
 
@@ -34,7 +34,7 @@ class _Draft:
     """A new row's values as attributes, for rows the ORM does not write. A column the
     values leave out reads None, as on a new mapped instance."""
 
-    def __init__(self, columns: frozenset[str], values: dict[str, Any]) -> None:
+    def __init__(self, columns: tuple[str, ...], values: dict[str, Any]) -> None:
         self.__dict__.update(values)
         self._columns = columns
 
@@ -51,14 +51,4 @@ def new_object(model: type[M], writing: Writing, **values: Any) -> M:
     imported row; rows written by one INSERT or not at all do not need one."""
     if writing == "session":
         return model(**values)
-    return cast(M, _Draft(_columns_of(model), values))  # reads like the model
-
-
-_COLUMNS: dict[Any, frozenset[str]] = {}
-
-
-def _columns_of(model: Any) -> frozenset[str]:
-    columns = _COLUMNS.get(model)
-    if columns is None:
-        columns = _COLUMNS[model] = frozenset(column.key for column in model.__table__.columns)
-    return columns
+    return cast(M, _Draft(column_keys(model), values))  # reads like the model
