@@ -80,6 +80,7 @@ def _worker(args: argparse.Namespace) -> int:
     from app.api import register_hooks
     from app.core.background import Stop
     from app.core.db import create_database
+    from app.core.heap import settle_start_up_objects
     from app.core.logging import configure_logging
     from app.imports.runner import run_imports_until_stopped
     from app.taxonomy.vocabulary import load_taxonomy
@@ -115,6 +116,7 @@ def _worker(args: argparse.Namespace) -> int:
         finally:
             await database.engine.dispose()
 
+    settle_start_up_objects()
     asyncio.run(work())
     return 0
 
@@ -126,6 +128,7 @@ def _import(args: argparse.Namespace) -> int:
 
     from app.api import register_hooks
     from app.core.db import create_database
+    from app.core.heap import settle_start_up_objects
     from app.imports.cli import import_file
     from app.imports.schemas import ImportOptions
     from app.taxonomy.vocabulary import load_taxonomy
@@ -159,6 +162,7 @@ def _import(args: argparse.Namespace) -> int:
         finally:
             await database.engine.dispose()
 
+    settle_start_up_objects()
     return asyncio.run(run())
 
 

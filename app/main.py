@@ -26,6 +26,7 @@ from app.core.config import Settings, load_settings
 from app.core.dates import utcnow
 from app.core.db import Database, create_database
 from app.core.errors import FieldError, Problem, install_error_handlers
+from app.core.heap import settle_start_up_objects
 from app.core.logging import configure_logging
 from app.core.middleware import Metrics, install_middleware
 from app.engagements.releases import expire_lapsed_holds
@@ -247,4 +248,6 @@ def app() -> FastAPI:
 
     A configuration error exits (code 2) with one line per problem, not a traceback.
     """
-    return create_app(load_settings())
+    created = create_app(load_settings())
+    settle_start_up_objects()
+    return created

@@ -7,9 +7,10 @@ a reaction commits with the change that caused it or rolls back with it, and a
 subscriber that refuses (raises) fails the publishing request before it answers.
 
 Events are plain frozen dataclasses defined by the domain that publishes them; a
-subscriber lives in the domain that reacts. Every event published on a session is
-also kept on it (``published``), so later subscribers such as an outbox can see the
-whole unit of work.
+subscriber lives in the domain that reacts. Nothing keeps an event after its subscribers
+ran: an import publishes one per row, and a session that kept them all held every
+imported offer's JSON until the commit (memory growing with the file, and the garbage
+collector walking all of it again and again: a third of an import's time).
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ class DomainEvent:
 E = TypeVar("E", bound=DomainEvent)
 Subscriber = Callable[[AsyncSession, E], Awaitable[None]]
 
-_PUBLISHED_INFO = "capmatch.domain_events"
 _subscribers: dict[type[DomainEvent], list[Subscriber[Any]]] = {}
 
 
@@ -60,13 +60,6 @@ def subscribers_of(event_type: type[DomainEvent]) -> list[Subscriber[Any]]:
 
 
 async def publish(session: AsyncSession, event: DomainEvent) -> None:
-    """Record ``event`` on the session's unit of work and run its subscribers now."""
-    session.info.setdefault(_PUBLISHED_INFO, []).append(event)
+    """Run the subscribers of ``event`` now, on the publisher's session."""
     for subscriber in subscribers_of(type(event)):
         await subscriber(session, event)
-
-
-def published(session: AsyncSession) -> list[DomainEvent]:
-    """The events published on this session so far, oldest first."""
-    events: list[DomainEvent] = session.info.get(_PUBLISHED_INFO, [])
-    return list(events)

@@ -21,6 +21,7 @@ from typing import Literal
 
 FileFormat = Literal["csv", "xlsx"]
 Cell = str | int | float | bool | date | datetime | time | timedelta | None
+Row = tuple[Cell, ...]
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A spreadsheet's XML compresses about 10-30 times; far beyond that is a bomb.
@@ -37,7 +38,10 @@ class UnreadableFile(ValueError):
 @dataclass(frozen=True, slots=True)
 class Table:
     header: list[str]
-    rows: list[list[Cell]]  # data rows; rows[i] is spreadsheet row i + 2
+    # Data rows; rows[i] is spreadsheet row i + 2. Tuples of plain values, which the
+    # garbage collector stops tracking: an import keeps 100k of them alive for its whole
+    # run, and lists would be walked again by every full collection.
+    rows: list[Row]
 
 
 def detect_format(content: bytes, *, filename: str | None, media_type: str | None) -> FileFormat:
@@ -90,13 +94,13 @@ def sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(content: bytes) -> list[list[Cell]]:
+def _read_csv(content: bytes) -> list[Row]:
     text = decode_text(content)
     if "\x00" in text:
         raise UnreadableFile("the file holds binary data, not CSV text; upload CSV or XLSX")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
     try:
-        return [[cell if cell.strip() else None for cell in row] for row in reader]
+        return [tuple([cell if cell.strip() else None for cell in row]) for row in reader]
     except csv.Error as exc:
         raise UnreadableFile(f"the CSV is malformed ({exc}); check its quotes") from exc
 
@@ -142,7 +146,7 @@ def _check_ratios(infos: list[zipfile.ZipInfo]) -> None:
             )
 
 
-def _read_xlsx(content: bytes, max_rows: int) -> list[list[Cell]]:
+def _read_xlsx(content: bytes, max_rows: int) -> list[Row]:
     from python_calamine import CalamineError, CalamineWorkbook
 
     check_zip(content, max_rows=max_rows)
@@ -156,8 +160,7 @@ def _read_xlsx(content: bytes, max_rows: int) -> list[list[Cell]]:
     # The used range counts formatted empty rows too: refuse before converting them.
     if sheet.height > max_rows + 1:
         raise UnreadableFile(_too_long(sheet.height, max_rows))
-    rows: list[list[Cell]] = [
-        [None if cell == "" else cell for cell in row]
+    return [
+        tuple([None if cell == "" else cell for cell in row])
         for row in sheet.to_python(skip_empty_area=False)
     ]
-    return rows

@@ -8,7 +8,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.core.events import published
+from app.core.events import subscribe, unsubscribe
 from app.events.metrics import WRITTEN
 from app.events.outbox import Actor, EventWritten, Party, ResourceChanged, record
 from app.models import Event
@@ -25,10 +25,18 @@ CHANGE = ResourceChanged(
 async def test_a_change_is_recorded_with_its_parties(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
-    async with session_factory() as session, session.begin():
-        await record(session, CHANGE)
-        row = (await session.execute(select(Event))).scalar_one()
-        written = [event for event in published(session) if isinstance(event, EventWritten)]
+    written: list[EventWritten] = []
+
+    async def keep(_session: AsyncSession, event: EventWritten) -> None:
+        written.append(event)
+
+    subscribe(EventWritten, keep)
+    try:
+        async with session_factory() as session, session.begin():
+            await record(session, CHANGE)
+            row = (await session.execute(select(Event))).scalar_one()
+    finally:
+        unsubscribe(EventWritten, keep)
     assert (row.type, row.partner_id, row.organization_id) == ("offer.created", "par_1", "org_1")
     assert (row.counterpart_partner_id, row.counterpart_organization_id) == ("par_2", "org_2")
     assert row.data == {"object": {"id": "off_1", "title": "Line"}}

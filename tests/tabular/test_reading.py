@@ -14,14 +14,14 @@ def test_csv_encodings_and_delimiters(encoding: str, delimiter: str) -> None:
     text = f'Titel{delimiter}Fähigkeiten\r\nNählinie{delimiter}"Nähen; Zuschnitt"\r\n\r\n'
     table = read_table(text.encode(encoding), "csv", max_rows=10)
     assert table.header == ["Titel", "Fähigkeiten"]
-    assert table.rows == [["Nählinie", "Nähen; Zuschnitt"]]
+    assert table.rows == [("Nählinie", "Nähen; Zuschnitt")]
 
 
 def test_xlsx_typed_cells_and_format_by_signature() -> None:
     content = xlsx_bytes([["Titel", "Menge"], ["A", 5], [None, None]])
     assert detect_format(content, filename="upload.csv", media_type="text/csv") == "xlsx"
     table = read_table(content, "xlsx", max_rows=10)
-    assert table.rows == [["A", 5.0]]
+    assert table.rows == [("A", 5.0)]
 
 
 def test_limits_and_damaged_files() -> None:
