@@ -179,10 +179,11 @@ class Capmatch:
         workers: int = 1,
         env: dict[str, str] | None = None,
         app_dir: Path = REPO_DIR,
-        factory: str = "app.main:create_app",
+        factory: str = "app.main:app",
     ) -> None:
         self.port, self.log_path, self.workers = port, log, workers
-        self.factory = factory  # the uvicorn --factory target
+        # The uvicorn --factory target: by default the one ``capmatch serve`` runs.
+        self.factory = factory
         self.app_dir = app_dir  # where ``app`` is imported from (another version's code)
         self.env = (
             os.environ
