@@ -29,8 +29,10 @@ from app.taxonomy.vocabulary import Taxonomy
 
 Progress = Callable[[int, int], Awaitable[None]]  # (rows processed, rows total)
 # Rows read, looked up and created together; between two chunks the event loop serves
-# other work and the job reports its progress.
-CHUNK = 500
+# other work and the job reports its progress. Each chunk pays a few reads and round
+# trips of its own: 1,000 rows took 6 % less time per row than 500 (2,000 another 2 %,
+# at twice the stretch of CPU work between two chances for requests in this process).
+CHUNK = 1_000
 
 
 async def run_import(

@@ -79,7 +79,7 @@ async def test_progress_is_reported_to_the_caller(
         seen.append((done, total))
 
     runner = ImportRunner(
-        app.state.database.sessionmaker, taxonomy=app.state.taxonomy, max_rows=1000
+        app.state.database.sessionmaker, taxonomy=app.state.taxonomy, max_rows=10 * CHUNK
     )
     assert await runner.run_once(response.json()["id"], progress=progress) is not None
     assert seen == [(CHUNK, CHUNK + 50), (CHUNK + 50, CHUNK + 50)]
