@@ -1,0 +1,1 @@
+"""The situation picture: supply against demand per region, skill, product and week."""
