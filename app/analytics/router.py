@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Depends, Query
+from fastapi.responses import JSONResponse
 
 from app.analytics import service
 from app.analytics.figures import Figure
@@ -19,10 +22,37 @@ from app.market.query import ProductQuery, SkillQuery
 from app.taxonomy.dependencies import TaxonomyDep
 
 router = domain_router("/analytics", tags=["analytics"])
+GEOJSON = "application/geo+json"
 
 MAX_WEEKS = 52
 _DIMENSION = "(region|skill|product|week)"
 GROUP_BY_PATTERN = rf"^ *({_DIMENSION}( *, *{_DIMENSION})*)? *$"
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodQuery:
+    on: date
+    start: date
+    weeks: int
+
+
+def period_query(
+    start: Annotated[
+        str | None,
+        Query(
+            alias="from",
+            description="A day of the first week, YYYY-MM-DD (default: today)",
+            pattern=r"^\d{4}-\d{2}-\d{2}$",
+            json_schema_extra={"format": "date"},
+        ),
+    ] = None,
+    weeks: Annotated[int, Query(ge=1, le=MAX_WEEKS)] = 8,
+) -> PeriodQuery:
+    on = today()
+    return PeriodQuery(on, service.first_day(start, on), weeks)
+
+
+PeriodDep = Annotated[PeriodQuery, Depends(period_query)]
 
 
 @router.get(
@@ -36,6 +66,7 @@ async def supply_demand(
     session: SessionDep,
     principal: AnyAuth,
     taxonomy: TaxonomyDep,
+    period: PeriodDep,
     group_by: Annotated[
         str,
         Query(
@@ -45,16 +76,6 @@ async def supply_demand(
             pattern=GROUP_BY_PATTERN,
         ),
     ] = "region",
-    start: Annotated[
-        str | None,
-        Query(
-            alias="from",
-            description="A day of the first week, YYYY-MM-DD (default: today)",
-            pattern=r"^\d{4}-\d{2}-\d{2}$",
-            json_schema_extra={"format": "date"},
-        ),
-    ] = None,
-    weeks: Annotated[int, Query(ge=1, le=MAX_WEEKS)] = 8,
     region: Annotated[RegionCode | None, Query()] = None,
     country: Annotated[CountryCode | None, Query()] = None,
     skill: SkillQuery = None,
@@ -63,11 +84,10 @@ async def supply_demand(
         int | None, Query(ge=1, le=10, description="Cut taxonomy codes to this many segments")
     ] = None,
 ) -> SupplyDemandOut:
-    on = today()
     query = service.SupplyDemandQuery(
         group_by=service.dimensions(group_by),
-        start=service.first_day(start, on),
-        weeks=weeks,
+        start=period.start,
+        weeks=period.weeks,
         region=region,
         country=country,
         skill=skill,
@@ -75,9 +95,44 @@ async def supply_demand(
         level=level,
     )
     found = await service.supply_demand(
-        session, principal=principal, query=query, taxonomy=taxonomy, on=on
+        session, principal=principal, query=query, taxonomy=taxonomy, on=period.on
     )
     return SupplyDemandOut(data=[_row(figure) for figure in found])
+
+
+@router.get(
+    "/regions.geojson",
+    response_class=JSONResponse,
+    responses={
+        200: {
+            "content": {GEOJSON: {"schema": {"type": "object"}}},
+            "description": "RFC 7946 FeatureCollection: one feature per region",
+        },
+        **problem_responses(401, 422, 503),
+    },
+    summary="Region outlines with their supply and demand figures",
+)
+async def regions_geojson(
+    session: SessionDep,
+    principal: AnyAuth,
+    taxonomy: TaxonomyDep,
+    period: PeriodDep,
+    skill: SkillQuery = None,
+    product: ProductQuery = None,
+) -> JSONResponse:
+    query = service.SupplyDemandQuery(
+        group_by=("region",), start=period.start, weeks=period.weeks, skill=skill, product=product
+    )
+    found = await service.supply_demand(
+        session, principal=principal, query=query, taxonomy=taxonomy, on=period.on
+    )
+    collection = service.regions_collection(
+        {
+            figure.keys["region"]: _row(figure).model_dump(exclude={"region"}, exclude_unset=True)
+            for figure in found
+        }
+    )
+    return JSONResponse(collection, media_type=GEOJSON)
 
 
 def _row(figure: Figure) -> SupplyDemandRow:

@@ -25,6 +25,7 @@ from app.analytics.repository import AnalyticsRepository
 from app.auth.principal import Principal
 from app.core.dates import utcnow
 from app.core.errors import FieldError, InvalidInput
+from app.geo.shapes import document
 from app.market.listing import MarketFilters
 from app.taxonomy.codes import CodeKind
 from app.taxonomy.vocabulary import Taxonomy
@@ -40,6 +41,38 @@ class SupplyDemandQuery:
     skill: str | None = None
     product: str | None = None
     level: int | None = None
+
+
+EMPTY = {
+    "supply": 0,
+    "demand": 0,
+    "reserved": 0,
+    "coverage": 1.0,
+    "shortage": 0,
+    "active_offers": 0,
+    "open_requests": 0,
+}
+
+
+def regions_collection(figures_of: dict[str | None, dict[str, Any]]) -> dict[str, Any]:
+    """The bundled region outlines, each feature's properties carrying its region's figures
+    (zero, coverage 1, where nothing visible is there)."""
+    collection = document()
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": feature["properties"]["region"],
+                "properties": {
+                    **feature["properties"],
+                    **figures_of.get(feature["properties"]["region"], EMPTY),
+                },
+                "geometry": feature["geometry"],
+            }
+            for feature in collection["features"]
+        ],
+    }
 
 
 def first_day(text: str | None, on: date) -> date:

@@ -10,6 +10,7 @@ from app.geo.distance import haversine_km
 from app.geo.regions import Region, regions
 from app.geo.repository import PostalCodeRepository
 from app.geo.schemas import Address
+from app.geo.shapes import region_at
 
 # Coordinates farther than this from every known postal code get no region
 # (out at sea, or in a country whose gazetteer is not loaded).
@@ -38,7 +39,9 @@ async def place_of_address(session: AsyncSession, address: Address) -> Place | N
 
 
 async def region_near(session: AsyncSession, lat: float, lon: float) -> str | None:
-    """The region of the nearest known postal code within NEAREST_POSTAL_CODE_MAX_KM, if any."""
+    """The region of the nearest known postal code within NEAREST_POSTAL_CODE_MAX_KM, else
+    the region whose outline holds the point (``app.geo.shapes``: so coordinates get a
+    region before any gazetteer is loaded), else None."""
     candidates = await PostalCodeRepository(session).within_box(
         lat, lon, NEAREST_POSTAL_CODE_MAX_KM
     )
@@ -47,7 +50,7 @@ async def region_near(session: AsyncSession, lat: float, lon: float) -> str | No
         distance = haversine_km(lat, lon, row_lat, row_lon)
         if distance <= NEAREST_POSTAL_CODE_MAX_KM and (best is None or distance < best[0]):
             best = (distance, region)
-    return best[1] if best else None
+    return best[1] if best else region_at(lat, lon)
 
 
 def list_regions(country: str | None = None) -> list[Region]:

@@ -96,6 +96,7 @@ async def seeded(
         min_order_quantity=1,
         available_from=iso(on),
         lead_time_days=(monday + timedelta(days=7) - on).days,
+        location={"lat": 45.764, "lon": 4.8357},  # Lyon: outside every region
         available_until=iso(monday + timedelta(days=20)),
     )
     r1 = await make_request(
@@ -264,3 +265,26 @@ async def test_from_must_be_a_calendar_date(client: httpx.AsyncClient, market: M
         response = await client.get(URL, params={"from": value}, headers=market.a.headers)
         assert_problem(response, 422)
         assert "from" in {error["field"].split(".")[-1] for error in response.json()["errors"]}
+
+
+async def test_regions_geojson_carries_the_figures_of_each_region(
+    client: httpx.AsyncClient, market: Market, seeded: Seeded
+) -> None:
+    response = await client.get(
+        "/v1/analytics/regions.geojson",
+        params={"from": iso(seeded.monday), "weeks": 3},
+        headers=market.a.headers,
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/geo+json"
+    collection = response.json()
+    assert collection["type"] == "FeatureCollection"
+    features = {feature["id"]: feature for feature in collection["features"]}
+    assert len(features) == 51
+    bw = features["DE-BW"]
+    assert bw["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    assert figures(bw["properties"]) == (1100, 1200, 300, 0.9167, 100, 1, 2)
+    assert bw["properties"]["name"] == "Baden-Württemberg"
+    assert figures(features["DE-BY"]["properties"]) == (100, 0, 0, 1.0, 0, 1, 0)
+    assert figures(features["CH-ZH"]["properties"]) == (0, 0, 0, 1.0, 0, 0, 0)
+    assert_problem(await client.get("/v1/analytics/regions.geojson"), 401)

@@ -1037,9 +1037,10 @@ async def test_filter_by_region(
     market: Market,
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
-    bw = await make_offer(client, market.a1)
-    by = await make_offer(client, market.a1)
-    unknown = await make_offer(client, market.a1)
+    lyon = {"lat": 45.764, "lon": 4.8357}  # outside every region capmatch knows
+    bw = await make_offer(client, market.a1, location=lyon)
+    by = await make_offer(client, market.a1, location=lyon)
+    unknown = await make_offer(client, market.a1, location=lyon)
     await set_columns(session_factory, bw["id"], region="DE-BW")
     await set_columns(session_factory, by["id"], region="DE-BY")
 

@@ -64,7 +64,7 @@ async def test_create_with_partner_key_returns_the_request(
     assert request["unit"] == "pieces"
     assert request["needed_by"] == day(70)
     assert request["location"] == STUTTGART
-    assert request["region"] is None
+    assert request["region"] == "DE-BW"  # no gazetteer here: the state outline holds it
     assert request["max_distance_km"] == 400
     assert request["required_certifications"] == ["en-14683"]
     assert request["preferred_certifications"] == ["iso-13485"]
@@ -317,7 +317,8 @@ async def test_patch_changes_only_the_given_fields(
     assert updated["quantity"] == 30000
     assert updated["needed_by"] == day(90)
     assert updated["location"] == HAMBURG
-    changed = {"quantity", "needed_by", "location", "updated_at"}
+    assert (request["region"], updated["region"]) == ("DE-BW", "DE-HH")
+    changed = {"quantity", "needed_by", "location", "region", "updated_at"}
     assert {k: v for k, v in updated.items() if k not in changed} == {
         k: v for k, v in request.items() if k not in changed
     }
@@ -577,9 +578,10 @@ async def test_filter_by_region_organisation_and_visibility(
     market: Market,
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
-    a1 = await make_request(client, market.a1)
-    a2 = await make_request(client, market.a2, visibility="network")
-    b1 = await make_request(client, market.b1)
+    lyon = {"lat": 45.764, "lon": 4.8357}  # outside every region capmatch knows
+    a1 = await make_request(client, market.a1, location=lyon)
+    a2 = await make_request(client, market.a2, visibility="network", location=lyon)
+    b1 = await make_request(client, market.b1, location=lyon)
     await set_columns(session_factory, a1["id"], region="DE-BW")
 
     def get(**params: str) -> Any:
