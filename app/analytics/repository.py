@@ -4,6 +4,7 @@ the columns its figures need (``app.analytics.figures``)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -45,23 +46,15 @@ class AnalyticsRepository:
             Offer.lead_time_days,
             Offer.available_until,
         )
-        statement = apply_market_filters(
-            cast(Select[Any], select(*columns)),  # the filters take any select
-            Offer,
-            dialect=self.dialect,
+        where = _Where(Offer, "active", Offer.available_until, OFFER_OPEN_STATUSES)
+        return await self._read(
+            _any(select(*columns)),
+            where,
             principal=principal,
             filters=filters,
-            status_clause=status_clause(
-                ("active",),
-                status_column=Offer.status,
-                end_column=Offer.available_until,
-                open_statuses=OFFER_OPEN_STATUSES,
-                on=on,
-            ),
+            country=country,
+            on=on,
         )
-        if country is not None:
-            statement = statement.where(Offer.region.like(f"{country}-%"))
-        return list((await self.session.execute(statement)).all())
 
     async def requests(
         self,
@@ -91,20 +84,51 @@ class AnalyticsRepository:
             CapacityRequest.needed_by,
         )
         joined = select(*columns).outerjoin(engaged, engaged.c.request_id == CapacityRequest.id)
+        where = _Where(CapacityRequest, "open", CapacityRequest.needed_by, REQUEST_OPEN_STATUSES)
+        return await self._read(
+            _any(joined), where, principal=principal, filters=filters, country=country, on=on
+        )
+
+    async def _read(
+        self,
+        statement: Select[Any],
+        where: _Where,
+        *,
+        principal: Principal,
+        filters: MarketFilters,
+        country: str | None,
+        on: date,
+    ) -> Sequence[Row[Any]]:
+        """``statement``'s rows the caller may see, open, and within the filters."""
         statement = apply_market_filters(
-            cast(Select[Any], joined),
-            CapacityRequest,
+            statement,
+            where.model,
             dialect=self.dialect,
             principal=principal,
             filters=filters,
             status_clause=status_clause(
-                ("open",),
-                status_column=CapacityRequest.status,
-                end_column=CapacityRequest.needed_by,
-                open_statuses=REQUEST_OPEN_STATUSES,
+                (where.status,),
+                status_column=where.model.status,
+                end_column=where.end_column,
+                open_statuses=where.open_statuses,
                 on=on,
             ),
         )
         if country is not None:
-            statement = statement.where(CapacityRequest.region.like(f"{country}-%"))
+            statement = statement.where(where.model.region.like(f"{country}-%"))
         return list((await self.session.execute(statement)).all())
+
+
+def _any(statement: Any) -> Select[Any]:
+    """A select of several columns as the filters take it (they need no column types)."""
+    return cast(Select[Any], statement)
+
+
+@dataclass(frozen=True, slots=True)
+class _Where:
+    """Which rows count: of ``model``, reading as ``status`` on the day asked."""
+
+    model: Any
+    status: str
+    end_column: Any
+    open_statuses: tuple[str, ...]

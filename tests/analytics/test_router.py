@@ -146,19 +146,19 @@ async def rows(
     return data
 
 
+FIGURES = (
+    "supply",
+    "demand",
+    "reserved",
+    "coverage",
+    "shortage",
+    "active_offers",
+    "open_requests",
+)
+
+
 def figures(row: dict[str, Any]) -> tuple[Any, ...]:
-    return tuple(
-        row[key]
-        for key in (
-            "supply",
-            "demand",
-            "reserved",
-            "coverage",
-            "shortage",
-            "active_offers",
-            "open_requests",
-        )
-    )
+    return tuple(row[key] for key in FIGURES)
 
 
 async def test_by_week_as_counted_by_hand(
@@ -172,17 +172,6 @@ async def test_by_week_as_counted_by_hand(
         (467, 700, 300, 0.6671, 233, 3, 1),
         (7, 0, 0, 1.0, 0, 1, 0),
     ]
-
-
-FIGURES = {
-    "supply",
-    "demand",
-    "reserved",
-    "coverage",
-    "shortage",
-    "active_offers",
-    "open_requests",
-}
 
 
 async def test_by_skill_and_level(
