@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from app.analytics import service
@@ -19,6 +19,7 @@ from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.geo.schemas import CountryCode, RegionCode
 from app.market.query import ProductQuery, SkillQuery
+from app.matching.feed import MatchFeed
 from app.taxonomy.dependencies import TaxonomyDep
 
 router = domain_router("/analytics", tags=["analytics"])
@@ -55,6 +56,15 @@ def period_query(
 PeriodDep = Annotated[PeriodQuery, Depends(period_query)]
 
 
+def match_feed(request: Request) -> MatchFeed:
+    """The worker's matching index, kept by the app (``app.main``)."""
+    feed: MatchFeed = request.app.state.match_feed
+    return feed
+
+
+FeedDep = Annotated[MatchFeed, Depends(match_feed)]
+
+
 @router.get(
     "/supply-demand",
     response_model=SupplyDemandOut,
@@ -66,6 +76,7 @@ async def supply_demand(
     session: SessionDep,
     principal: AnyAuth,
     taxonomy: TaxonomyDep,
+    feed: FeedDep,
     period: PeriodDep,
     group_by: Annotated[
         str,
@@ -95,7 +106,7 @@ async def supply_demand(
         level=level,
     )
     found = await service.supply_demand(
-        session, principal=principal, query=query, taxonomy=taxonomy, on=period.on
+        session, principal=principal, query=query, taxonomy=taxonomy, feed=feed, on=period.on
     )
     return SupplyDemandOut(data=[_row(figure) for figure in found])
 
@@ -116,6 +127,7 @@ async def regions_geojson(
     session: SessionDep,
     principal: AnyAuth,
     taxonomy: TaxonomyDep,
+    feed: FeedDep,
     period: PeriodDep,
     skill: SkillQuery = None,
     product: ProductQuery = None,
@@ -124,7 +136,7 @@ async def regions_geojson(
         group_by=("region",), start=period.start, weeks=period.weeks, skill=skill, product=product
     )
     found = await service.supply_demand(
-        session, principal=principal, query=query, taxonomy=taxonomy, on=period.on
+        session, principal=principal, query=query, taxonomy=taxonomy, feed=feed, on=period.on
     )
     collection = service.regions_collection(
         {

@@ -3,30 +3,22 @@ as ``app.analytics.figures`` says."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.analytics.figures import (
-    DIMENSIONS,
-    Demand,
-    Dimension,
-    Figure,
-    Grouping,
-    Period,
-    Supply,
-    figures,
-)
+from app.analytics import columnar
+from app.analytics.columnar import Scope
+from app.analytics.figures import DIMENSIONS, Dimension, Figure, Grouping, Period
 from app.analytics.repository import AnalyticsRepository
 from app.auth.principal import Principal
 from app.core.dates import utcnow
 from app.core.errors import FieldError, InvalidInput
 from app.geo.shapes import document
-from app.market.listing import MarketFilters
+from app.matching.feed import MatchFeed
+from app.matching.service import viewer_of
 from app.taxonomy.codes import CodeKind
 from app.taxonomy.vocabulary import Taxonomy
 
@@ -102,20 +94,25 @@ async def supply_demand(
     principal: Principal,
     query: SupplyDemandQuery,
     taxonomy: Taxonomy,
+    feed: MatchFeed,
     on: date,
 ) -> list[Figure]:
+    """The figures of what ``principal`` may see, from the worker's matching index (caught
+    up with every change committed before the call) and the live engagements."""
     _check_codes(taxonomy, query)
-    filters = MarketFilters(skill=query.skill, product=query.product, region=query.region)
-    repository = AnalyticsRepository(session)
-    offers = await repository.offers(
-        principal=principal, filters=filters, country=query.country, on=on
+    offers = await feed.current(session)
+    requests = feed.demand.index
+    assert requests is not None  # loaded with the offers
+    engaged = await AnalyticsRepository(session).engaged_units(now=utcnow())
+    return columnar.supply_demand(
+        offers.parts(),
+        requests.parts(),
+        engaged,
+        scope=Scope(viewer_of(principal), query.region, query.country),
+        period=Period.starting(query.start, query.weeks),
+        grouping=Grouping(query.group_by, query.level, query.skill, query.product),
+        on=on,
     )
-    requests = await repository.requests(
-        principal=principal, filters=filters, country=query.country, on=on, now=utcnow()
-    )
-    grouping = Grouping(query.group_by, query.level, query.skill, query.product)
-    period = Period.starting(query.start, query.weeks)
-    return figures(_supply(offers, on), _demand(requests), period, grouping)
 
 
 def _check_codes(taxonomy: Taxonomy, query: SupplyDemandQuery) -> None:
@@ -132,33 +129,3 @@ def _check_codes(taxonomy: Taxonomy, query: SupplyDemandQuery) -> None:
     ]
     if errors:
         raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
-
-
-def _supply(rows: Sequence[Any], on: date) -> Supply:
-    return Supply(
-        regions=[row.region for row in rows],
-        skills=[row.skills for row in rows],
-        products=[row.products for row in rows],
-        per_week=_ints(row.capacity_per_week for row in rows),
-        remaining=_ints(row.remaining for row in rows),
-        first_day=_ints(
-            max(row.available_from, on + timedelta(days=row.lead_time_days)).toordinal()
-            for row in rows
-        ),
-        last_day=_ints(row.available_until.toordinal() for row in rows),
-    )
-
-
-def _demand(rows: Sequence[Any]) -> Demand:
-    return Demand(
-        regions=[row.region for row in rows],
-        skills=[row.skills for row in rows],
-        products=[row.products for row in rows],
-        unreserved=_ints(max(0, row.quantity - row.engaged) for row in rows),
-        reserved=_ints(min(row.quantity, row.engaged) for row in rows),
-        due=_ints(row.needed_by.toordinal() for row in rows),
-    )
-
-
-def _ints(values: Any) -> Any:
-    return np.fromiter(values, dtype=np.int64)

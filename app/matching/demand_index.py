@@ -42,6 +42,13 @@ class RequestIndex:
         index._snapshot = _Snapshot(base, None, index._snapshot.delta)
         return index
 
+    def parts(self) -> tuple[tuple[Requests, BoolArray | None], ...]:
+        """The columns of one snapshot with the rows that count in each (None: all): the
+        base without the rows changed since, then the delta. For whole-market figures
+        (``app.analytics``) that read the columns without searching."""
+        snapshot = self._snapshot
+        return ((snapshot.base, snapshot.alive), (snapshot.delta, None))
+
     def __len__(self) -> int:
         snapshot = self._snapshot
         alive = len(snapshot.base) if snapshot.alive is None else int(snapshot.alive.sum())
