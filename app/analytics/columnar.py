@@ -37,6 +37,7 @@ class Scope:
 
 # Interned numbers (partners, regions, code mixes): 16, 32 or 64 bits as the index chose.
 Numbers = npt.NDArray[np.signedinteger[Any]]
+Rows = IntArray | slice  # row numbers, or every row
 OfferParts = Sequence[tuple[Candidates, BoolArray | None]]
 RequestParts = Sequence[tuple[Requests, BoolArray | None]]
 
@@ -79,7 +80,7 @@ def supply_demand(
         keep &= _in_region(columns.region, columns.regions, scope)
         groups = _Groups(grouping, _offer_profiles(columns), columns.regions)
         keep &= groups.within[columns.profile]
-        rows = np.flatnonzero(keep)
+        rows: Rows = slice(None) if keep.all() else np.flatnonzero(keep)  # no gathers: all
         for suffix, units in _supply_by_week(columns, rows, period, on, by_week, labels):
             groups.add(
                 cells, rows, columns.region, columns.profile, suffix, {0: units, 3: units > 0}
@@ -193,7 +194,7 @@ class _Groups:
     def add(
         self,
         cells: _Cells,
-        rows: IntArray,
+        rows: Rows,
         region: Numbers,
         profile: Numbers,
         suffix: tuple[Key, ...],
@@ -201,15 +202,15 @@ class _Groups:
     ) -> None:
         """Add each row's values (position in the five sums -> one value per row) to every
         group it counts in: a bincount over (region, group) numbers."""
-        if not len(rows):
-            return
         profiles = profile[rows].astype(np.int64)
+        if not len(profiles):
+            return
         lengths = self.counts[profiles]
         if (lengths == 1).all():  # one group per row (no codes grouped, say): no repeat
             source: IntArray | slice = slice(None)
             combo = self.ids[self.starts[profiles]]
         else:
-            source = np.repeat(np.arange(len(rows)), lengths)
+            source = np.repeat(np.arange(len(profiles)), lengths)
             offsets = np.arange(len(source)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
             combo = self.ids[self.starts[profiles][source] + offsets]
         width = len(self.combos)
@@ -237,7 +238,7 @@ class _Groups:
 
 def _supply_by_week(
     columns: Candidates,
-    rows: IntArray,
+    rows: Rows,
     period: Period,
     on: date,
     by_week: bool,
@@ -263,7 +264,7 @@ def _supply_by_week(
     if not by_week:
         return [((), by(sundays[-1]))]
     weeks: list[tuple[tuple[Key, ...], IntArray]] = []
-    before = np.zeros(len(rows), dtype=np.int64)
+    before = np.zeros(len(per_week), dtype=np.int64)
     for week, label in enumerate(labels):
         upto = by(sundays[week + 1])
         weeks.append(((label,), upto - before))
