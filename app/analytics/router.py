@@ -42,8 +42,8 @@ def period_query(
         str | None,
         Query(
             alias="from",
-            description="A day of the first week, YYYY-MM-DD (default: today)",
-            pattern=r"^\d{4}-\d{2}-\d{2}$",
+            description="A day of the first week, YYYY-MM-DD, 2000-2199 (default: today)",
+            pattern=r"^2[01]\d\d-\d{2}-\d{2}$",  # 2000-2199
             json_schema_extra={"format": "date"},
         ),
     ] = None,

@@ -67,14 +67,21 @@ def regions_collection(figures_of: dict[str | None, dict[str, Any]]) -> dict[str
     }
 
 
+# A period starts within these days (weeks beyond 9999-12-31 have no date).
+EARLIEST, LATEST = date(2000, 1, 1), date(2199, 12, 31)
+
+
 def first_day(text: str | None, on: date) -> date:
     """``from`` as a date (a real one: 2026-02-30 is refused), today without one."""
     if text is None:
         return on
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise InvalidInput.at("from", f"'{text}' is not a date; use YYYY-MM-DD") from None
+    if not EARLIEST <= day <= LATEST:
+        raise InvalidInput.at("from", f"give a day between {EARLIEST} and {LATEST}")
+    return day
 
 
 def dimensions(group_by: str) -> tuple[Dimension, ...]:
