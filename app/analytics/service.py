@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.analytics import columnar
 from app.analytics.columnar import Scope
 from app.analytics.figures import DIMENSIONS, Dimension, Figure, Grouping, Period
-from app.analytics.repository import AnalyticsRepository
 from app.auth.principal import Principal
 from app.core.dates import utcnow
 from app.core.errors import FieldError, InvalidInput
+from app.engagements import service as engagements
 from app.geo.shapes import document
 from app.matching.feed import MatchFeed
 from app.matching.service import viewer_of
@@ -110,7 +110,7 @@ async def supply_demand(
     offers = await feed.current(session)
     requests = feed.demand.index
     assert requests is not None  # loaded with the offers
-    engaged = await AnalyticsRepository(session).engaged_units(now=utcnow())
+    engaged = await engagements.engaged_units(session, now=utcnow())
     return columnar.supply_demand(
         offers.parts(),
         requests.parts(),

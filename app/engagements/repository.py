@@ -170,14 +170,19 @@ class EngagementRepository:
         """Units the request has engaged: live pending holds, accepted and fulfilled work."""
         total = await self.session.scalar(
             select(func.coalesce(func.sum(Engagement.quantity), 0)).where(
-                Engagement.request_id == request_id,
-                or_(
-                    Engagement.status.in_(("accepted", "fulfilled")),
-                    and_(Engagement.status == "pending", Engagement.expires_at > now),
-                ),
+                Engagement.request_id == request_id, _engaging(now)
             )
         )
         return int(total or 0)
+
+    async def engaged_by_request(self, now: datetime) -> dict[str, int]:
+        """``engaged_for_request`` of every request that has engaged any units."""
+        rows = await self.session.execute(
+            select(Engagement.request_id, func.sum(Engagement.quantity))
+            .where(_engaging(now))
+            .group_by(Engagement.request_id)
+        )
+        return {request_id: int(units) for request_id, units in rows}
 
     async def offers_held_for(self, request_ids: Sequence[str]) -> list[str]:
         """Offers on which these requests have pending engagements (lapsed ones too)."""
@@ -255,6 +260,15 @@ class EngagementRepository:
             .scalars()
             .all()
         )
+
+
+def _engaging(now: datetime) -> ColumnElement[bool]:
+    """Engagements that take units from their request: live pending holds, accepted and
+    fulfilled work."""
+    return or_(
+        Engagement.status.in_(("accepted", "fulfilled")),
+        and_(Engagement.status == "pending", Engagement.expires_at > now),
+    )
 
 
 def status_conditions(statuses: Sequence[str], now: datetime) -> ColumnElement[bool] | None:

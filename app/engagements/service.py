@@ -303,6 +303,12 @@ def _message(
     )
 
 
+async def engaged_units(session: AsyncSession, *, now: datetime) -> dict[str, int]:
+    """Request id -> units its live holds and accepted and fulfilled engagements take,
+    for every request that has any (the situation picture's reserved units)."""
+    return await EngagementRepository(session).engaged_by_request(now)
+
+
 async def get_engagement(
     session: AsyncSession, *, principal: Principal, engagement_id: str
 ) -> Engagement:

@@ -12,8 +12,8 @@ from app.geo.repository import PostalCodeRepository
 from app.geo.schemas import Address
 from app.geo.shapes import region_at
 
-# Coordinates farther than this from every known postal code get no region
-# (out at sea, or in a country whose gazetteer is not loaded).
+# Coordinates farther than this from every known postal code take the region of the
+# outline that holds them, if any (out at sea, or a country whose gazetteer is not loaded).
 NEAREST_POSTAL_CODE_MAX_KM = 30.0
 
 
