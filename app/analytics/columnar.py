@@ -20,7 +20,17 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from app.analytics.figures import DIMENSIONS, Dimension, Figure, Grouping, Key, Period, cut, under
+from app.analytics.figures import (
+    DIMENSIONS,
+    Dimension,
+    Figure,
+    Grouping,
+    Key,
+    Period,
+    cut,
+    key_order,
+    under,
+)
 from app.matching.candidates import Candidates
 from app.matching.demand_columns import Requests
 from app.matching.values import BoolArray, IntArray, Kind, Viewer
@@ -57,7 +67,7 @@ class _Cells:
             for key, sums in self.sums.items()
             if any(sums)
         ]
-        return sorted(found, key=lambda f: tuple((v is None, v or "") for v in f.keys.values()))
+        return sorted(found, key=lambda figure: key_order(tuple(figure.keys.values())))
 
 
 def supply_demand(

@@ -167,7 +167,7 @@ def figures(supply: Supply, demand: Demand, period: Period, grouping: Grouping) 
     names = [dimension for dimension in DIMENSIONS if dimension in grouping.by]
     return [
         Figure(dict(zip(names, key, strict=True)), *values)
-        for key, values in sorted(cells.items(), key=lambda item: _order(item[0]))
+        for key, values in sorted(cells.items(), key=lambda item: key_order(item[0]))
     ]
 
 
@@ -208,5 +208,6 @@ def _exploded(
     return found
 
 
-def _order(key: tuple[Key, ...]) -> tuple[tuple[bool, str], ...]:
+def key_order(key: tuple[Key, ...]) -> tuple[tuple[bool, str], ...]:
+    """Groups in order of their keys, ``null`` after every value."""
     return tuple((value is None, value or "") for value in key)
