@@ -21,6 +21,7 @@ from app import __version__
 from app.alerts.engine import FLUSH_S, AlertEngine
 from app.api import include_api, register_hooks
 from app.auth.cache import KeyCache
+from app.console.router import install_console
 from app.core.background import Stop, every, wind_down
 from app.core.config import Settings, load_settings
 from app.core.dates import utcnow
@@ -239,6 +240,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(ops_router)
     include_api(app)
     _install_docs(app)
+    install_console(app)
     app.openapi = _openapi_factory(app)  # type: ignore[method-assign]
     return app
 

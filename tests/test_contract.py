@@ -16,29 +16,22 @@ another field. Each entry says why; the answer must still be the documented 4xx 
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, settings
 from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.openapi.checks import RejectedPositiveData
 
-from app.core.config import Settings
-from app.core.db import create_engine
-from app.main import create_app
 from tests.fixtures import ADMIN_KEY
-from tests.fixtures.database import migrate, own_database_url
+from tests.fixtures.live import Server, live_server
 
 SPEC = json.loads((Path(__file__).parents[1] / "openapi" / "openapi.json").read_text())
 schema = schemathesis.openapi.from_dict(SPEC)
@@ -141,45 +134,10 @@ def _by_design(failure: Failure, status: int, content: bytes) -> bool:
     return any(problem_type.endswith(slug) and fragment in detail for slug, fragment in BY_DESIGN)
 
 
-@dataclass
-class Server:
-    url: str
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The app behind uvicorn in a thread of its own (its own event loop and engine)."""
-    settings_ = Settings(
-        database_url=own_database_url(tmp_path_factory.mktemp("contract"), "contract"),
-        admin_api_key=ADMIN_KEY,
-        environment="test",
-    )
-
-    async def prepare() -> None:
-        engine = create_engine(settings_)
-        try:
-            await migrate(engine)
-        finally:
-            await engine.dispose()
-
-    asyncio.run(prepare())
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(create_app(settings_), log_level="warning", lifespan="on")
-    uvicorn_server = uvicorn.Server(config)
-    thread = threading.Thread(target=uvicorn_server.run, kwargs={"sockets": [listener]})
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-        for _ in range(200):
-            if uvicorn_server.started:
-                break
-            threading.Event().wait(0.05)
-        yield Server(url=url)
-    finally:
-        uvicorn_server.should_exit = True
-        thread.join(timeout=30)
-        listener.close()
+    with live_server(tmp_path_factory.mktemp("contract"), "contract") as running:
+        yield running
 
 
 def _post(client: httpx.Client, path: str, key: str, body: dict[str, Any]) -> dict[str, Any]:
