@@ -79,6 +79,11 @@ def test_a_cluster_manager_finds_a_shortage_and_the_maker_accepts_the_hold(
     expect(page.get_by_role("heading", level=1)).to_have_text("Region Bavaria")
     expect(page.locator("#by-skill tbody tr").first.locator("td").nth(5)).to_have_text("20,000")
     page.screenshot(path=screenshots / "region.png", full_page=True)
+    # ...and leads to its open requests: the list filtered by region and status.
+    page.get_by_role("link", name="Open requests in this region").click()
+    expect(page.get_by_label("Region")).to_have_value("DE-BY")
+    expect(page.locator("#requests tbody tr .badge")).to_have_text(["open"])
+    expect(page.locator("#requests tbody tr td").first).to_have_text("Gowns for Munich hospitals")
 
     # The request's matches in the API's order, with each factor and the reasons.
     page.get_by_role("link", name="Requests", exact=True).click()
@@ -131,6 +136,13 @@ def test_a_cluster_manager_finds_a_shortage_and_the_maker_accepts_the_hold(
         "Bayern: Deckung 0\u00a0%, Engpass 20.000",
     )
     page.screenshot(path=screenshots / "situation-de.png", full_page=True)
+    # The API's own texts follow the page's language (Accept-Language).
+    page.get_by_role("link", name="Bedarfe").click()
+    page.get_by_role("link", name="Surgical masks for Stuttgart clinics").click()
+    expect(page.locator("#matches tbody tr").first.locator("ul.reasons li").nth(1)).to_have_text(
+        "10 km vom Lieferort entfernt"
+    )
+    expect(page.get_by_role("img", name="Entfernung: 93\u00a0%").first).to_be_visible()
 
 
 def test_the_key_stays_out_of_addresses_and_storage_beyond_the_tab(

@@ -1,7 +1,7 @@
 // Shared pieces of the views: messages, sortable tables, filter forms, taxonomy
 // suggestions, paged lists.
 
-import { api, ApiError } from "./api.js";
+import { api, ApiError, credentials } from "./api.js";
 import { h, clear, field } from "./dom.js";
 import { t, language } from "./i18n.js";
 
@@ -12,7 +12,8 @@ export function say(text) {
 /** Show what went wrong: the problem's title and detail, and each field it names. */
 export function complain(error) {
   const box = clear(document.getElementById("alert"));
-  if (!error) return;
+  // A key refused mid-session already sent the reader to sign in again, with a message.
+  if (!error || (error.status === 401 && !credentials.key())) return;
   if (!(error instanceof ApiError)) {
     box.append(h("strong", {}, t("error.title")), " ", String(error.message || error));
     return;
@@ -127,6 +128,7 @@ export function filterForm({ fields, values, onSubmit, label = t("filters") }) {
         list: spec.list,
         min: spec.min,
         max: spec.max,
+        step: spec.step,
         autocomplete: "off",
       });
     }

@@ -4,7 +4,7 @@ import { h, badge } from "../dom.js";
 import { t, number, day, statusText } from "../i18n.js";
 import { table, filterForm, codeList, pagedList, heading, regionNames } from "../ui.js";
 
-const FILTERS = ["q", "status", "skill", "product", "certification", "region", "visibility", "organization_id"];
+const FILTERS = ["q", "status", "skill", "product", "certification", "region", "visibility", "organization_id", "lat", "lon", "radius_km"];
 
 function options(values) {
   return values.map((value) => [value, statusText(value)]);
@@ -21,6 +21,9 @@ async function fields(statuses) {
     { name: "region", label: t("filter.region"), options: Object.entries(names).sort((a, b) => a[1].localeCompare(b[1])) },
     { name: "visibility", label: t("filter.visibility"), options: options(["network", "shared"]) },
     { name: "organization_id", label: t("filter.organization") },
+    { name: "lat", label: t("filter.lat"), type: "number", step: "any", min: -90, max: 90 },
+    { name: "lon", label: t("filter.lon"), type: "number", step: "any", min: -180, max: 180 },
+    { name: "radius_km", label: t("filter.radius"), type: "number", step: "any", min: 0, max: 20000 },
   ];
 }
 
