@@ -49,6 +49,11 @@ export async function guarded(work) {
   }
 }
 
+/** A button that runs ``work`` when pressed, showing what goes wrong. */
+export function actionButton(label, work, { kind = "secondary", ...attrs } = {}) {
+  return h("button", { type: "button", class: kind, ...attrs, on: { click: () => guarded(work) } }, label);
+}
+
 /**
  * A table; with ``sortable`` its headers are buttons that sort it (aria-sort says how).
  * columns: [{key, label, num, value(row), cell(row)}].

@@ -3,7 +3,7 @@
 import { api } from "../api.js";
 import { h, badge } from "../dom.js";
 import { t, number, day, statusText } from "../i18n.js";
-import { table, filterForm, pagedList, heading, guarded, say } from "../ui.js";
+import { table, filterForm, pagedList, heading, say, actionButton } from "../ui.js";
 
 // Who may do what from which status: the rules of app/engagements/rules.py, so the page
 // offers only the buttons the API will accept (it checks again anyway).
@@ -22,12 +22,11 @@ function actionsFor(engagement) {
 
 /** A table of engagements; ``changed()`` after an action succeeded. */
 export function engagementTable(rows, changed, id = "engagements") {
-  const act = (engagement, action) =>
-    guarded(async () => {
-      const updated = await api(`v1/engagements/${engagement.id}/${action}`, { method: "POST", body: {} });
-      say(t("action.done", { status: statusText(updated.status) }));
-      await changed();
-    });
+  const act = async (engagement, action) => {
+    const updated = await api(`v1/engagements/${engagement.id}/${action}`, { method: "POST", body: {} });
+    say(t("action.done", { status: statusText(updated.status) }));
+    await changed();
+  };
   return table({
     id,
     columns: [
@@ -46,17 +45,11 @@ export function engagementTable(rows, changed, id = "engagements") {
             "div",
             { class: "actions" },
             actionsFor(row).map((action) =>
-              h(
-                "button",
-                {
-                  type: "button",
-                  class: action === "decline" || action === "cancel" ? "danger" : "primary",
-                  dataset: { action, engagement: row.id },
-                  "aria-label": `${t(`action.${action}`)}: ${row.seller.name}, ${number(row.quantity)}`,
-                  on: { click: () => act(row, action) },
-                },
-                t(`action.${action}`),
-              ),
+              actionButton(t(`action.${action}`), () => act(row, action), {
+                kind: action === "decline" || action === "cancel" ? "danger" : "primary",
+                "data-action": action,
+                "aria-label": `${t(`action.${action}`)}: ${row.seller.name}, ${number(row.quantity)}`,
+              }),
             ),
           ),
       },

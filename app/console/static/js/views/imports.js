@@ -21,6 +21,22 @@ async function finished(id) {
   }
 }
 
+/** Errors and warnings of a report: by row, as a spreadsheet numbers them, and column. */
+function rowTable(id, caption, rows, extra = []) {
+  return table({
+    id,
+    caption,
+    columns: [
+      { key: "row", label: t("col.row"), num: true, value: (row) => row.row, cell: (row) => String(row.row) },
+      { key: "column", label: t("col.column"), value: (row) => row.column || "", cell: (row) => row.column || "–" },
+      { key: "message", label: t("col.message"), cell: (row) => row.message },
+      ...extra,
+    ],
+    rows,
+    sort: { key: "row", dir: "asc" },
+  });
+}
+
 function report(job) {
   const counts = t("imports.counts", {
     total: number(job.rows_total),
@@ -34,36 +50,10 @@ function report(job) {
     h("p", {}, badge(job.status, statusText(job.status)), " ", job.dry_run ? t("imports.reportDry") : t("imports.reportReal")),
     h("p", { id: "import-counts" }, counts),
   ];
-  if (job.errors.length) {
-    parts.push(
-      table({
-        id: "import-errors",
-        caption: t("imports.errors"),
-        columns: [
-          { key: "row", label: t("col.row"), num: true, value: (row) => row.row, cell: (row) => String(row.row) },
-          { key: "column", label: t("col.column"), value: (row) => row.column || "", cell: (row) => row.column || "–" },
-          { key: "message", label: t("col.message"), cell: (row) => row.message },
-        ],
-        rows: job.errors,
-        sort: { key: "row", dir: "asc" },
-      }),
-    );
-  }
+  if (job.errors.length) parts.push(rowTable("import-errors", t("imports.errors"), job.errors));
   if (job.warnings?.length) {
-    parts.push(
-      table({
-        id: "import-warnings",
-        caption: t("imports.warnings"),
-        columns: [
-          { key: "row", label: t("col.row"), num: true, value: (row) => row.row, cell: (row) => String(row.row) },
-          { key: "column", label: t("col.column"), value: (row) => row.column || "", cell: (row) => row.column || "–" },
-          { key: "message", label: t("col.message"), cell: (row) => row.message },
-          { key: "duplicate", label: t("col.duplicate"), cell: (row) => row.duplicate_of || "–" },
-        ],
-        rows: job.warnings,
-        sort: { key: "row", dir: "asc" },
-      }),
-    );
+    const duplicate = { key: "duplicate", label: t("col.duplicate"), cell: (row) => row.duplicate_of || "–" };
+    parts.push(rowTable("import-warnings", t("imports.warnings"), job.warnings, [duplicate]));
   }
   return parts;
 }

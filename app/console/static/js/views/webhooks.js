@@ -4,7 +4,7 @@
 import { api } from "../api.js";
 import { h, badge, field } from "../dom.js";
 import { t, day, statusText } from "../i18n.js";
-import { table, heading, guarded, say, pagedList } from "../ui.js";
+import { table, heading, guarded, say, pagedList, actionButton } from "../ui.js";
 
 function createForm(shown, changed) {
   const url = h("input", { name: "url", type: "url", required: true, placeholder: "https://portal.example/hooks" });
@@ -54,21 +54,10 @@ export async function render(main) {
                 h(
                   "div",
                   { class: "actions" },
-                  h(
-                    "button",
-                    {
-                      type: "button",
-                      class: "secondary",
-                      on: {
-                        click: () =>
-                          guarded(async () => {
-                            await api(`v1/webhook-endpoints/${row.id}/test`, { method: "POST" });
-                            say(t("webhooks.tested"));
-                          }),
-                      },
-                    },
-                    t("webhooks.test"),
-                  ),
+                  actionButton(t("webhooks.test"), async () => {
+                    await api(`v1/webhook-endpoints/${row.id}/test`, { method: "POST" });
+                    say(t("webhooks.tested"));
+                  }),
                   h("a", { href: `#/webhooks/${row.id}` }, t("webhooks.deliveries")),
                 ),
             },
@@ -106,22 +95,11 @@ export async function renderDeliveries(main, [id]) {
               cell: (row) =>
                 row.status === "succeeded"
                   ? ""
-                  : h(
-                      "button",
-                      {
-                        type: "button",
-                        class: "secondary",
-                        on: {
-                          click: () =>
-                            guarded(async () => {
-                              await api(`v1/webhook-endpoints/${id}/deliveries/${row.id}/retry`, { method: "POST" });
-                              say(t("webhooks.retried"));
-                              await draw();
-                            }),
-                        },
-                      },
-                      t("webhooks.retry"),
-                    ),
+                  : actionButton(t("webhooks.retry"), async () => {
+                      await api(`v1/webhook-endpoints/${id}/deliveries/${row.id}/retry`, { method: "POST" });
+                      say(t("webhooks.retried"));
+                      await draw();
+                    }),
             },
           ],
           rows,
