@@ -29,6 +29,8 @@ def _serve(args: argparse.Namespace) -> int:
         log_config=None,
         access_log=False,
         proxy_headers=True,
+        # No "Server: uvicorn": the stack is nobody's business.
+        server_header=False,
     )
     return 0
 

@@ -38,6 +38,7 @@ from app.matching.feed import MatchFeed
 from app.ops.router import router as ops_router
 from app.taxonomy.vocabulary import load_taxonomy
 from app.web.idempotency import IdempotentReplay, purge_expired, replay_response
+from app.web.ratelimits import RateLimitMiddleware, RateLimits, document_rate_limits
 from app.webhooks.metrics import WebhookMetrics
 from app.webhooks.worker import deliver_until_stopped
 
@@ -198,6 +199,7 @@ def _openapi_factory(app: FastAPI) -> Any:
                 }
             }
             schema["security"] = [{"ApiKey": []}]
+            document_rate_limits(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
@@ -230,12 +232,16 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.alerts = AlertEngine(app.state.match_feed, app.state.taxonomy)
     install_error_handlers(app)
     app.add_exception_handler(IdempotentReplay, _handle_replay)
+    # Inside the request context (its 429s are logged, counted and carry the request id).
+    app.state.rate_limits = RateLimits(settings)
+    app.add_middleware(RateLimitMiddleware)
     install_middleware(
         app,
         metrics=app.state.metrics,
         max_body_bytes=settings.max_body_bytes,
         # Uploads get their own limit; the service answers 413 for a multipart file too.
         path_limits={IMPORTS_PATH: settings.max_import_bytes + MULTIPART_OVERHEAD},
+        strict_transport=settings.environment == "production",
     )
     app.include_router(ops_router)
     include_api(app)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from app.core.config import Settings
 from app.core.db import Database, create_engine
 from app.main import create_app
-from tests.fixtures import ADMIN_KEY
+from tests.fixtures import ADMIN_KEY, GENEROUS_LIMITS
 from tests.fixtures.database import empty_tables, migrate, test_database_url
 
 pytest_plugins = ["tests.fixtures.factories"]
@@ -27,6 +27,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         # Races of 200 committed requests queue for 30 pooled connections; on a loaded
         # CI machine the last ones wait longer than the production default of 10 s.
         db_pool_timeout_s=60.0,
+        **GENEROUS_LIMITS,
     )
 
 

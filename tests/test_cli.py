@@ -91,3 +91,17 @@ def test_openapi_renders_whatever_the_environment_mode(monkeypatch: pytest.Monke
     monkeypatch.setenv("CAPMATCH_ENVIRONMENT", "production")
     monkeypatch.delenv("CAPMATCH_ADMIN_API_KEY", raising=False)
     assert '"openapi"' in render_openapi()
+
+
+def test_serve_runs_uvicorn_without_a_server_header(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``Server: uvicorn`` tells an attacker the stack; capmatch serve does not send it."""
+    import uvicorn
+
+    calls: list[dict[str, object]] = []
+    monkeypatch.setenv("CAPMATCH_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}")
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
+    assert main(["serve", "--port", "8123"]) == 0
+    assert calls[0]["server_header"] is False
+    assert calls[0]["port"] == 8123

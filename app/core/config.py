@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any, Literal
 
+from limits import parse_many
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -17,6 +18,7 @@ ENV_PREFIX = "CAPMATCH_"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./capmatch.db"
 ADMIN_KEY_MIN_LENGTH = 32
 CONFIGURATION_ERROR_EXIT_CODE = 2
+RATE_LIMIT_OFF = "off"
 
 
 class Settings(BaseSettings):
@@ -138,6 +140,25 @@ class Settings(BaseSettings):
         default=1.0, gt=0, description="Seconds an import runner waits when nothing is queued."
     )
 
+    rate_limit: str = Field(
+        default="1200/minute",
+        description="Requests per API key (per client address without one), e.g. 1200/minute, "
+        "or off. Several limits: '20/second;1200/minute'.",
+    )
+    rate_limit_write: str = Field(
+        default="300/minute",
+        description="POST, PATCH and DELETE per API key, on top of the rate limit (or off).",
+    )
+    rate_limit_auth_failures: str = Field(
+        default="20/minute",
+        description="Answers 401 per client address; past it, requests with a key not "
+        "recently verified get 429 (guessing keys stays slow), or off.",
+    )
+    redis_url: SecretStr | None = Field(
+        default=None,
+        description="redis://host:6379/0: rate limits and key revocations shared by every "
+        "worker and host. Without it both are per process.",
+    )
     taxonomy_file: Path | None = Field(
         default=None,
         description="Operator YAML merged over the built-in vocabulary (adds codes and labels, "
@@ -177,6 +198,29 @@ class Settings(BaseSettings):
     def _private_targets_outside_production(cls, value: Any, info: ValidationInfo) -> Any:
         if value is None or value == "":
             return info.data.get("environment") in ("development", "test")
+        return value
+
+    @field_validator("rate_limit", "rate_limit_write", "rate_limit_auth_failures")
+    @classmethod
+    def _rate_limit_readable(cls, value: str) -> str:
+        value = value.strip()
+        if value.lower() == RATE_LIMIT_OFF:
+            return RATE_LIMIT_OFF
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(
+                "must read like 1200/minute (several separated by ';'), or off"
+            ) from None
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or value.get_secret_value() == "":
+            return None
+        if not value.get_secret_value().startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
         return value
 
     @property

@@ -60,22 +60,32 @@ def _route_template(scope: Scope) -> str:
     return path if isinstance(path, str) else "<unmatched>"
 
 
-class RequestContextMiddleware:
-    """X-Request-ID in and out, one JSON access-log line and metrics per request."""
+# A year, the common value (https://hstspreload.org asks for at least that).
+HSTS = "max-age=31536000; includeSubDomains"
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+
+class RequestContextMiddleware:
+    """X-Request-ID in and out, one JSON access-log line and metrics per request, and the
+    headers every answer carries: ``nosniff``; ``Cache-Control: no-store`` on anything
+    asked with a key (no proxy or browser cache keeps a tenant's data); HSTS in
+    production (behind TLS)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, strict_transport: bool = False) -> None:
         self.app = app
         self.metrics = metrics
+        self.strict_transport = strict_transport
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         incoming = None
+        authenticated = False
         for name, value in scope["headers"]:
             if name == b"x-request-id":
                 incoming = value.decode("latin-1")
-                break
+            elif name == b"authorization":
+                authenticated = True
         request_id = (
             incoming if incoming and _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         )
@@ -88,7 +98,13 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+                headers = MutableHeaders(scope=message)
+                headers[REQUEST_ID_HEADER] = request_id
+                headers["X-Content-Type-Options"] = "nosniff"
+                if authenticated:
+                    headers["Cache-Control"] = "no-store"
+                if self.strict_transport:
+                    headers["Strict-Transport-Security"] = HSTS
             await send(message)
 
         try:
@@ -112,6 +128,8 @@ class RequestContextMiddleware:
                         "route": route,
                         "status": status,
                         "duration_ms": round(elapsed * 1000, 2),
+                        # Who called: the key's id, set by authentication (never the key).
+                        "key_id": getattr(scope["state"].get("principal"), "key_id", None),
                     },
                 )
             request_id_var.reset(token)
@@ -269,10 +287,11 @@ def install_middleware(
     metrics: Metrics,
     max_body_bytes: int,
     path_limits: dict[str, int] | None = None,
+    strict_transport: bool = False,
 ) -> None:
     # Added last runs first: the request id must exist before anything answers, and
     # an unexpected error is logged while the request id is still set.
     app.add_middleware(NulCharacterMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_body_bytes, path_limits=path_limits)
     app.add_middleware(UnexpectedErrorMiddleware)
-    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics, strict_transport=strict_transport)

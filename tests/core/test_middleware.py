@@ -8,7 +8,9 @@ import logging
 import httpx
 import pytest
 
+from app.core.config import Settings
 from app.core.logging import JsonFormatter
+from app.main import create_app
 from tests.fixtures.assertions import assert_problem
 from tests.fixtures.factories import Market
 
@@ -38,6 +40,32 @@ async def test_access_log_is_json_with_request_id(
     assert line["route"] == "/v1/offers"
     assert line["status"] == 200
     assert line["duration_ms"] >= 0
+    # Who called, by the key's id; never the key itself.
+    assert line["key_id"].startswith("key_")
+    key = market.a.headers["Authorization"].removeprefix("Bearer ")
+    assert key not in caplog.text
+
+
+async def test_every_answer_says_nosniff_and_keyed_ones_are_never_stored(
+    client: httpx.AsyncClient, market: Market
+) -> None:
+    keyed = await client.get("/v1/offers", headers=market.a.headers)
+    refused = await client.get("/v1/offers", headers={"Authorization": "Bearer cmp_wrong"})
+    public = await client.get("/healthz")
+    for response in (keyed, refused, public):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "Strict-Transport-Security" not in response.headers  # not in production
+    assert keyed.headers["Cache-Control"] == "no-store"
+    assert refused.headers["Cache-Control"] == "no-store"
+    assert "no-store" not in public.headers.get("Cache-Control", "")
+
+
+async def test_production_sends_strict_transport_security(settings: Settings) -> None:
+    production = settings.model_copy(update={"environment": "production"})
+    transport = httpx.ASGITransport(app=create_app(production))
+    async with httpx.AsyncClient(transport=transport, base_url="https://capmatch.test") as client:
+        response = await client.get("/healthz")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
 
 
 async def test_metrics_count_by_route_template_and_status(

@@ -1,0 +1,245 @@
+"""Rate limits per API key (per client address without one), with the ``limits`` library's
+sliding window counters, in memory or in Redis (``CAPMATCH_REDIS_URL``) so the limit holds
+across workers and hosts.
+
+Each request to ``/v1`` counts against its caller's budget (``CAPMATCH_RATE_LIMIT``),
+a POST, PATCH or DELETE also against the write budget (``CAPMATCH_RATE_LIMIT_WRITE``);
+the answer carries ``RateLimit-Limit``, ``RateLimit-Remaining`` and ``RateLimit-Reset``
+of the tighter one, and past either it is a 429 problem with ``Retry-After``. A key is
+told apart by the hash of the token, so one key's traffic never limits another's; the
+token is never stored. Answers 401 count per client address (``CAPMATCH_RATE_LIMIT_AUTH_
+FAILURES``): past that budget an address gets 429 for any key this worker has not
+verified recently, so guessing keys stays slow while colleagues behind the same NAT keep
+working with theirs.
+
+If Redis cannot be reached, requests pass unlimited (and a warning is logged once a
+minute): a rate limiter must not take the API down with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from limits import RateLimitItem, parse_many
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.auth.cache import KeyCache
+from app.auth.keys import hash_secret
+from app.core.config import RATE_LIMIT_OFF, Settings
+from app.core.errors import PROBLEM_MEDIA_TYPE, problem_response
+
+logger = logging.getLogger("capmatch.ratelimits")
+
+LIMITED_PREFIX = "/v1/"
+WRITE_METHODS = frozenset({"POST", "PATCH", "DELETE", "PUT"})
+STORAGE_PREFIX = "capmatch-limits"
+WARN_EVERY_S = 60.0
+UNAUTHORIZED = 401
+
+
+def _items(text: str) -> tuple[RateLimitItem, ...]:
+    return () if text == RATE_LIMIT_OFF else tuple(parse_many(text))
+
+
+def storage_for(settings: Settings) -> Storage:
+    """Redis when ``CAPMATCH_REDIS_URL`` is set (through the ``redis`` package), else memory."""
+    if settings.redis_url is None:
+        return MemoryStorage()
+    url = settings.redis_url.get_secret_value()
+    scheme = "async+redis+unix://" if url.startswith("unix://") else "async+"
+    uri = scheme + url.removeprefix("unix://") if url.startswith("unix://") else scheme + url
+    return RedisStorage(uri, implementation="redispy", key_prefix=STORAGE_PREFIX)
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """Where a request stands against one limit."""
+
+    item: RateLimitItem
+    allowed: bool
+    remaining: int
+    reset_at: float
+
+    def headers(self, now: float) -> dict[str, str]:
+        reset_in = max(0, math.ceil(self.reset_at - now))
+        headers = {
+            "RateLimit-Limit": str(self.item.amount),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(reset_in),
+            "RateLimit-Policy": f"{self.item.amount};w={self.item.get_expiry()}",
+        }
+        if not self.allowed:
+            headers["Retry-After"] = str(max(1, reset_in))
+        return headers
+
+
+class RateLimits:
+    """The budgets of one process (shared through Redis when configured)."""
+
+    def __init__(self, settings: Settings, storage: Storage | None = None) -> None:
+        self.storage = storage if storage is not None else storage_for(settings)
+        self.limiter = SlidingWindowCounterRateLimiter(self.storage)
+        self.general = _items(settings.rate_limit)
+        self.write = _items(settings.rate_limit_write)
+        self.auth_failures = _items(settings.rate_limit_auth_failures)
+        admin = settings.admin_api_key
+        self.admin_hash = hash_secret(admin.get_secret_value()) if admin is not None else None
+        self._warned_at = -math.inf
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.general or self.write or self.auth_failures)
+
+    async def _take(self, item: RateLimitItem, *identity: str) -> Budget:
+        allowed = await self.limiter.hit(item, *identity)
+        return await self._stand(item, allowed, *identity)
+
+    async def _stand(self, item: RateLimitItem, allowed: bool, *identity: str) -> Budget:
+        stats = await self.limiter.get_window_stats(item, *identity)
+        return Budget(item, allowed, stats.remaining, stats.reset_time)
+
+    async def admit(self, *, key_hash: str | None, address: str, write: bool) -> Budget | None:
+        """Count the request; the budget to report (the refused one, else the tightest)."""
+        identity = f"key:{key_hash}" if key_hash else f"address:{address}"
+        budgets = []
+        counted = [("all", item) for item in self.general]
+        if write:
+            counted += [("write", item) for item in self.write]
+        for scope, item in counted:
+            budget = await self._take(item, scope, identity)
+            if not budget.allowed:
+                return budget
+            budgets.append(budget)
+        return min(budgets, key=lambda budget: budget.remaining, default=None)
+
+    async def locked_out(self, address: str) -> Budget | None:
+        """The failed-authentication budget an address has used up, if any."""
+        for item in self.auth_failures:
+            if not await self.limiter.test(item, "auth-failures", address):
+                return await self._stand(item, False, "auth-failures", address)
+        return None
+
+    async def failed(self, address: str) -> None:
+        for item in self.auth_failures:
+            await self.limiter.hit(item, "auth-failures", address)
+
+    def unavailable(self, error: Exception) -> None:
+        now = time.monotonic()
+        if now - self._warned_at >= WARN_EVERY_S:
+            self._warned_at = now
+            logger.warning("rate limits not applied: storage unavailable (%s)", error)
+
+
+def _bearer_hash(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            token = token.strip()
+            return hash_secret(token) if scheme.lower() == "bearer" and token else None
+    return None
+
+
+def _verified(limits: RateLimits, key_cache: KeyCache, key_hash: str | None) -> bool:
+    if key_hash is None:
+        return False
+    return key_hash == limits.admin_hash or key_cache.get(key_hash) is not None
+
+
+class RateLimitMiddleware:
+    """Pure ASGI: counts every /v1 request before the app sees it, against the app's
+    ``state.rate_limits`` (read per request, so the app may replace them)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(LIMITED_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        state = scope["app"].state
+        limits: RateLimits = state.rate_limits
+        if not limits.enabled:
+            await self.app(scope, receive, send)
+            return
+        key_hash = _bearer_hash(scope)
+        client = scope.get("client")
+        address = client[0] if client else "unknown"
+        try:
+            verified = _verified(limits, state.key_cache, key_hash)
+            refused = None if verified else await limits.locked_out(address)
+            budget = refused or await limits.admit(
+                key_hash=key_hash, address=address, write=scope["method"] in WRITE_METHODS
+            )
+        except Exception as error:  # any storage failure: serve unlimited
+            limits.unavailable(error)
+            await self.app(scope, receive, send)
+            return
+        now = time.time()
+        if budget is not None and not budget.allowed:
+            response = problem_response(
+                Request(scope),
+                status=429,
+                title="Too many requests",
+                slug="rate-limited",
+                detail=f"Rate limit of {budget.item} reached; retry after the "
+                "number of seconds in Retry-After.",
+                headers=budget.headers(now),
+            )
+            await response(scope, receive, send)
+            return
+        status = 0
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                if budget is not None:
+                    MutableHeaders(scope=message).update(budget.headers(now))
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+        if status == UNAUTHORIZED:
+            try:
+                await limits.failed(address)
+            except Exception as error:  # as above
+                limits.unavailable(error)
+
+
+_HEADER_DOCS = {
+    "RateLimit-Limit": "Requests allowed in the window of the tightest budget",
+    "RateLimit-Remaining": "Requests left in it",
+    "RateLimit-Reset": "Seconds until it has room again",
+}
+
+
+def document_rate_limits(schema: dict[str, Any]) -> None:
+    """Every /v1 operation may answer 429 and carries the RateLimit-* headers: written
+    into the OpenAPI document once here instead of on each route."""
+    components = schema.setdefault("components", {})
+    components["headers"] = {
+        name: {"description": text, "schema": {"type": "integer"}}
+        for name, text in {**_HEADER_DOCS, "Retry-After": "Seconds to wait"}.items()
+    }
+    refs = {name: {"$ref": f"#/components/headers/{name}"} for name in _HEADER_DOCS}
+    components.setdefault("responses", {})["TooManyRequests"] = {
+        "description": "Too many requests",
+        "headers": {"Retry-After": {"$ref": "#/components/headers/Retry-After"}, **refs},
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    for path, operations in schema.get("paths", {}).items():
+        if not path.startswith(LIMITED_PREFIX):
+            continue
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            responses.setdefault("429", {"$ref": "#/components/responses/TooManyRequests"})
+            for status, response in responses.items():
+                if status.startswith("2"):
+                    response.setdefault("headers", {}).update(refs)
