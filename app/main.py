@@ -30,6 +30,7 @@ from app.core.errors import FieldError, Problem, install_error_handlers
 from app.core.heap import settle_start_up_objects
 from app.core.logging import configure_logging
 from app.core.middleware import Metrics, install_middleware
+from app.core.notices import notices_for
 from app.engagements.releases import expire_lapsed_holds
 from app.events.metrics import WRITTEN as EVENTS_WRITTEN
 from app.events.retention import purge_events
@@ -132,6 +133,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             name="match alerts",
         ),
     ]
+    tasks.append(asyncio.create_task(app.state.notices.listen(stop), name="notices"))
     if settings.webhook_delivery == "embedded":
         delivery = deliver_until_stopped(
             app.state.database.sessionmaker,
@@ -224,7 +226,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.metrics = Metrics()
     app.state.metrics.registry.register(EVENTS_WRITTEN)
     app.state.webhook_metrics = WebhookMetrics(app.state.metrics.registry)
-    app.state.key_cache = KeyCache(ttl_s=settings.key_cache_ttl_s)
+    redis_url = settings.redis_url.get_secret_value() if settings.redis_url else None
+    app.state.notices = notices_for(redis_url)
+    app.state.key_cache = KeyCache(ttl_s=settings.key_cache_ttl_s, notices=app.state.notices)
     app.state.match_feed = MatchFeed(refresh_s=settings.match_refresh_s)
     # Read once per process and file; a malformed operator vocabulary fails at start-up.
     app.state.taxonomy = load_taxonomy(settings.taxonomy_file)

@@ -14,7 +14,7 @@ from app.main import create_app
 from tests.fixtures import ADMIN_KEY, GENEROUS_LIMITS
 from tests.fixtures.database import empty_tables, migrate, test_database_url
 
-pytest_plugins = ["tests.fixtures.factories"]
+pytest_plugins = ["tests.fixtures.factories", "tests.fixtures.redis"]
 
 
 @pytest.fixture(scope="session")

@@ -9,9 +9,11 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
-from app.core.db import after_commit
+from app.core.db import announce_after_commit
+from app.core.notices import Notices
 
 KEY_CACHE_INFO = "capmatch.key_cache"
+KEYS_CHANGED = "api-keys"
 
 
 @dataclass(slots=True)
@@ -25,14 +27,20 @@ class KeyCache:
     """Verified keys by hash, each trusted for ``ttl_s`` seconds.
 
     Revoking a key, deactivating a partner or closing an organisation clears this
-    worker's cache when the change commits (``forget_cached_keys``); other workers
-    notice within ``ttl_s``.
+    worker's cache when the change commits (``forget_cached_keys``). Other workers hear
+    of it at once through the deployment's notices when Redis carries them
+    (``CAPMATCH_REDIS_URL``), else within ``ttl_s``.
     """
 
-    def __init__(self, ttl_s: float, max_entries: int = 10_000) -> None:
+    def __init__(
+        self, ttl_s: float, max_entries: int = 10_000, notices: Notices | None = None
+    ) -> None:
         self.ttl_s = ttl_s
         self.max_entries = max_entries
         self._entries: dict[str, CachedKey] = {}
+        self.notices = notices
+        if notices is not None:
+            notices.on(KEYS_CHANGED, self.clear)
 
     def get(self, secret_hash: str) -> CachedKey | None:
         entry = self._entries.get(secret_hash)
@@ -61,6 +69,12 @@ class KeyCache:
     def clear(self) -> None:
         self._entries.clear()
 
+    async def announce(self) -> None:
+        """Clear this cache and every other worker's."""
+        self.clear()
+        if self.notices is not None:
+            await self.notices.publish(KEYS_CHANGED)
+
 
 def remember_cache(session: AsyncSession, cache: KeyCache) -> None:
     """Let services on this session reach the worker's key cache (``forget_cached_keys``)."""
@@ -72,4 +86,4 @@ def forget_cached_keys(session: AsyncSession) -> None:
     commits, this worker re-checks every key against the database."""
     cache = session.info.get(KEY_CACHE_INFO)
     if isinstance(cache, KeyCache):
-        after_commit(session, cache.clear)
+        announce_after_commit(session, cache.announce)

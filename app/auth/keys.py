@@ -8,10 +8,11 @@ are not); the hash is unique-indexed, so verifying a key is one indexed lookup.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from typing import Literal
+
+from app.core.hashing import hash_secret
 
 PARTNER_KEY_PREFIX = "cmp_"
 ORGANIZATION_KEY_PREFIX = "cmo_"
@@ -24,11 +25,6 @@ class GeneratedKey:
     plaintext: str
     prefix: str
     secret_hash: str
-
-
-def hash_secret(plaintext: str) -> str:
-    """SHA-256 of the whole key, hex: what the database keeps instead of the key."""
-    return hashlib.sha256(plaintext.encode()).hexdigest()
 
 
 def looks_like_key(token: str) -> bool:

@@ -8,13 +8,14 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.cache import KeyCache, forget_cached_keys
-from app.auth.keys import KeyKind, generate_key, hash_secret, looks_like_key
+from app.auth.keys import KeyKind, generate_key, looks_like_key
 from app.auth.principal import Principal
 from app.auth.repository import ApiKeyRepository
 from app.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
 from app.core.dates import utcnow
 from app.core.db import write_after_commit
 from app.core.errors import Conflict, NotFound, Unauthorized
+from app.core.hashing import hash_secret
 from app.core.ids import new_id
 from app.core.pagination import PageParams, Window, window
 from app.models import ApiKey

@@ -263,6 +263,7 @@ def create_database(settings: Settings) -> Database:
 
 AFTER_COMMIT_INFO = "capmatch.after_commit"
 WRITE_AFTER_COMMIT_INFO = "capmatch.write_after_commit"
+ANNOUNCE_AFTER_COMMIT_INFO = "capmatch.announce_after_commit"
 # The response waits for these writes: past this wait for the write lock's turn (other
 # writers queued), a write after commit is skipped rather than making a read slow.
 WRITE_AFTER_COMMIT_WAIT_S = 1.0
@@ -295,6 +296,12 @@ async def begin_read(session: AsyncSession, **options: Any) -> None:
 def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
     """Run ``callback`` once the request's transaction has committed (not on rollback)."""
     session.info.setdefault(AFTER_COMMIT_INFO, []).append(callback)
+
+
+def announce_after_commit(session: AsyncSession, announce: Callable[[], Awaitable[None]]) -> None:
+    """Await ``announce`` once the request's transaction has committed (not on rollback),
+    before the response is sent: telling other workers what changed."""
+    session.info.setdefault(ANNOUNCE_AFTER_COMMIT_INFO, []).append(announce)
 
 
 def write_after_commit(
@@ -340,6 +347,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             yield session
         except BaseException:
             session.info.pop(AFTER_COMMIT_INFO, None)
+            session.info.pop(ANNOUNCE_AFTER_COMMIT_INFO, None)
             session.info.pop(WRITE_AFTER_COMMIT_INFO, None)
             await session.rollback()
             raise
@@ -348,6 +356,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
                 await session.commit()
             for callback in session.info.pop(AFTER_COMMIT_INFO, ()):
                 callback()
+            for announce in session.info.pop(ANNOUNCE_AFTER_COMMIT_INFO, ()):
+                await announce()
             await _run_writes(database, session.info.pop(WRITE_AFTER_COMMIT_INFO, []))
 
 

@@ -22,7 +22,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
@@ -31,10 +31,9 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.auth.cache import KeyCache
-from app.auth.keys import hash_secret
 from app.core.config import RATE_LIMIT_OFF, Settings
 from app.core.errors import PROBLEM_MEDIA_TYPE, problem_response
+from app.core.hashing import hash_secret
 
 logger = logging.getLogger("capmatch.ratelimits")
 
@@ -147,7 +146,13 @@ def _bearer_hash(scope: Scope) -> str | None:
     return None
 
 
-def _verified(limits: RateLimits, key_cache: KeyCache, key_hash: str | None) -> bool:
+class VerifiedKeys(Protocol):
+    """What authentication remembers: a key verified lately, by its hash."""
+
+    def get(self, secret_hash: str) -> object | None: ...
+
+
+def _verified(limits: RateLimits, key_cache: VerifiedKeys, key_hash: str | None) -> bool:
     if key_hash is None:
         return False
     return key_hash == limits.admin_hash or key_cache.get(key_hash) is not None

@@ -10,9 +10,10 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth.cache import KeyCache
-from app.auth.keys import generate_key, hash_secret
+from app.auth.keys import generate_key
 from app.auth.principal import Principal
 from app.core.dates import utcnow
+from app.core.hashing import hash_secret
 from app.models import ApiKey
 from tests.fixtures.factories import ADMIN, Market, bearer
 

@@ -19,15 +19,13 @@ from app.web.ratelimits import STORAGE_PREFIX, RateLimits
 from tests.fixtures import ADMIN_KEY
 from tests.fixtures.factories import ADMIN, make_partner
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
 
 def _limits(settings: Settings, storage: RedisStorage | None = None, **budgets: str) -> RateLimits:
     return RateLimits(settings.model_copy(update=budgets), storage=storage)
 
 
-def _redis(prefix: str) -> RedisStorage:
-    return RedisStorage(f"async+{REDIS_URL}", implementation="redispy", key_prefix=prefix)
+def _redis(url: str, prefix: str) -> RedisStorage:
+    return RedisStorage(f"async+{url}", implementation="redispy", key_prefix=prefix)
 
 
 def _bearer(key: str) -> dict[str, str]:
@@ -155,13 +153,13 @@ def test_limits_are_read_at_start_up(value: str, accepted: bool) -> None:
 
 
 @pytest.fixture
-async def redis_prefix() -> AsyncIterator[str]:
+async def redis_prefix(redis_url: str) -> AsyncIterator[str]:
     """Keys of this test only, removed afterwards."""
     import redis.asyncio
 
     prefix = f"{STORAGE_PREFIX}-test-{uuid.uuid4().hex}"
     yield prefix
-    connection = redis.asyncio.Redis.from_url(REDIS_URL)
+    connection = redis.asyncio.Redis.from_url(redis_url)
     try:
         keys = [key async for key in connection.scan_iter(f"{prefix}*")]
         if keys:
@@ -171,11 +169,17 @@ async def redis_prefix() -> AsyncIterator[str]:
 
 
 async def test_in_redis_two_workers_share_one_budget(
-    app: FastAPI, client: httpx.AsyncClient, settings: Settings, redis_prefix: str
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    settings: Settings,
+    redis_url: str,
+    redis_prefix: str,
 ) -> None:
     """Two apps (as two workers would be) on one Redis: together they allow the limit once."""
     partner = await make_partner(client)
-    workers = [_limits(settings, _redis(redis_prefix), rate_limit="4/minute") for _ in range(2)]
+    workers = [
+        _limits(settings, _redis(redis_url, redis_prefix), rate_limit="4/minute") for _ in range(2)
+    ]
     answers = []
     for turn in range(6):
         app.state.rate_limits = workers[turn % 2]
