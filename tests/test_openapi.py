@@ -19,8 +19,20 @@ def test_checked_in_openapi_matches_the_app() -> None:
     )
 
 
+SCHEMA = create_app().openapi()
+
+
+def _resolved(response: dict[str, Any]) -> dict[str, Any]:
+    """A response, or the shared one it refers to (``#/components/responses/...``)."""
+    reference = response.get("$ref")
+    if reference is None:
+        return response
+    found: dict[str, Any] = SCHEMA["components"]["responses"][reference.rsplit("/", 1)[1]]
+    return found
+
+
 def _operations() -> list[tuple[str, str, dict[str, Any]]]:
-    schema = create_app().openapi()
+    schema = SCHEMA
     return [
         (method, path, operation)
         for path, item in schema["paths"].items()
@@ -36,10 +48,16 @@ def test_every_v1_operation_documents_its_errors(
     if not path.startswith("/v1/"):
         return
     errors = {code for code in operation["responses"] if code.startswith(("4", "5"))}
-    assert {"401", "503"} <= errors, f"{method.upper()} {path} documents only {errors}"
+    assert {"401", "429", "503"} <= errors, f"{method.upper()} {path} documents only {errors}"
     for code in errors:
-        content = operation["responses"][code]["content"]
+        content = _resolved(operation["responses"][code])["content"]
         assert list(content) == ["application/problem+json"]
+    assert "Retry-After" in _resolved(operation["responses"]["429"])["headers"]
+    for code, response in operation["responses"].items():
+        if code.startswith("2"):
+            assert {"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"} <= set(
+                response["headers"]
+            )
     if method in ("post", "patch"):
         assert "422" in errors
     if "requestBody" in operation:

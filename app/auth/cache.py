@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
+from app.core.dates import utcnow
 from app.core.db import announce_after_commit
 from app.core.notices import Notices
 
@@ -52,13 +53,22 @@ class KeyCache:
         return entry
 
     def put(
-        self, secret_hash: str, principal: Principal, last_used_at: datetime | None
+        self,
+        secret_hash: str,
+        principal: Principal,
+        last_used_at: datetime | None,
+        *,
+        until: datetime | None = None,
     ) -> CachedKey:
-        """Remember a verified key (unless the cache is disabled); returns its entry."""
+        """Remember a verified key (unless the cache is disabled), no longer than ``until``
+        (the key's own expiry); returns its entry."""
+        trusted_s = self.ttl_s
+        if until is not None:
+            trusted_s = min(trusted_s, (until - utcnow()).total_seconds())
         entry = CachedKey(
             principal=principal,
             last_used_at=last_used_at,
-            expires_at=time.monotonic() + self.ttl_s,
+            expires_at=time.monotonic() + trusted_s,
         )
         if self.ttl_s > 0:
             if len(self._entries) >= self.max_entries:

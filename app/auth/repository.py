@@ -15,7 +15,14 @@ from app.models import ApiKey, Organization, Partner
 # Built once: SQLAlchemy memoises the cache key of a statement object, so reusing it
 # skips rebuilding the expression on every request.
 _KEY_LOOKUP = (
-    select(ApiKey.id, ApiKey.kind, ApiKey.partner_id, ApiKey.organization_id, ApiKey.last_used_at)
+    select(
+        ApiKey.id,
+        ApiKey.kind,
+        ApiKey.partner_id,
+        ApiKey.organization_id,
+        ApiKey.last_used_at,
+        ApiKey.expires_at,
+    )
     .join(Partner, Partner.id == ApiKey.partner_id)
     .outerjoin(Organization, Organization.id == ApiKey.organization_id)
     .where(
@@ -38,9 +45,10 @@ class ApiKeyRepository:
 
     async def find_usable(
         self, secret_hash: str
-    ) -> Row[str, str, str, str | None, datetime | None] | None:
-        """(id, kind, partner_id, organization_id, last_used_at) of the key with this hash
-        if it works: not revoked, its partner and organisation active."""
+    ) -> Row[str, str, str, str | None, datetime | None, datetime | None] | None:
+        """(id, kind, partner_id, organization_id, last_used_at, expires_at) of the key with
+        this hash if it may work: not revoked, its partner and organisation active (whether
+        it expired is the service's rule)."""
         result = await self.session.execute(_KEY_LOOKUP, {"secret_hash": secret_hash})
         return result.one_or_none()
 

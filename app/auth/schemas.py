@@ -1,17 +1,31 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from app.core.schemas import OutModel, StrictModel
+from app.core.dates import utcnow
+from app.core.schemas import JsonInstant, OutModel, StrictModel
 from app.web.secrets import ShownOnce
 
 
 class ApiKeyCreate(StrictModel):
     name: str | None = Field(default=None, max_length=100, description="Your label for the key")
+    expires_at: JsonInstant | None = Field(
+        default=None,
+        description="When the key stops working (RFC 3339 with a time zone, in the future); "
+        "none: until revoked",
+        examples=["2027-06-30T00:00:00Z"],
+    )
+
+    @field_validator("expires_at")
+    @classmethod
+    def _in_the_future(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value <= utcnow():
+            raise ValueError("must lie in the future")
+        return value.astimezone(UTC) if value is not None else None
 
 
 class ApiKeyOut(OutModel):
@@ -24,6 +38,7 @@ class ApiKeyOut(OutModel):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime | None = Field(description="When the key stops working; none: never")
 
 
 class ApiKeyCreated(ApiKeyOut, ShownOnce):

@@ -56,13 +56,17 @@ async def verify_key(
         row = await repository.find_usable(secret_hash)
         if row is None:
             raise Unauthorized("Unknown or revoked API key.")
+        if row.expires_at is not None and row.expires_at <= utcnow():
+            raise Unauthorized(
+                f"This API key expired at {row.expires_at.isoformat()}; ask for a new one."
+            )
         principal = Principal(
             kind="partner" if row.kind == "partner" else "organization",
             key_id=row.id,
             partner_id=row.partner_id,
             organization_id=row.organization_id,
         )
-        entry = cache.put(secret_hash, principal, row.last_used_at)
+        entry = cache.put(secret_hash, principal, row.last_used_at, until=row.expires_at)
     now = utcnow()
     if entry.last_used_at is None or now - entry.last_used_at >= last_used_resolution:
         key_id = entry.principal.key_id
@@ -117,6 +121,7 @@ async def issue_key(session: AsyncSession, *, owner: KeyOwner, data: ApiKeyCreat
             prefix=generated.prefix,
             secret_hash=generated.secret_hash,
             created_at=utcnow(),
+            expires_at=data.expires_at,
         )
     )
     return ApiKeyCreated.model_validate(

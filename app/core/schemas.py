@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Strict, ValidationInfo, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Strict,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 
@@ -27,6 +35,18 @@ def _date_as_text(value: object) -> object:
 
 # A date in a strict body: ISO text (JSON has no date type, so strict mode would refuse it).
 JsonDate = Annotated[date, Strict(False), BeforeValidator(_date_as_text)]
+
+
+def _instant_as_text(value: object) -> object:
+    if isinstance(value, int | float):
+        raise PydanticCustomError(
+            "datetime_type", "Input should be an RFC 3339 timestamp as text, with a time zone"
+        )
+    return value
+
+
+# An instant in a strict body: RFC 3339 text with a time zone (a local time is ambiguous).
+JsonInstant = Annotated[AwareDatetime, Strict(False), BeforeValidator(_instant_as_text)]
 
 
 def number_not_text(value: object) -> object:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from datetime import datetime, timedelta
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -15,6 +18,7 @@ from app.auth.principal import Principal
 from app.core.dates import utcnow
 from app.core.hashing import hash_secret
 from app.models import ApiKey
+from tests.fixtures.assertions import assert_problem
 from tests.fixtures.factories import ADMIN, Market, bearer
 
 
@@ -121,3 +125,42 @@ async def test_last_used_at_is_recorded(client: httpx.AsyncClient, market: Marke
     await client.get("/v1/offers", headers=market.a.headers)
     keys = (await client.get(f"/v1/partners/{market.a.id}/api-keys", headers=ADMIN)).json()
     assert keys["data"][0]["last_used_at"] is not None
+
+
+async def test_a_key_with_an_expiry_stops_at_it_with_a_clear_401(
+    client: httpx.AsyncClient, market: Market
+) -> None:
+    soon = utcnow() + timedelta(seconds=1.5)
+    created = await client.post(
+        f"/v1/organizations/{market.a1.id}/api-keys",
+        json={"name": "for the trial", "expires_at": soon.isoformat()},
+        headers=market.a.headers,
+    )
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert datetime.fromisoformat(body["expires_at"]) == soon.replace(microsecond=soon.microsecond)
+    listed = await client.get(
+        f"/v1/organizations/{market.a1.id}/api-keys", headers=market.a.headers
+    )
+    assert {key["id"]: key["expires_at"] for key in listed.json()["data"]}[body["id"]] is not None
+
+    key = bearer(body["api_key"])
+    assert (await client.get("/v1/offers", headers=key)).status_code == 200  # and now cached
+    await asyncio.sleep((soon - utcnow()).total_seconds() + 0.1)
+    expired = assert_problem(await client.get("/v1/offers", headers=key), 401)
+    assert "expired" in expired["detail"]
+    # Keys without an expiry are unaffected.
+    assert (await client.get("/v1/offers", headers=market.a1.headers)).status_code == 200
+
+
+@pytest.mark.parametrize("expires_at", ["2020-01-01T00:00:00Z", "2099-01-01T00:00:00", "next week"])
+async def test_an_expiry_must_be_a_future_instant_with_a_time_zone(
+    client: httpx.AsyncClient, market: Market, expires_at: str
+) -> None:
+    response = await client.post(
+        f"/v1/organizations/{market.a1.id}/api-keys",
+        json={"expires_at": expires_at},
+        headers=market.a.headers,
+    )
+    problem = assert_problem(response, 422)
+    assert [error["field"] for error in problem["errors"]] == ["expires_at"]
