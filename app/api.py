@@ -9,7 +9,7 @@ from app.alerts.router import router as saved_searches_router
 from app.analytics.router import router as analytics_router
 from app.auth.router import organizations_router as organization_keys_router
 from app.auth.router import partners_router as partner_keys_router
-from app.core.events import subscribe
+from app.core.events import Audited, subscribe
 from app.engagements import subscribers as engagement_subscribers
 from app.engagements.router import requests_router as request_engagements_router
 from app.engagements.router import router as engagements_router
@@ -69,4 +69,5 @@ def register_hooks() -> None:
     offer_subscribers.register()
     subscribe(outbox.ResourceChanged, outbox.record)
     subscribe(outbox.ResourcesChanged, outbox.record_all)
+    subscribe(Audited, outbox.record_audited)
     subscribe(outbox.EventWritten, fan_out)

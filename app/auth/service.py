@@ -15,6 +15,7 @@ from app.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
 from app.core.dates import utcnow
 from app.core.db import write_after_commit
 from app.core.errors import Conflict, NotFound, Unauthorized
+from app.core.events import Audited, publish
 from app.core.hashing import hash_secret
 from app.core.ids import new_id
 from app.core.pagination import PageParams, Window, window
@@ -124,8 +125,21 @@ async def issue_key(session: AsyncSession, *, owner: KeyOwner, data: ApiKeyCreat
             expires_at=data.expires_at,
         )
     )
-    return ApiKeyCreated.model_validate(
-        {**ApiKeyOut.model_validate(key).model_dump(), "api_key": generated.plaintext}
+    shown = ApiKeyOut.model_validate(key)
+    await _audit(session, "api_key.created", shown)
+    return ApiKeyCreated.model_validate({**shown.model_dump(), "api_key": generated.plaintext})
+
+
+async def _audit(session: AsyncSession, type: str, key: ApiKeyOut) -> None:
+    """The key as its listing shows it (never the secret) into the event feed."""
+    await publish(
+        session,
+        Audited(
+            type=type,
+            object=key.model_dump(mode="json"),
+            partner_id=key.partner_id,
+            organization_id=key.organization_id,
+        ),
     )
 
 
@@ -146,6 +160,7 @@ async def revoke_key(session: AsyncSession, *, owner: KeyOwner, key_id: str) -> 
         key.revoked_at = utcnow()
         forget_cached_keys(session)
         await session.flush()
+        await _audit(session, "api_key.revoked", ApiKeyOut.model_validate(key))
     return key
 
 

@@ -15,7 +15,7 @@ collector walking all of it again and again: a third of an import's time).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -63,3 +63,15 @@ async def publish(session: AsyncSession, event: DomainEvent) -> None:
     """Run the subscribers of ``event`` now, on the publisher's session."""
     for subscriber in subscribers_of(type(event)):
         await subscriber(session, event)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Audited(DomainEvent):
+    """A change the event feed records, from a domain below the outbox (API keys,
+    partners): ``type`` (``api_key.revoked``), the object as its GET shows it (never a
+    secret), and the partner and organisation it belongs to. The outbox subscribes."""
+
+    type: str
+    object: Mapping[str, Any]
+    partner_id: str
+    organization_id: str | None = None

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.principal import acting_principal
 from app.core.dates import utcnow
-from app.core.events import DomainEvent, publish
+from app.core.events import Audited, DomainEvent, publish
 from app.core.ids import new_id
 from app.events import repository
 from app.events.metrics import WRITTEN
@@ -81,7 +81,7 @@ def event_body(
         "created_at": created_at,
         "partner_id": owner.partner_id,
         "organization_id": owner.organization_id,
-        "actor": {"kind": actor.kind, "id": actor.id},
+        "actor": {"kind": actor.kind, "key_id": actor.id},
         "data": data,
     }
 
@@ -131,6 +131,18 @@ async def publish_changes(session: AsyncSession, changes: Sequence[ResourceChang
         await publish(session, ResourcesChanged(changes=tuple(changes)))
 
 
+async def record_audited(session: AsyncSession, audited: Audited) -> None:
+    """Record a change of a domain below the outbox (keys, partners) like any other."""
+    await record(
+        session,
+        ResourceChanged(
+            type=audited.type,
+            object=audited.object,
+            owner=Party(audited.partner_id, audited.organization_id),
+        ),
+    )
+
+
 async def record(session: AsyncSession, change: ResourceChanged) -> None:
     """Append the event of ``change`` to the outbox, in the caller's transaction."""
     row, written = _event_of(session, change)
@@ -163,7 +175,7 @@ def _event_of(
             if change.counterpart
             else None
         ),
-        "actor": {"kind": actor.kind, "id": actor.id},
+        "actor": {"kind": actor.kind, "key_id": actor.id},
         "data": data,
         "created_at": created_at,
     }

@@ -3,14 +3,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field
 
 from app.core.schemas import OutModel
 
 
 class ActorOut(OutModel):
+    """Who caused the event: the feed doubles as an audit log (never the key itself)."""
+
     kind: Literal["admin", "partner", "organization", "system"]
-    id: str | None = Field(description="The key's id; null for the system")
+    # Events stored before the field was named key_id carry it as "id".
+    key_id: str | None = Field(
+        validation_alias=AliasChoices("key_id", "id"),
+        description="The id of the key that made the change; null for the system",
+    )
 
 
 class EventOut(OutModel):

@@ -11,6 +11,7 @@ from app.auth.schemas import ApiKeyCreate
 from app.auth.service import KeyOwner, issue_key
 from app.core.dates import utcnow
 from app.core.errors import Conflict, NotFound
+from app.core.events import Audited, publish
 from app.core.ids import new_id
 from app.core.pagination import PageParams, Window, window
 from app.core.schemas import patch_changes
@@ -46,6 +47,7 @@ async def create_partner(session: AsyncSession, *, data: PartnerCreate) -> Partn
             await repository.add(partner)
     except IntegrityError as exc:  # a concurrent create took the slug
         raise SlugTaken(f"A partner with slug '{data.slug}' exists already.") from exc
+    await _audit(session, "partner.created", partner)
     key = await issue_key(
         session, owner=KeyOwner(partner_id=partner.id), data=ApiKeyCreate(name="initial")
     )
@@ -85,11 +87,18 @@ async def update_partner(
     session: AsyncSession, *, partner: Partner, data: PartnerUpdate, if_match: str | None
 ) -> Partner:
     check_if_match(if_match, partner.version)
-    for field, value in patch_changes(data).items():
+    changes = {
+        field: value
+        for field, value in patch_changes(data).items()
+        if getattr(partner, field) != value
+    }
+    for field, value in changes.items():
         setattr(partner, field, value)
-    if "status" in data.model_fields_set:
+    if "status" in changes:
         forget_cached_keys(session)
     await session.flush()
+    if changes:
+        await _audit(session, "partner.updated", partner)
     return partner
 
 
@@ -102,7 +111,14 @@ async def deactivate_partner(
         partner.status = "inactive"
         forget_cached_keys(session)
         await session.flush()
+        await _audit(session, "partner.deactivated", partner)
     return partner
+
+
+async def _audit(session: AsyncSession, type: str, partner: Partner) -> None:
+    """Partner changes are the operator's: into the event feed like any other change."""
+    shown = PartnerOut.model_validate(partner).model_dump(mode="json")
+    await publish(session, Audited(type=type, object=shown, partner_id=partner.id))
 
 
 async def id_of_slug(session: AsyncSession, slug: str) -> str | None:

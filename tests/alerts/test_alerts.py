@@ -31,7 +31,7 @@ async def test_a_new_offer_tells_the_request_owner_once(
     [event] = await alerts_written(app.state.database.sessionmaker)
     assert event.type == "match.found"
     assert (event.partner_id, event.organization_id) == (market.a.id, market.a1.id)
-    assert event.actor == {"kind": "system", "id": None}
+    assert event.actor == {"kind": "system", "key_id": None}
     shown = await _only_entry(client, f"/v1/requests/{request['id']}/matches", market.a.headers)
     assert event.data["object"] == {
         "request_id": request["id"],

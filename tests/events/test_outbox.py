@@ -40,7 +40,7 @@ async def test_a_change_is_recorded_with_its_parties(
     assert (row.type, row.partner_id, row.organization_id) == ("offer.created", "par_1", "org_1")
     assert (row.counterpart_partner_id, row.counterpart_organization_id) == ("par_2", "org_2")
     assert row.data == {"object": {"id": "off_1", "title": "Line"}}
-    assert row.actor == {"kind": "partner", "id": "key_1"}
+    assert row.actor == {"kind": "partner", "key_id": "key_1"}
     assert row.id.startswith("evt_")
     assert (row.txid is not None) == (session.get_bind().dialect.name == "postgresql")
     [announced] = written
