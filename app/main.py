@@ -9,12 +9,14 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from importlib.resources import files
 from typing import Any
+from wsgiref.simple_server import WSGIServer
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from prometheus_client.exposition import start_wsgi_server
 from starlette.responses import Response
 
 from app import __version__
@@ -150,12 +152,32 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             stop=stop,
         )
         tasks.append(asyncio.create_task(imports, name="import runner"))
+    metrics_server = _serve_metrics_apart(app)
     try:
         yield
     finally:
+        if metrics_server is not None:
+            metrics_server.shutdown()
+            metrics_server.server_close()
         await wind_down(tasks, stop, grace_s=SHUTDOWN_GRACE_S)
         if owns_database:
             await app.state.database.engine.dispose()
+
+
+def _serve_metrics_apart(app: FastAPI) -> WSGIServer | None:
+    """/metrics on a listener of its own (``CAPMATCH_METRICS_BIND=HOST:PORT``), e.g. one
+    only the monitoring network reaches. With several workers on one host the first to
+    start takes the port; the others' requests are counted in their own processes only."""
+    address = app.state.settings.metrics_address
+    if address is None:
+        return None
+    host, port = address
+    try:
+        server, _ = start_wsgi_server(port, addr=host, registry=app.state.metrics.registry)
+    except OSError as error:
+        logger.warning("metrics not served on %s:%s (%s)", host, port, error)
+        return None
+    return server
 
 
 async def _handle_replay(_request: Request, exc: Exception) -> Response:

@@ -19,6 +19,7 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./capmatch.db"
 ADMIN_KEY_MIN_LENGTH = 32
 CONFIGURATION_ERROR_EXIT_CODE = 2
 RATE_LIMIT_OFF = "off"
+METRICS_PUBLIC, METRICS_ADMIN = "public", "admin"
 
 
 class Settings(BaseSettings):
@@ -159,6 +160,12 @@ class Settings(BaseSettings):
         description="redis://host:6379/0: rate limits and key revocations shared by every "
         "worker and host. Without it both are per process.",
     )
+    metrics_bind: str = Field(
+        default=METRICS_PUBLIC,
+        description="Where GET /metrics is served: 'public' (on the API port, no key), "
+        "'admin' (on the API port, with the admin key) or HOST:PORT (a listener of its own, "
+        "e.g. 127.0.0.1:9100; the API port then answers 404).",
+    )
     taxonomy_file: Path | None = Field(
         default=None,
         description="Operator YAML merged over the built-in vocabulary (adds codes and labels, "
@@ -213,6 +220,25 @@ class Settings(BaseSettings):
                 "must read like 1200/minute (several separated by ';'), or off"
             ) from None
         return value
+
+    @field_validator("metrics_bind")
+    @classmethod
+    def _metrics_bind_readable(cls, value: str) -> str:
+        value = value.strip()
+        if value in (METRICS_PUBLIC, METRICS_ADMIN):
+            return value
+        host, separator, port = value.rpartition(":")
+        if not separator or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("must be public, admin or HOST:PORT (such as 127.0.0.1:9100)")
+        return value
+
+    @property
+    def metrics_address(self) -> tuple[str, int] | None:
+        """The own listener of /metrics, when it has one."""
+        if self.metrics_bind in (METRICS_PUBLIC, METRICS_ADMIN):
+            return None
+        host, _, port = self.metrics_bind.rpartition(":")
+        return host.strip("[]"), int(port)
 
     @field_validator("redis_url")
     @classmethod

@@ -3,19 +3,31 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
+from app.core.config import METRICS_ADMIN, Settings
 from app.core.db import ping
-from app.core.errors import ServiceUnavailable, problem_responses
+from app.core.errors import NotFound, ServiceUnavailable, Unauthorized, problem_responses
 
 router = APIRouter(tags=["ops"])
 # Probes and scrapers carry no key: the document says so, so clients and checks do not send one.
 PUBLIC: dict[str, Any] = {"security": []}
 READINESS_TIMEOUT_S = 2.0
+
+
+def _is_admin(request: Request, settings: Settings) -> bool:
+    admin = settings.admin_api_key
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return (
+        admin is not None
+        and scheme.lower() == "bearer"
+        and hmac.compare_digest(token.strip().encode(), admin.get_secret_value().encode())
+    )
 
 
 class Health(BaseModel):
@@ -45,8 +57,22 @@ async def readyz(request: Request) -> Health:
     return Health(status="ready")
 
 
-@router.get("/metrics", response_class=Response, openapi_extra=PUBLIC)
+@router.get(
+    "/metrics",
+    response_class=Response,
+    openapi_extra=PUBLIC,
+    responses=problem_responses(401, 404),
+)
 async def metrics(request: Request) -> Response:
-    """Prometheus metrics: requests by route template and status, latency histogram."""
+    """Prometheus metrics: requests by route template and status, latency histogram.
+
+    Public unless ``CAPMATCH_METRICS_BIND`` says otherwise: ``admin`` asks for the admin
+    key (401 without it), a HOST:PORT serves them there and not here (404).
+    """
+    settings: Settings = request.app.state.settings
+    if settings.metrics_address is not None:
+        raise NotFound(f"Metrics are served on {settings.metrics_bind}.")
+    if settings.metrics_bind == METRICS_ADMIN and not _is_admin(request, settings):
+        raise Unauthorized("Metrics need the admin key: 'Authorization: Bearer <key>'.")
     registry = request.app.state.metrics.registry
     return Response(content=generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
