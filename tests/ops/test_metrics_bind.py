@@ -52,8 +52,9 @@ async def test_a_listener_of_its_own_serves_them_and_the_api_port_does_not(
         assert scraped.status_code == 200
         assert 'route="/healthz"' in scraped.text
     # Gone with the app.
-    with pytest.raises(httpx.ConnectError):
-        httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2)
+    async with httpx.AsyncClient() as scraper:
+        with pytest.raises(httpx.ConnectError):
+            await scraper.get(f"http://127.0.0.1:{port}/metrics", timeout=2)
 
 
 @pytest.mark.parametrize("value", ["9100", "host:", "h:99999", "everyone"])
