@@ -9,6 +9,7 @@ from app.alerts.router import router as saved_searches_router
 from app.analytics.router import router as analytics_router
 from app.auth.router import organizations_router as organization_keys_router
 from app.auth.router import partners_router as partner_keys_router
+from app.core.erasure import PersonalDataErased
 from app.core.events import Audited, subscribe
 from app.engagements import subscribers as engagement_subscribers
 from app.engagements.router import requests_router as request_engagements_router
@@ -28,7 +29,8 @@ from app.partners.router import router as partners_router
 from app.requests import subscribers as request_subscribers
 from app.requests.router import router as requests_router
 from app.taxonomy.router import router as taxonomy_router
-from app.webhooks.fanout import fan_out
+from app.web.idempotency import forget_answers_about
+from app.webhooks.fanout import erase_payload_copies, fan_out
 from app.webhooks.router import router as webhooks_router
 
 DOMAIN_ROUTERS = (
@@ -70,4 +72,7 @@ def register_hooks() -> None:
     subscribe(outbox.ResourceChanged, outbox.record)
     subscribe(outbox.ResourcesChanged, outbox.record_all)
     subscribe(Audited, outbox.record_audited)
+    subscribe(PersonalDataErased, outbox.erase_copies)
+    subscribe(PersonalDataErased, erase_payload_copies)
+    subscribe(PersonalDataErased, forget_answers_about)
     subscribe(outbox.EventWritten, fan_out)

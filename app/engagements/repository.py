@@ -38,6 +38,30 @@ def party_clause(principal: Principal) -> ColumnElement[bool]:
     return false()
 
 
+async def erase_texts_of(session: AsyncSession, organization_id: str) -> tuple[int, int]:
+    """Empty the messages and clear the notes ``organization_id`` wrote; how many of each."""
+    messages = await session.execute(
+        update(EngagementMessage)
+        .where(
+            EngagementMessage.author_organization_id == organization_id,
+            EngagementMessage.text != "",
+        )
+        .values(text="")
+    )
+    notes = await session.execute(
+        update(EngagementEvent)
+        .where(
+            EngagementEvent.actor_organization_id == organization_id,
+            EngagementEvent.note.is_not(None),
+        )
+        .values(note=None)
+    )
+    return (
+        int(getattr(messages, "rowcount", 0) or 0),
+        int(getattr(notes, "rowcount", 0) or 0),
+    )
+
+
 class EngagementRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session

@@ -43,6 +43,9 @@ class PartyOut(OutModel):
     partner_id: str
     name: str
     region: str | None
+    erased: bool = Field(
+        default=False, description="Its contact persons' data was erased (GDPR Art. 17)"
+    )
     certifications: list[str]
     contact: Contact | None = None
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.dates import utcnow
+from app.core.erasure import PersonalDataErased
 from app.core.errors import Conflict, FieldError
 from app.core.events import subscribe
 from app.engagements.announce import announce
 from app.engagements.events import EngagementsChanged
 from app.engagements.releases import release_holds_of_offers, release_holds_of_requests
-from app.engagements.repository import EngagementRepository
+from app.engagements.repository import EngagementRepository, erase_texts_of
 from app.offers.events import OffersWithdrawn
 from app.offers.service import lock_offers, open_offers_of
 from app.organizations.events import OrganizationClosed
@@ -78,9 +79,17 @@ async def refuse_cutting_below_engaged(session: AsyncSession, event: RequestQuan
         )
 
 
+async def erase_texts(session: AsyncSession, erased: PersonalDataErased) -> None:
+    """What the erased organisation's people wrote goes; the engagements stay."""
+    messages, notes = await erase_texts_of(session, erased.organization_id)
+    erased.count("messages", messages)
+    erased.count("notes", notes)
+
+
 def register() -> None:
     subscribe(OrganizationClosed, lock_what_a_closing_organization_releases)
     subscribe(OffersWithdrawn, release_holds_of_withdrawn_offers)
     subscribe(RequestsClosed, release_holds_of_closed_requests)
     subscribe(RequestQuantityCut, refuse_cutting_below_engaged)
     subscribe(EngagementsChanged, announce)
+    subscribe(PersonalDataErased, erase_texts)

@@ -76,6 +76,7 @@ def _party(organization: Organization, *, contact: bool, on: date) -> PartyOut:
             if c.valid_until is None or c.valid_until >= on
         ),
         contact=contact_of(organization) if contact else None,
+        erased=organization.erased_at is not None,
     )
 
 

@@ -9,6 +9,7 @@ session, so the event commits with the change or not at all, then publishes
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.principal import acting_principal
 from app.core.dates import utcnow
+from app.core.erasure import PersonalDataErased, scrub
 from app.core.events import Audited, DomainEvent, publish
 from app.core.ids import new_id
 from app.events import repository
@@ -193,3 +195,15 @@ def _event_of(
 async def _written(session: AsyncSession, change: ResourceChanged, written: EventWritten) -> None:
     _tally_on_commit(session, change.type)
     await publish(session, written)
+
+
+async def erase_copies(session: AsyncSession, erased: PersonalDataErased) -> None:
+    """The erased organisation's contact goes from every event that copied it."""
+    changed = 0
+    for stored in await repository.events_concerning(session, erased.organization_id):
+        data = copy.deepcopy(stored.data)
+        if scrub(data, erased.organization_id):
+            stored.data = data
+            changed += 1
+    await session.flush()
+    erased.count("events", changed)

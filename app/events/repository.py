@@ -192,3 +192,14 @@ async def purge_events(session: AsyncSession, *, before: datetime) -> int:
     """Forget events created before ``before``; how many."""
     result = await session.execute(delete(Event).where(Event.created_at < before))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def events_concerning(session: AsyncSession, organization_id: str) -> Sequence[Event]:
+    """Every stored event about ``organization_id``, as its owner or the counterpart."""
+    statement = select(Event).where(
+        or_(
+            Event.organization_id == organization_id,
+            Event.counterpart_organization_id == organization_id,
+        )
+    )
+    return (await session.scalars(statement)).all()

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.db import Base
+from app.core.db import Base, UTCDateTime
 from app.models.mixins import IdColumn, Timestamps, Versioned
 
 
@@ -34,6 +34,7 @@ class Organization(Timestamps, Versioned, Base):
     contact_phone: Mapped[str | None] = mapped_column(String(50), nullable=True)
     verified: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     certifications: Mapped[list[OrganizationCertification]] = relationship(
         back_populates="organization",

@@ -18,6 +18,8 @@ from app.models import Organization
 from app.organizations import export, service
 from app.organizations.filters import OrganizationFilters
 from app.organizations.schemas import (
+    EraseConfirmation,
+    Erased,
     OrganizationCreate,
     OrganizationKind,
     OrganizationOut,
@@ -192,6 +194,26 @@ async def close_organization(
     """Close an organisation: its open offers close, requests cancel, keys are revoked."""
     closed = await service.close_organization(session, organization=organization, if_match=if_match)
     return _out(response, closed)
+
+
+@router.post(
+    "/{organization_id}/erase",
+    response_model=Erased,
+    responses=problem_responses(401, 403, 404, 413, 422, 503),
+)
+async def erase_organization(
+    organization_id: str, data: EraseConfirmation, session: SessionDep, principal: AnyAuth
+) -> Erased:
+    """Erase the personal data of an organisation's contact persons for good (GDPR Art.
+    17): names, e-mails and phones, the message texts it wrote, also in the event feed,
+    webhook payloads and stored answers. It closes (open offers close, requests cancel,
+    keys are revoked); engagement history stays, the organisation shown as erased.
+    Irreversible: the body must be `{"confirm": true}`. Its partner, itself or the
+    operator."""
+    organization = await service.get_data_subject(
+        session, principal=principal, organization_id=organization_id
+    )
+    return await service.erase_organization(session, organization=organization)
 
 
 @router.post(

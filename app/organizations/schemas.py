@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, EmailStr, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, EmailStr, Field, ValidationError, field_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from app.core.schemas import JsonDate, OutModel, PatchModel, StrictModel
@@ -134,6 +134,9 @@ class OrganizationOut(OutModel):
     verified: bool
     status: OrganizationStatus
     external_ref: str | None
+    erased_at: datetime | None = Field(
+        default=None, description="When its contact persons' data was erased (then closed)"
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -164,6 +167,31 @@ class OrganizationOut(OutModel):
             verified=org.verified,
             status=org.status,
             external_ref=org.external_ref,
+            erased_at=org.erased_at,
             created_at=org.created_at,
             updated_at=org.updated_at,
         )
+
+
+class EraseConfirmation(StrictModel):
+    confirm: bool = Field(description="Must be true: erasing is irreversible", examples=[True])
+
+    @field_validator("confirm")
+    @classmethod
+    def _confirmed(cls, value: bool) -> bool:
+        if not value:
+            raise ValueError("must be true: erasing cannot be undone")
+        return value
+
+
+class Erased(BaseModel):
+    """What an erase removed for good."""
+
+    organization_id: str
+    erased_at: datetime
+    contact: list[str] = Field(description="The contact fields that held data")
+    removed: dict[str, int] = Field(
+        description="Copies and texts removed, by kind: messages, notes, events, "
+        "webhook_deliveries, idempotency_records"
+    )
+    organization: OrganizationOut

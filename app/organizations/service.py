@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.principal import Principal
 from app.auth.service import revoke_keys_of_organization
 from app.core.dates import utcnow
+from app.core.erasure import PersonalDataErased
 from app.core.errors import Conflict, InvalidInput, NotFound
 from app.core.events import publish
 from app.core.ids import new_id
@@ -28,6 +29,7 @@ from app.organizations.repository import OrganizationRepository
 from app.organizations.schemas import (
     CertificationIn,
     Contact,
+    Erased,
     OrganizationCreate,
     OrganizationOut,
     OrganizationUpdate,
@@ -69,6 +71,17 @@ async def get_organization(
     )
     allowed = can_act_for if for_write else can_see
     if organization is None or not allowed(principal, organization):
+        raise OrganizationNotFound(f"Organization {organization_id} not found.")
+    return organization
+
+
+async def get_data_subject(
+    session: AsyncSession, *, principal: Principal, organization_id: str
+) -> Organization:
+    """The organisation whose personal data the caller may hand out or erase: its
+    partner, itself, or the operator (locked: an erase changes it)."""
+    organization = await OrganizationRepository(session).get_for_update(organization_id)
+    if organization is None or not (principal.is_admin or can_act_for(principal, organization)):
         raise OrganizationNotFound(f"Organization {organization_id} not found.")
     return organization
 
@@ -314,6 +327,38 @@ async def close_organization(
     await session.flush()
     await _announce(session, organization, "organization.updated")
     return organization
+
+
+CONTACT_FIELDS = {"name": "contact_name", "email": "contact_email", "phone": "contact_phone"}
+
+
+async def erase_organization(session: AsyncSession, *, organization: Organization) -> Erased:
+    """GDPR Art. 17: its contact persons' names, e-mails and phones and the texts they
+    wrote go for good, here and in every copy (subscribers of ``PersonalDataErased``:
+    messages, the event feed, webhook payloads, stored idempotent answers); it closes
+    (offers close, requests cancel, keys are revoked); engagements stay, with it shown as
+    erased. Irreversible; erasing again finds nothing more to remove."""
+    now = utcnow()
+    held = [name for name, column in CONTACT_FIELDS.items() if getattr(organization, column)]
+    if organization.status != "closed":
+        await close_organization(session, organization=organization, if_match=None)
+    for column in CONTACT_FIELDS.values():
+        setattr(organization, column, None)
+    if organization.erased_at is None:
+        organization.erased_at = now
+    organization.updated_at = now
+    await session.flush()
+    erased = PersonalDataErased(organization_id=organization.id, partner_id=organization.partner_id)
+    await _announce(session, organization, "organization.erased")
+    # Last: the copies include the events the close and this erase just wrote.
+    await publish(session, erased)
+    return Erased(
+        organization_id=organization.id,
+        erased_at=organization.erased_at,
+        contact=held,
+        removed=erased.erased,
+        organization=OrganizationOut.of(organization),
+    )
 
 
 async def set_verified(

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.dates import utcnow
 from app.core.db import SessionDep
+from app.core.erasure import PersonalDataErased
 from app.core.errors import PROBLEM_MEDIA_TYPE, Conflict, InvalidInput
 from app.models import IdempotencyRecord
 from app.web.secrets import ShownOnce, already_issued_response
@@ -208,3 +209,21 @@ async def purge_expired(session: AsyncSession, *, older_than: datetime) -> int:
         delete(IdempotencyRecord).where(IdempotencyRecord.created_at < older_than)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def forget_answers_about(session: AsyncSession, erased: PersonalDataErased) -> None:
+    """Stored answers that name the erased organisation are deleted: a replay would
+    otherwise hand its contact persons' data out again (their keys expire within a day
+    anyway; a replay after this answers as a new request would)."""
+    marker = erased.organization_id.encode()
+    rows = await session.execute(
+        select(IdempotencyRecord.scope, IdempotencyRecord.key, IdempotencyRecord.response_body)
+    )
+    doomed = [(scope, key) for scope, key, body in rows if body is not None and marker in body]
+    for scope, key in doomed:
+        await session.execute(
+            delete(IdempotencyRecord).where(
+                IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
+            )
+        )
+    erased.count("idempotency_records", len(doomed))

@@ -12,12 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.dates import utcnow
 from app.core.db import after_commit
+from app.core.erasure import PersonalDataErased, scrub
 from app.core.ids import new_id
 from app.events.outbox import EventWritten, Party
 from app.models import WebhookDelivery, WebhookEndpoint
 from app.webhooks.directory import DIRECTORY
 from app.webhooks.doorbell import DOORBELL
-from app.webhooks.repository import DeliveryRepository, EndpointRepository
+from app.webhooks.repository import DeliveryRepository, EndpointRepository, deliveries_mentioning
 
 
 def type_matches(patterns: Iterable[str], event_type: str) -> bool:
@@ -78,3 +79,16 @@ async def fan_out(session: AsyncSession, event: EventWritten) -> None:
     if deliveries:
         await DeliveryRepository(session).add_all(deliveries)
         after_commit(session, DOORBELL.ring)
+
+
+async def erase_payload_copies(session: AsyncSession, erased: PersonalDataErased) -> None:
+    """The erased organisation's contact goes from every payload kept for delivery, sent
+    or not (a retry sends the scrubbed one)."""
+    changed = 0
+    for delivery in await deliveries_mentioning(session, erased.organization_id):
+        body = json.loads(delivery.payload)
+        if scrub(body, erased.organization_id):
+            delivery.payload = serialize(body)
+            changed += 1
+    await session.flush()
+    erased.count("webhook_deliveries", changed)

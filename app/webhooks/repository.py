@@ -75,6 +75,12 @@ class EndpointRepository:
         return {endpoint.id: endpoint for endpoint in found.scalars()}
 
 
+async def deliveries_mentioning(session: AsyncSession, text: str) -> Sequence[WebhookDelivery]:
+    """Deliveries whose payload holds ``text`` (an id) anywhere."""
+    statement = select(WebhookDelivery).where(WebhookDelivery.payload.contains(text))
+    return (await session.scalars(statement)).all()
+
+
 class DeliveryRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
