@@ -26,6 +26,7 @@ from app.offers import subscribers as offer_subscribers
 from app.offers.router import router as offers_router
 from app.organizations.router import router as organizations_router
 from app.partners.router import router as partners_router
+from app.privacy.router import router as privacy_router
 from app.requests import subscribers as request_subscribers
 from app.requests.router import router as requests_router
 from app.taxonomy.router import router as taxonomy_router
@@ -52,6 +53,7 @@ DOMAIN_ROUTERS = (
     webhooks_router,
     imports_router,
     analytics_router,
+    privacy_router,
 )
 
 

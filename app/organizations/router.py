@@ -211,7 +211,7 @@ async def erase_organization(
     Irreversible: the body must be `{"confirm": true}`. Its partner, itself or the
     operator."""
     organization = await service.get_data_subject(
-        session, principal=principal, organization_id=organization_id
+        session, principal=principal, organization_id=organization_id, lock=True
     )
     return await service.erase_organization(session, organization=organization)
 

@@ -76,11 +76,14 @@ async def get_organization(
 
 
 async def get_data_subject(
-    session: AsyncSession, *, principal: Principal, organization_id: str
+    session: AsyncSession, *, principal: Principal, organization_id: str, lock: bool = False
 ) -> Organization:
     """The organisation whose personal data the caller may hand out or erase: its
-    partner, itself, or the operator (locked: an erase changes it)."""
-    organization = await OrganizationRepository(session).get_for_update(organization_id)
+    partner, itself, or the operator (``lock`` it to erase it)."""
+    repository = OrganizationRepository(session)
+    organization = await (
+        repository.get_for_update(organization_id) if lock else repository.get(organization_id)
+    )
     if organization is None or not (principal.is_admin or can_act_for(principal, organization)):
         raise OrganizationNotFound(f"Organization {organization_id} not found.")
     return organization
