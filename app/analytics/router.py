@@ -95,6 +95,7 @@ async def supply_demand(
         int | None, Query(ge=1, le=10, description="Cut taxonomy codes to this many segments")
     ] = None,
 ) -> SupplyDemandOut:
+    taxonomy.check_filters((("skill", "skill", skill), ("product", "product", product)))
     query = service.SupplyDemandQuery(
         group_by=service.dimensions(group_by),
         start=period.start,
@@ -132,6 +133,7 @@ async def regions_geojson(
     skill: SkillQuery = None,
     product: ProductQuery = None,
 ) -> JSONResponse:
+    taxonomy.check_filters((("skill", "skill", skill), ("product", "product", product)))
     query = service.SupplyDemandQuery(
         group_by=("region",), start=period.start, weeks=period.weeks, skill=skill, product=product
     )

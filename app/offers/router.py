@@ -78,6 +78,7 @@ async def create_offer(
 
 def offer_filters(
     near: NearDep,
+    taxonomy: TaxonomyDep,
     status: Annotated[list[OfferStatus] | None, Query(description="Repeat for several")] = None,
     skill: SkillQuery = None,
     product: ProductQuery = None,
@@ -87,6 +88,13 @@ def offer_filters(
     visibility: Annotated[Visibility | None, Query()] = None,
     q: TextQuery = None,
 ) -> MarketFilters:
+    taxonomy.check_filters(
+        (
+            ("skill", "skill", skill),
+            ("product", "product", product),
+            ("certification", "certification", certification),
+        )
+    )
     return MarketFilters(
         statuses=tuple(status or ()),
         skill=skill,

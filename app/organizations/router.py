@@ -88,6 +88,7 @@ async def create_organization(
 
 def organization_filters(
     near: NearDep,
+    taxonomy: TaxonomyDep,
     kind: Annotated[OrganizationKind | None, Query()] = None,
     status: Annotated[OrganizationStatus | None, Query()] = None,
     region: RegionQuery = None,
@@ -95,6 +96,7 @@ def organization_filters(
     verified: Annotated[bool | None, Query()] = None,
     q: Annotated[str | None, Query(max_length=200, description="Text in name/description")] = None,
 ) -> OrganizationFilters:
+    taxonomy.check_filters((("certification", "certification", certification),))
     return OrganizationFilters(
         kind=kind,
         status=status,

@@ -81,6 +81,7 @@ async def create_request(
 
 def request_filters(
     near: NearDep,
+    taxonomy: TaxonomyDep,
     status: Annotated[list[RequestStatus] | None, Query(description="Repeat for several")] = None,
     skill: SkillQuery = None,
     product: ProductQuery = None,
@@ -90,6 +91,13 @@ def request_filters(
     visibility: Annotated[Visibility | None, Query()] = None,
     q: TextQuery = None,
 ) -> MarketFilters:
+    taxonomy.check_filters(
+        (
+            ("skill", "skill", skill),
+            ("product", "product", product),
+            ("certification", "certification", certification),
+        )
+    )
     return MarketFilters(
         statuses=tuple(status or ()),
         skill=skill,

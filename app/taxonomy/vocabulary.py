@@ -225,6 +225,23 @@ class Taxonomy:
             errors.append(FieldError(field=f"{field}[{index}]{item_suffix}", message=message))
         return errors
 
+    def check_filters(self, filters: Iterable[tuple[CodeKind, str, str | None]]) -> None:
+        """Raise one ``InvalidInput`` naming every code of a list filter ``(kind, parameter,
+        code)`` that is not in the vocabulary, with the closest codes: a typo would
+        otherwise find nothing and look like an empty market. Deprecated codes still
+        filter (older objects carry them)."""
+        errors = []
+        for kind, name, code in filters:
+            if code is None or code in self.terms[kind]:
+                continue
+            message = f"unknown {kind} '{code}'"
+            suggestions = self.closest(kind, code)
+            if suggestions:
+                message += f"; closest: {', '.join(suggestions)}"
+            errors.append(FieldError(field=name, message=message))
+        if errors:
+            raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+
     def check(self, checks: Iterable[tuple[CodeKind, str, Iterable[str], Collection[str]]]) -> None:
         """Raise one ``InvalidInput`` naming every bad code of ``(kind, field, codes, keep)``."""
         errors = [
