@@ -82,7 +82,7 @@ def test_a_request_standing_is_its_place_in_the_offer_ranking(
         {"viewer": Viewer(partner_id="p1")},
         {"exclude_organization": ORGANIZATIONS[seed % 3]},
     ):
-        ranked = index.search(offer, TAXONOMY, today=TODAY, limit=1_000, **options)  # type: ignore[arg-type]
+        ranked = index.search(offer, TAXONOMY, today=TODAY, limit=1_000, **options)
         for rank, match in enumerate(ranked, 1):
             found = index.standing(
                 offer,
@@ -91,6 +91,6 @@ def test_a_request_standing_is_its_place_in_the_offer_ranking(
                 score=match.score,
                 today=TODAY,
                 limit=1_000,
-                **options,  # type: ignore[arg-type]
+                **options,
             )
             assert found == (rank, match)

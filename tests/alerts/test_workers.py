@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -61,7 +62,7 @@ async def test_the_background_loops_alert_within_two_seconds(
         await make_request(committed_client, buyer)
         await make_offer(committed_client, seller)
         committed = time.monotonic()
-        found = []
+        found: list[Any] = []
         while not found and time.monotonic() - committed < 2.0:
             await asyncio.sleep(0.05)
             found = await alerts_written(sessions)

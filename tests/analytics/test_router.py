@@ -64,7 +64,7 @@ async def seeded(
     """
     on = today()
     monday = on + timedelta(days=14 - on.weekday())
-    sewing = {"skills": ["textile.sewing"], "products": [], "certifications": []}
+    sewing: dict[str, Any] = {"skills": ["textile.sewing"], "products": [], "certifications": []}
     o1 = await make_offer(
         client,
         market.a1,

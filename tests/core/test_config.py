@@ -41,7 +41,7 @@ def test_development_needs_nothing() -> None:
 
 
 def test_production_with_key_and_database_starts() -> None:
-    settings = Settings(environment="production", admin_api_key=ADMIN_KEY, database_url=POSTGRES)  # type: ignore[arg-type]
+    settings = Settings(environment="production", admin_api_key=ADMIN_KEY, database_url=POSTGRES)
     assert settings.environment == "production"
 
 
@@ -63,7 +63,7 @@ def test_production_refuses_the_default_sqlite_file() -> None:
 def test_production_may_allow_the_default_sqlite_file() -> None:
     settings = Settings(
         environment="production",
-        admin_api_key=ADMIN_KEY,  # type: ignore[arg-type]
+        admin_api_key=ADMIN_KEY,
         allow_default_sqlite_in_production=True,
     )
     assert settings.is_sqlite
@@ -72,13 +72,13 @@ def test_production_may_allow_the_default_sqlite_file() -> None:
 def test_production_accepts_a_chosen_sqlite_file() -> None:
     # The Docker image keeps its SQLite database in /data on purpose.
     url = "sqlite+aiosqlite:////data/capmatch.db"
-    settings = Settings(environment="production", admin_api_key=ADMIN_KEY, database_url=url)  # type: ignore[arg-type]
+    settings = Settings(environment="production", admin_api_key=ADMIN_KEY, database_url=url)
     assert settings.database_url == url
 
 
 def test_other_environments_do_not_refuse() -> None:
     for environment in ("development", "test"):
-        assert Settings(environment=environment).admin_api_key is None  # type: ignore[arg-type]
+        assert Settings(environment=environment).admin_api_key is None
 
 
 def test_one_line_per_problem_naming_the_variable_never_the_value(

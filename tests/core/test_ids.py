@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from hypothesis import given
@@ -50,7 +51,7 @@ def test_ids_of_one_millisecond_count_up_and_a_new_one_starts_afresh(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     now = [4_102_444_800.0]  # 2100-01-01, later than any id made so far
-    monkeypatch.setattr(ids.time, "time", lambda: now[0])
+    monkeypatch.setattr(time, "time", lambda: now[0])
     # Put the clock of later ids back afterwards (they would count up from 2100 otherwise).
     monkeypatch.setattr(ids, "_last_value", ids._last_value)
     first, second = new_id("off"), new_id("off")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -94,7 +96,7 @@ async def test_body_over_one_mebibyte_is_413(client: httpx.AsyncClient, market: 
 
 
 async def test_streamed_body_over_limit_is_413(client: httpx.AsyncClient, market: Market) -> None:
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks() -> AsyncIterator[bytes]:
         for _ in range(20):
             yield b"x" * 65536
 

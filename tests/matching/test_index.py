@@ -50,7 +50,7 @@ def test_rows_of_finds_only_ids_the_candidates_hold() -> None:
     assert sorted(candidates.offer_ids(rows)) == ["off_01a", "off_01c"]
     assert candidates.rows_of([]).size == 0
     assert build_candidates([]).rows_of(["off_01a"]).size == 0
-    assert np.array_equal(candidates.rows_of(["off_01b"]), [candidates.row_of("off_01b")])
+    assert np.array_equal(candidates.rows_of(["off_01b"]), np.array([candidates.row_of("off_01b")]))
 
 
 def test_the_index_gives_an_offers_certifications_as_it_holds_them() -> None:

@@ -32,7 +32,7 @@ async def down_client(
 ) -> AsyncIterator[httpx.AsyncClient]:
     settings = Settings(
         database_url=unreachable_urls(tmp_path)[request.param],
-        admin_api_key=ADMIN_KEY,  # type: ignore[arg-type]
+        admin_api_key=ADMIN_KEY,
         environment="test",
         db_connect_timeout_s=2,
     )
