@@ -116,6 +116,9 @@ class MatchFeed:
         # Called with every batch of changes applied after the first load (never with a
         # load: that holds no news). Synchronous and quick: they queue work for later.
         self.listeners: list[Listener] = []
+        # True from the start of a preloading follow() until its first load is done: the
+        # worker answers /readyz 503 meanwhile, so no traffic waits for the load.
+        self.loading = False
 
     async def current(self, session: AsyncSession) -> MatchIndex:
         """The index, caught up with every change committed before this call."""
@@ -211,6 +214,7 @@ class MatchFeed:
         ``stop`` is requested."""
         stop = stop or Stop()
         pruned_at = float("-inf")
+        self.loading = preload and self.index is None
         while not stop.requested:
             try:
                 if self.index is not None or preload:
@@ -218,6 +222,7 @@ class MatchFeed:
                         await begin_read(session)  # a poll only reads: DEFERRED on SQLite
                         await self.current(session)
                         await session.commit()
+                    self.loading = False
                 if time.monotonic() - pruned_at >= prune_s:
                     pruned_at = time.monotonic()
                     async with sessions() as session, session.begin():

@@ -44,7 +44,8 @@ async def healthz() -> Health:
     "/readyz", response_model=Health, responses=problem_responses(503), openapi_extra=PUBLIC
 )
 async def readyz(request: Request) -> Health:
-    """The database answers; 503 otherwise (take the instance out of rotation)."""
+    """The database answers and the matching index is loaded; 503 otherwise (take the
+    instance out of rotation; liveness, /healthz, stays 200 meanwhile)."""
     engine = request.app.state.database.engine
     # A server that stopped answering must not hold the probe; SQLite is a local file
     # whose ping takes no lock, and cancelling an aiosqlite call mid-way can hang it.
@@ -54,6 +55,8 @@ async def readyz(request: Request) -> Health:
             await ping(engine)
     except Exception as exc:  # any failure to reach the database means "not ready"
         raise ServiceUnavailable(f"The database is not reachable ({type(exc).__name__}).") from exc
+    if request.app.state.match_feed.loading:
+        raise ServiceUnavailable("The matching index is still loading.")
     return Health(status="ready")
 
 
