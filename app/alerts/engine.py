@@ -23,8 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.alerts import finder, payloads, repository
 from app.alerts.subjects import Candidate
 from app.core.dates import today, utcnow
-from app.core.db import begin_read, tracks_transactions
+from app.core.db import begin_read
 from app.core.events import publish
+from app.core.txids import tracks_transactions
 from app.events.outbox import SYSTEM, ResourceChanged
 from app.matching.demand import RequestRecord
 from app.matching.feed import Applied, MatchFeed

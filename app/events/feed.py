@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
-from app.core.db import snapshot_xmin_and_own_txid, tracks_transactions
 from app.core.errors import InvalidInput, NotFound
+from app.core.txids import snapshot_xmin_and_own_txid, tracks_transactions
 from app.events import repository
 from app.events.schemas import EventOut, EventPage
 from app.models import Event

@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.bulk import insert_rows
-from app.core.db import tracks_transactions
+from app.core.txids import tracks_transactions
 from app.models import Event
 
 # PostgreSQL: the id of the writing transaction (see app/models/event.py).

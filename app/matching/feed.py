@@ -35,8 +35,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.background import Stop
 from app.core.dates import today, utcnow
-from app.core.db import begin_read, snapshot_xmin, tracks_transactions
+from app.core.db import begin_read
 from app.core.memory import release_free_memory
+from app.core.txids import snapshot_xmin, tracks_transactions
 from app.matching import repository
 from app.matching.candidates import Candidates, CandidatesBuilder
 from app.matching.demand import RequestRecord

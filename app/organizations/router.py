@@ -15,7 +15,7 @@ from app.core.pagination import Page, PageDep
 from app.geo.filters import NearDep
 from app.market.query import RegionQuery
 from app.models import Organization
-from app.organizations import export, service
+from app.organizations import erasure, export, service
 from app.organizations.filters import OrganizationFilters
 from app.organizations.schemas import (
     EraseConfirmation,
@@ -212,10 +212,10 @@ async def erase_organization(
     keys are revoked); engagement history stays, the organisation shown as erased.
     Irreversible: the body must be `{"confirm": true}`. Its partner, itself or the
     operator."""
-    organization = await service.get_data_subject(
+    organization = await erasure.get_data_subject(
         session, principal=principal, organization_id=organization_id, lock=True
     )
-    return await service.erase_organization(session, organization=organization)
+    return await erasure.erase_organization(session, organization=organization)
 
 
 @router.post(

@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.principal import Principal
 from app.auth.service import revoke_keys_of_organization
 from app.core.dates import utcnow
-from app.core.erasure import PersonalDataErased
 from app.core.errors import Conflict, InvalidInput, NotFound
 from app.core.events import publish
 from app.core.ids import new_id
@@ -29,7 +28,6 @@ from app.organizations.repository import OrganizationRepository
 from app.organizations.schemas import (
     CertificationIn,
     Contact,
-    Erased,
     OrganizationCreate,
     OrganizationOut,
     OrganizationUpdate,
@@ -71,20 +69,6 @@ async def get_organization(
     )
     allowed = can_act_for if for_write else can_see
     if organization is None or not allowed(principal, organization):
-        raise OrganizationNotFound(f"Organization {organization_id} not found.")
-    return organization
-
-
-async def get_data_subject(
-    session: AsyncSession, *, principal: Principal, organization_id: str, lock: bool = False
-) -> Organization:
-    """The organisation whose personal data the caller may hand out or erase: its
-    partner, itself, or the operator (``lock`` it to erase it)."""
-    repository = OrganizationRepository(session)
-    organization = await (
-        repository.get_for_update(organization_id) if lock else repository.get(organization_id)
-    )
-    if organization is None or not (principal.is_admin or can_act_for(principal, organization)):
         raise OrganizationNotFound(f"Organization {organization_id} not found.")
     return organization
 
@@ -206,11 +190,11 @@ async def create_organization(
     _apply_address(organization, data.address)
     _apply_contact(organization, data.contact)
     organization = await repository.add(organization)
-    await _announce(session, organization, "organization.created")
+    await announce(session, organization, "organization.created")
     return organization
 
 
-async def _announce(session: AsyncSession, organization: Organization, type: str) -> None:
+async def announce(session: AsyncSession, organization: Organization, type: str) -> None:
     """The outbox's event of a change, with the organisation as GET shows it."""
     await publish(
         session,
@@ -310,7 +294,7 @@ async def update_organization(
         )
     organization.updated_at = utcnow()
     await session.flush()
-    await _announce(session, organization, "organization.updated")
+    await announce(session, organization, "organization.updated")
     return organization
 
 
@@ -328,40 +312,8 @@ async def close_organization(
     await revoke_keys_of_organization(session, organization.id)
     await publish(session, OrganizationClosed(organization_id=organization.id, closed_at=now))
     await session.flush()
-    await _announce(session, organization, "organization.updated")
+    await announce(session, organization, "organization.updated")
     return organization
-
-
-CONTACT_FIELDS = {"name": "contact_name", "email": "contact_email", "phone": "contact_phone"}
-
-
-async def erase_organization(session: AsyncSession, *, organization: Organization) -> Erased:
-    """GDPR Art. 17: its contact persons' names, e-mails and phones and the texts they
-    wrote go for good, here and in every copy (subscribers of ``PersonalDataErased``:
-    messages, the event feed, webhook payloads, stored idempotent answers); it closes
-    (offers close, requests cancel, keys are revoked); engagements stay, with it shown as
-    erased. Irreversible; erasing again finds nothing more to remove."""
-    now = utcnow()
-    held = [name for name, column in CONTACT_FIELDS.items() if getattr(organization, column)]
-    if organization.status != "closed":
-        await close_organization(session, organization=organization, if_match=None)
-    for column in CONTACT_FIELDS.values():
-        setattr(organization, column, None)
-    if organization.erased_at is None:
-        organization.erased_at = now
-    organization.updated_at = now
-    await session.flush()
-    erased = PersonalDataErased(organization_id=organization.id, partner_id=organization.partner_id)
-    await _announce(session, organization, "organization.erased")
-    # Last: the copies include the events the close and this erase just wrote.
-    await publish(session, erased)
-    return Erased(
-        organization_id=organization.id,
-        erased_at=organization.erased_at,
-        contact=held,
-        removed=erased.erased,
-        organization=OrganizationOut.of(organization),
-    )
 
 
 async def set_verified(
@@ -371,7 +323,7 @@ async def set_verified(
         organization.verified = verified
         organization.updated_at = utcnow()
         await session.flush()
-        await _announce(session, organization, "organization.updated")
+        await announce(session, organization, "organization.updated")
     return organization
 
 
@@ -384,7 +336,7 @@ async def set_certification_verified(
                 certification.verified = verified
                 organization.updated_at = utcnow()
                 await session.flush()
-                await _announce(session, organization, "organization.updated")
+                await announce(session, organization, "organization.updated")
             return organization
     raise NotFound(f"Organization {organization.id} holds no certification {code}.")
 

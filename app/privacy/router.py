@@ -11,7 +11,7 @@ from app.auth.routing import domain_router
 from app.core.dates import utcnow
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
-from app.organizations.service import get_data_subject
+from app.organizations.erasure import get_data_subject
 from app.privacy import service
 
 router = domain_router("/organizations", tags=["organizations"])
