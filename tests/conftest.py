@@ -8,6 +8,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.api import register_hooks
 from app.core.config import Settings
 from app.core.db import Database, create_engine
 from app.main import create_app
@@ -35,6 +36,10 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="session")
 async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    # The SQL functions SQLite lacks are installed on each new connection from what the
+    # domains registered; register them before the first connection, not with the first
+    # app (a test run alone would otherwise connect without them).
+    register_hooks()
     engine = create_engine(settings)
     await migrate(engine)
     yield engine
