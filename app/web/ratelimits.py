@@ -24,9 +24,11 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from limits import RateLimitItem, parse_many
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits import RateLimitItem, WindowStats, parse_many
+from limits.aio.storage import RedisStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from limits.storage import MemoryStorage
+from limits.strategies import SlidingWindowCounterRateLimiter as InProcessLimiter
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -48,14 +50,41 @@ def _items(text: str) -> tuple[RateLimitItem, ...]:
     return () if text == RATE_LIMIT_OFF else tuple(parse_many(text))
 
 
-def storage_for(settings: Settings) -> Storage:
-    """Redis when ``CAPMATCH_REDIS_URL`` is set (through the ``redis`` package), else memory."""
+class InProcess:
+    """The limiter over the process's memory, behind the async interface of the Redis
+    one. The library's synchronous memory storage: counting in a dict needs no I/O, and
+    its async twin starts a task per expiry round (and cancels it from ``__del__``, which
+    hung a test process in garbage collection)."""
+
+    def __init__(self) -> None:
+        self.limiter = InProcessLimiter(MemoryStorage())
+
+    async def hit(self, item: RateLimitItem, *identifiers: str) -> bool:
+        return self.limiter.hit(item, *identifiers)
+
+    async def test(self, item: RateLimitItem, *identifiers: str) -> bool:
+        return self.limiter.test(item, *identifiers)
+
+    async def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats:
+        return self.limiter.get_window_stats(item, *identifiers)
+
+
+Limiter = InProcess | SlidingWindowCounterRateLimiter
+
+
+def limiter_for(settings: Settings, storage: Storage | None = None) -> Limiter:
+    """Redis when ``CAPMATCH_REDIS_URL`` is set (through the ``redis`` package) or a
+    storage is given, else the process's memory."""
+    if storage is not None:
+        return SlidingWindowCounterRateLimiter(storage)
     if settings.redis_url is None:
-        return MemoryStorage()
+        return InProcess()
     url = settings.redis_url.get_secret_value()
     scheme = "async+redis+unix://" if url.startswith("unix://") else "async+"
     uri = scheme + url.removeprefix("unix://") if url.startswith("unix://") else scheme + url
-    return RedisStorage(uri, implementation="redispy", key_prefix=STORAGE_PREFIX)
+    return SlidingWindowCounterRateLimiter(
+        RedisStorage(uri, implementation="redispy", key_prefix=STORAGE_PREFIX)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +113,7 @@ class RateLimits:
     """The budgets of one process (shared through Redis when configured)."""
 
     def __init__(self, settings: Settings, storage: Storage | None = None) -> None:
-        self.storage = storage if storage is not None else storage_for(settings)
-        self.limiter = SlidingWindowCounterRateLimiter(self.storage)
+        self.limiter = limiter_for(settings, storage)
         self.general = _items(settings.rate_limit)
         self.write = _items(settings.rate_limit_write)
         self.auth_failures = _items(settings.rate_limit_auth_failures)
