@@ -174,7 +174,11 @@ class OrganizationOut(OutModel):
 
 
 class EraseConfirmation(StrictModel):
-    confirm: bool = Field(description="Must be true: erasing is irreversible", examples=[True])
+    confirm: bool = Field(
+        description="Must be true: erasing is irreversible",
+        examples=[True],
+        json_schema_extra={"const": True},
+    )
 
     @field_validator("confirm")
     @classmethod

@@ -16,11 +16,13 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Plain ALTER TABLE on both databases: SQLite's batch mode would copy the table and lose
+# the triggers that log its changes for matching.
 def upgrade() -> None:
-    with op.batch_alter_table("organizations") as batch:
-        batch.add_column(sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column(
+        "organizations", sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True)
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("organizations") as batch:
-        batch.drop_column("erased_at")
+    op.execute("ALTER TABLE organizations DROP COLUMN erased_at")
