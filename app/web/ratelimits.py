@@ -80,8 +80,8 @@ def limiter_for(settings: Settings, storage: Storage | None = None) -> Limiter:
     if settings.redis_url is None:
         return InProcess()
     url = settings.redis_url.get_secret_value()
-    scheme = "async+redis+unix://" if url.startswith("unix://") else "async+"
-    uri = scheme + url.removeprefix("unix://") if url.startswith("unix://") else scheme + url
+    unix = url.startswith("unix://")
+    uri = "async+redis+unix://" + url.removeprefix("unix://") if unix else "async+" + url
     return SlidingWindowCounterRateLimiter(
         RedisStorage(uri, implementation="redispy", key_prefix=STORAGE_PREFIX)
     )
