@@ -28,7 +28,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,7 +50,8 @@ logger = logging.getLogger("capmatch.matching")
 LOAD_BATCH = 1_000  # offers per page of the initial load
 
 
-def offer_record(row: Any, held: Certifications) -> OfferRecord:
+def offer_record(row: Any, held: Certifications, lapsed: int = 0) -> OfferRecord:
+    """``lapsed``: units of the offer's pending holds past their expiry (free again)."""
     return OfferRecord(
         id=row.id,
         lat=row.lat,
@@ -62,7 +63,7 @@ def offer_record(row: Any, held: Certifications) -> OfferRecord:
         available_until=row.available_until,
         capacity_total=row.capacity_total,
         # Held (pending engagements) counts as taken: matches rank remaining capacity.
-        reserved_quantity=row.reserved_quantity + row.held_quantity,
+        reserved_quantity=row.reserved_quantity + row.held_quantity - lapsed,
         lead_time_days=row.lead_time_days,
         min_order_quantity=row.min_order_quantity,
         service_radius_km=row.service_radius_km,
@@ -120,6 +121,12 @@ class MatchFeed:
         # True from the start of a preloading follow() until its first load is done: the
         # worker answers /readyz 503 meanwhile, so no traffic waits for the load.
         self.loading = False
+        # Holds lapse by the clock, not by a write: the sweep that frees them runs every
+        # few minutes, but matching must count their units as free at once. Each catch-up
+        # reloads the offers whose holds lapsed since ``_lapses_seen`` (None: ever) and
+        # looks again only once the next known expiry ``_lapse_due`` has passed.
+        self._lapses_seen: datetime | None = None
+        self._lapse_due: datetime | None = None
 
     async def current(self, session: AsyncSession) -> MatchIndex:
         """The index, caught up with every change committed before this call."""
@@ -142,7 +149,7 @@ class MatchFeed:
                 if must_see is None
                 else self._position.seq < must_see
             )
-            if self.index is None or stale:
+            if self.index is None or stale or self._lapse_is_due(utcnow()):
                 self._last_poll_started = time.monotonic()
                 if self.index is not None and self.index.needs_rebuild:
                     # Apply (and tell listeners of) what the log holds before the new base
@@ -166,6 +173,8 @@ class MatchFeed:
         index = MatchIndex.of(candidates)
         await self.demand.load(session)
         self.index, self._position = index, position
+        # The base counts every pending hold as held: the catch-up below finds the lapsed.
+        self._lapses_seen = self._lapse_due = None
         # The load's rows and records are gone with _load_candidates' frame by now.
         await asyncio.to_thread(release_free_memory)
         logger.info(
@@ -188,8 +197,9 @@ class MatchFeed:
         else:
             fresh = list(await repository.changes_after(session, position.seq))
             after = _Position(seq=fresh[-1].seq) if fresh else position
-        if fresh:
-            offers = {row.object_id for row in fresh if row.kind == "offer"}
+        offers = {row.object_id for row in fresh if row.kind == "offer"}
+        offers |= await self._holds_lapsed(session, offers_changed=bool(offers))
+        if fresh or offers:
             organizations = {row.object_id for row in fresh if row.kind == "organization"}
             offer_records: dict[str, OfferRecord | None] = {}
             if offers or organizations:  # a batch of request changes needs no offer read
@@ -200,6 +210,25 @@ class MatchFeed:
             for listener in self.listeners:
                 listener(applied)
         self._position = after
+
+    def _lapse_is_due(self, now: datetime) -> bool:
+        return self._lapse_due is not None and self._lapse_due <= now
+
+    async def _holds_lapsed(self, session: AsyncSession, *, offers_changed: bool) -> set[str]:
+        """Offers whose holds lapsed since the last look. A changed offer may carry a new
+        hold that lapses before the one expected next, so it makes the next expiry be read
+        again."""
+        now = utcnow()
+        lapsed: set[str] = set()
+        looked = self._lapses_seen is None or self._lapse_is_due(now)
+        if looked:
+            lapsed = await repository.offers_with_holds_lapsed(
+                session, after=self._lapses_seen, until=now
+            )
+            self._lapses_seen = now
+        if looked or offers_changed:
+            self._lapse_due = await repository.next_hold_lapse(session, after=now)
+        return lapsed
 
     async def follow(
         self,
@@ -269,9 +298,13 @@ async def _reload(
     """The current record of every offer touched (None when it no longer matches)."""
     rows = await repository.offers_touched(session, offer_ids, organization_ids)
     held = await repository.certifications_of(session, {row.organization_id for row in rows})
+    holding = [row.id for row in rows if row.held_quantity]
+    lapsed = await repository.lapsed_units(session, holding, utcnow())
     changes: dict[str, OfferRecord | None] = dict.fromkeys(offer_ids)
     for row in rows:
         changes[row.id] = (
-            offer_record(row, held.get(row.organization_id, {})) if matchable(row, on) else None
+            offer_record(row, held.get(row.organization_id, {}), lapsed.get(row.id, 0))
+            if matchable(row, on)
+            else None
         )
     return changes

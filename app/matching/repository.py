@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.matching.values import Certifications, HeldCertification
 from app.models import (
     CapacityRequest,
+    Engagement,
     MarketChange,
     Offer,
     Organization,
@@ -153,6 +154,49 @@ async def requests_touched(session: AsyncSession, request_ids: Collection[str]) 
     """Current rows of these requests (whatever their status)."""
     statement = select(*REQUEST_COLUMNS).where(CapacityRequest.id.in_(request_ids))
     return (await session.execute(statement)).all()
+
+
+# --- holds that lapse before the sweep frees them -----------------------------------------
+# Pending engagements are the ledger behind ``offers.held_quantity``; a hold past its
+# expiry holds nothing any more, whether or not the periodic sweep has written that yet.
+
+
+async def offers_with_holds_lapsed(
+    session: AsyncSession, *, after: datetime | None, until: datetime
+) -> set[str]:
+    """Offers with a pending hold whose expiry fell in (``after``, ``until``]."""
+    statement = select(Engagement.offer_id).where(
+        Engagement.status == "pending", Engagement.expires_at <= until
+    )
+    if after is not None:
+        statement = statement.where(Engagement.expires_at > after)
+    return set((await session.scalars(statement.distinct())).all())
+
+
+async def next_hold_lapse(session: AsyncSession, *, after: datetime) -> datetime | None:
+    """When the next pending hold lapses (None: no hold is pending past ``after``)."""
+    statement = select(func.min(Engagement.expires_at)).where(
+        Engagement.status == "pending", Engagement.expires_at > after
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def lapsed_units(
+    session: AsyncSession, offer_ids: Collection[str], now: datetime
+) -> dict[str, int]:
+    """Per offer, the units of its pending holds past their expiry."""
+    if not offer_ids:
+        return {}
+    rows = await session.execute(
+        select(Engagement.offer_id, func.sum(Engagement.quantity))
+        .where(
+            Engagement.offer_id.in_(offer_ids),
+            Engagement.status == "pending",
+            Engagement.expires_at <= now,
+        )
+        .group_by(Engagement.offer_id)
+    )
+    return {offer_id: int(units) for offer_id, units in rows}
 
 
 # --- the change log -------------------------------------------------------------------
