@@ -19,6 +19,7 @@ from app.events.router import router as events_router
 from app.geo.distance import register_sql_functions
 from app.geo.router import router as regions_router
 from app.imports.router import router as imports_router
+from app.matching.notify import announce_market_change
 from app.matching.router import offers_router as offer_matches_router
 from app.matching.router import requests_router as request_matches_router
 from app.matching.router import search_router as match_search_router
@@ -78,3 +79,4 @@ def register_hooks() -> None:
     subscribe(PersonalDataErased, erase_payload_copies)
     subscribe(PersonalDataErased, forget_answers_about)
     subscribe(outbox.EventWritten, fan_out)
+    subscribe(outbox.EventWritten, announce_market_change)

@@ -32,7 +32,7 @@ from app.core.errors import FieldError, Problem, install_error_handlers
 from app.core.heap import settle_start_up_objects
 from app.core.logging import configure_logging
 from app.core.middleware import Metrics, install_middleware
-from app.core.notices import notices_for
+from app.core.notices import attach_notices, notices_for
 from app.engagements.releases import expire_lapsed_holds
 from app.events.metrics import WRITTEN as EVENTS_WRITTEN
 from app.events.retention import purge_events
@@ -88,6 +88,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     owns_database = getattr(app.state, "database", None) is None
     if owns_database:
         app.state.database = create_database(app.state.settings)
+    attach_notices(app.state.database.sessionmaker, app.state.notices)
     settings: Settings = app.state.settings
     stop = Stop()
     tasks = [
@@ -251,7 +252,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     redis_url = settings.redis_url.get_secret_value() if settings.redis_url else None
     app.state.notices = notices_for(redis_url)
     app.state.key_cache = KeyCache(ttl_s=settings.key_cache_ttl_s, notices=app.state.notices)
-    app.state.match_feed = MatchFeed(refresh_s=settings.match_refresh_s)
+    if database is not None:  # else the lifespan creates it
+        attach_notices(database.sessionmaker, app.state.notices)
+    app.state.match_feed = MatchFeed(refresh_s=settings.match_refresh_s, notices=app.state.notices)
     # Read once per process and file; a malformed operator vocabulary fails at start-up.
     app.state.taxonomy = load_taxonomy(settings.taxonomy_file)
     # Alerts from every batch of changes the feed applies (app/alerts/engine.py).

@@ -29,10 +29,17 @@ class Stop:
     def requested(self) -> bool:
         return self._event.is_set()
 
-    async def wait(self, seconds: float) -> bool:
-        """Sleep ``seconds``, or less if a stop is requested meanwhile; True if it was."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._event.wait(), seconds)
+    async def wait(self, seconds: float, *, or_until: asyncio.Event | None = None) -> bool:
+        """Sleep ``seconds``, or less if a stop is requested meanwhile (or ``or_until`` is
+        set); True if a stop was."""
+        waits = [asyncio.ensure_future(self._event.wait())]
+        if or_until is not None:
+            waits.append(asyncio.ensure_future(or_until.wait()))
+        try:
+            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
         return self._event.is_set()
 
 

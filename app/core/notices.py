@@ -16,6 +16,7 @@ from typing import Protocol
 
 import redis.asyncio
 from redis.exceptions import RedisError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.background import Stop
 
@@ -26,6 +27,8 @@ RECONNECT_S = (0.5, 1.0, 2.0, 5.0)
 POLL_S = 1.0
 
 Handler = Callable[[], None]
+# Where a session finds its deployment's notices (``Session.info``, set on the maker).
+NOTICES_INFO = "capmatch.notices"
 
 
 class Notices(Protocol):
@@ -114,3 +117,13 @@ class RedisNotices(_Handlers):
 
 def notices_for(redis_url: str | None) -> LocalNotices | RedisNotices:
     return RedisNotices(redis_url) if redis_url else LocalNotices()
+
+
+def attach_notices(sessions: async_sessionmaker[AsyncSession], notices: Notices) -> None:
+    """Every session ``sessions`` makes can reach ``notices`` (``notices_of``)."""
+    sessions.configure(info={NOTICES_INFO: notices})
+
+
+def notices_of(session: AsyncSession) -> Notices | None:
+    notices = session.info.get(NOTICES_INFO)
+    return notices if isinstance(notices, LocalNotices | RedisNotices) else None

@@ -37,17 +37,20 @@ from app.core.background import Stop
 from app.core.dates import today, utcnow
 from app.core.db import begin_read
 from app.core.memory import release_free_memory
+from app.core.notices import Notices
 from app.core.txids import snapshot_xmin, tracks_transactions
 from app.matching import repository
 from app.matching.candidates import Candidates, CandidatesBuilder
 from app.matching.demand import RequestRecord
 from app.matching.demand_feed import DemandFeed
 from app.matching.index import MatchIndex
+from app.matching.notify import MARKET_CHANGED
 from app.matching.values import Certifications, OfferRecord
 
 logger = logging.getLogger("capmatch.matching")
 
 LOAD_BATCH = 1_000  # offers per page of the initial load
+NUDGE_GAP_S = 0.05  # the least time between two polls that a market notice started
 
 
 def offer_record(row: Any, held: Certifications, lapsed: int = 0) -> OfferRecord:
@@ -106,7 +109,7 @@ Listener = Callable[[Applied], None]
 class MatchFeed:
     """One worker's index and its position in the change log."""
 
-    def __init__(self, *, refresh_s: float = 0.5) -> None:
+    def __init__(self, *, refresh_s: float = 0.5, notices: Notices | None = None) -> None:
         self.index: MatchIndex | None = None
         self.demand = DemandFeed()  # open requests, loaded and caught up with the offers
         self.refresh_s = refresh_s
@@ -121,6 +124,11 @@ class MatchFeed:
         # True from the start of a preloading follow() until its first load is done: the
         # worker answers /readyz 503 meanwhile, so no traffic waits for the load.
         self.loading = False
+        # Set by the deployment's ``market`` notice (``app.matching.notify``): the next
+        # poll starts at once instead of after ``refresh_s``.
+        self._nudged = asyncio.Event()
+        if notices is not None:
+            notices.on(MARKET_CHANGED, self._nudged.set)
         # Holds lapse by the clock, not by a write: the sweep that frees them runs every
         # few minutes, but matching must count their units as free at once. Each catch-up
         # reloads the offers whose holds lapsed since ``_lapses_seen`` (None: ever) and
@@ -246,6 +254,8 @@ class MatchFeed:
         pruned_at = float("-inf")
         self.loading = preload and self.index is None
         while not stop.requested:
+            self._nudged.clear()  # a notice from here on means news this poll may miss
+            started = time.monotonic()
             try:
                 if self.index is not None or preload:
                     async with sessions() as session:
@@ -262,7 +272,11 @@ class MatchFeed:
                 raise
             except Exception:
                 logger.exception("matching index refresh failed; will retry")
-            await stop.wait(self.refresh_s)
+            await stop.wait(self.refresh_s, or_until=self._nudged)
+            # Under a stream of writes notices come faster than polls are worth: one poll
+            # per NUDGE_GAP_S at most catches up with all of them.
+            if (rest := started + NUDGE_GAP_S - time.monotonic()) > 0:
+                await stop.wait(rest)
 
 
 async def _load_candidates(session: AsyncSession, on: date) -> Candidates:

@@ -4,6 +4,7 @@ frees them in the database (issue 17, "Faults")."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+
 import httpx
 import pytest
 from sqlalchemy import update
@@ -65,9 +66,7 @@ async def test_each_hold_frees_its_units_at_its_own_expiry(
     second_expiry = first_expiry + timedelta(hours=1)
     async with session_factory() as session, session.begin():
         await session.execute(
-            update(Engagement)
-            .where(Engagement.id == second["id"])
-            .values(expires_at=second_expiry)
+            update(Engagement).where(Engagement.id == second["id"]).values(expires_at=second_expiry)
         )
     assert await deliverable(client, deal) == TOTAL - 300
 
