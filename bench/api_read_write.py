@@ -52,6 +52,7 @@ from harness import (
     HOST,
     REPO_DIR,
     RESULTS_DIR,
+    UNREFUSED_LIMITS,
     BenchError,
     code_version,
     database_urls,
@@ -669,6 +670,7 @@ def run(args: argparse.Namespace) -> int:
         "CAPMATCH_ADMIN_API_KEY": admin_key,
         "CAPMATCH_ENVIRONMENT": "production",
         "CAPMATCH_LOG_LEVEL": args.log_level,
+        **UNREFUSED_LIMITS,  # the limiter counts every request, as in production
     }
     settings = Settings(database_url=sqlalchemy_url)
     bare_env = os.environ | {

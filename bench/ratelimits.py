@@ -44,7 +44,7 @@ from api_read_write import (
 from harness import RESULTS_DIR, BenchError, Capmatch, code_version, database_urls
 
 ADMIN_KEY = "bench-admin-key-0123456789-abcdefghijklmnop"
-COUNTED = "1000000000/minute"  # counted on every request, never refused
+COUNTED = harness.UNREFUSED_LIMITS["CAPMATCH_RATE_LIMIT"]  # counted, never refused
 VARIANTS: dict[str, dict[str, str]] = {
     "off": {
         "CAPMATCH_RATE_LIMIT": "off",
@@ -136,7 +136,9 @@ def run(args: argparse.Namespace) -> int:
     environment = os.environ | {"CAPMATCH_DATABASE_URL": url, "CAPMATCH_ADMIN_API_KEY": ADMIN_KEY}
     subprocess.run([sys.executable, "-m", "app.cli", "migrate"], env=environment, check=True)
     try:
-        seeding = Served(args.port, url, ADMIN_KEY, RESULTS_DIR / "ratelimits-seed.log")
+        seeding = Served(
+            args.port, url, ADMIN_KEY, RESULTS_DIR / "ratelimits-seed.log", env=VARIANTS["off"]
+        )
         seeding.start()
         try:
             key, ids = seed(seeding, args.offers)

@@ -12,10 +12,12 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import FastAPI
+from limits import parse
 from limits.aio.storage import RedisStorage
+from limits.strategies import SlidingWindowCounterRateLimiter as InProcessLimiter
 
 from app.core.config import Settings
-from app.web.ratelimits import STORAGE_PREFIX, RateLimits
+from app.web.ratelimits import STORAGE_PREFIX, QuietMemoryStorage, RateLimits
 from tests.fixtures import ADMIN_KEY
 from tests.fixtures.factories import ADMIN, make_partner
 
@@ -203,3 +205,20 @@ async def test_redis_out_of_reach_lets_requests_through_with_a_warning(
     warnings = [record for record in caplog.records if "rate limits not applied" in record.message]
     assert len(warnings) == 1  # once a minute, not once a request
     assert ADMIN_KEY not in caplog.text
+
+
+def test_the_memory_storage_purges_once_a_second_not_every_10_ms() -> None:
+    """The base class restarts its purge timer on the next hit after each run: our hook
+    must be the one it calls, or every hit under load starts a thread again."""
+    storage = QuietMemoryStorage()
+    limiter = InProcessLimiter(storage)
+    item = parse("5/second")
+    storage.timer.join()  # the base class's first timer (10 ms) has run
+    assert limiter.hit(item, "purge")
+    assert storage.timer.interval == QuietMemoryStorage.PURGE_EVERY_S
+    started = storage.timer
+    for _ in range(4):
+        assert limiter.hit(item, "purge")
+    assert storage.timer is started  # no new thread per hit
+    assert not limiter.hit(item, "purge")  # and the counting is the library's
+    storage.timer.cancel()
