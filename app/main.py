@@ -38,6 +38,7 @@ from app.events.metrics import WRITTEN as EVENTS_WRITTEN
 from app.events.retention import purge_events
 from app.imports.runner import run_imports_until_stopped
 from app.matching.feed import MatchFeed
+from app.matching.snapshot import SnapshotStore
 from app.ops.router import router as ops_router
 from app.taxonomy.vocabulary import load_taxonomy
 from app.web.idempotency import IdempotentReplay, purge_expired, replay_response
@@ -254,7 +255,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.key_cache = KeyCache(ttl_s=settings.key_cache_ttl_s, notices=app.state.notices)
     if database is not None:  # else the lifespan creates it
         attach_notices(database.sessionmaker, app.state.notices)
-    app.state.match_feed = MatchFeed(refresh_s=settings.match_refresh_s, notices=app.state.notices)
+    app.state.match_feed = MatchFeed(
+        refresh_s=settings.match_refresh_s,
+        notices=app.state.notices,
+        snapshots=SnapshotStore.configured(settings.match_snapshot, settings.database_url),
+    )
     # Read once per process and file; a malformed operator vocabulary fails at start-up.
     app.state.taxonomy = load_taxonomy(settings.taxonomy_file)
     # Alerts from every batch of changes the feed applies (app/alerts/engine.py).

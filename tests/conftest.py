@@ -31,6 +31,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         rate_limit=UNLIMITED,
         rate_limit_write=UNLIMITED,
         rate_limit_auth_failures=UNLIMITED,
+        match_snapshot="off",  # tests/matching/test_snapshot.py uses its own
     )
 
 

@@ -82,6 +82,13 @@ class Settings(BaseSettings):
         description="Seconds between a worker's reads of the change log when idle; every "
         "matching call also catches up first.",
     )
+    match_snapshot: str = Field(
+        default="auto",
+        min_length=1,
+        description="Where a worker keeps its matching base for the next start and the other "
+        "workers on this host (at 10,000 offers or more): a directory, 'auto' (a private "
+        "directory under the system's temporary directory) or 'off'.",
+    )
     match_change_log_hours: int = Field(
         default=24, gt=0, description="Hours the change log keeps entries for the workers."
     )

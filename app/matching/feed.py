@@ -24,9 +24,10 @@ database lock while it waits for the asyncio lock never blocks the poll that hol
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -45,6 +46,7 @@ from app.matching.demand import RequestRecord
 from app.matching.demand_feed import DemandFeed
 from app.matching.index import MatchIndex
 from app.matching.notify import MARKET_CHANGED
+from app.matching.snapshot import Marker, SnapshotStore, Stored
 from app.matching.values import Certifications, OfferRecord
 
 logger = logging.getLogger("capmatch.matching")
@@ -93,6 +95,13 @@ class _Position:
     horizon: int | None = None
     seen: frozenset[int] = frozenset()
 
+    def stored(self) -> dict[str, Any]:
+        return {"seq": self.seq, "horizon": self.horizon, "seen": sorted(self.seen)}
+
+    @classmethod
+    def of(cls, stored: dict[str, Any]) -> _Position:
+        return cls(int(stored["seq"]), stored["horizon"], frozenset(stored["seen"]))
+
 
 @dataclass(frozen=True, slots=True)
 class Applied:
@@ -109,7 +118,13 @@ Listener = Callable[[Applied], None]
 class MatchFeed:
     """One worker's index and its position in the change log."""
 
-    def __init__(self, *, refresh_s: float = 0.5, notices: Notices | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        refresh_s: float = 0.5,
+        notices: Notices | None = None,
+        snapshots: SnapshotStore | None = None,
+    ) -> None:
         self.index: MatchIndex | None = None
         self.demand = DemandFeed()  # open requests, loaded and caught up with the offers
         self.refresh_s = refresh_s
@@ -124,6 +139,9 @@ class MatchFeed:
         # True from the start of a preloading follow() until its first load is done: the
         # worker answers /readyz 503 meanwhile, so no traffic waits for the load.
         self.loading = False
+        # A base loaded from the database, to be written for the next start (by follow()).
+        self.snapshots = snapshots
+        self._unsaved: Stored | None = None
         # Set by the deployment's ``market`` notice (``app.matching.notify``): the next
         # poll starts at once instead of after ``refresh_s``.
         self._nudged = asyncio.Event()
@@ -177,7 +195,15 @@ class MatchFeed:
             position = _Position(horizon=await snapshot_xmin(session))
         else:
             position = _Position(seq=await repository.last_change_seq(session))
-        candidates = await _load_candidates(session, today())
+        newest = await repository.newest_change(session)
+        stored = await self._stored(session) if self.index is None else None
+        if stored is not None:  # replayed from its position on, like any load
+            candidates, position = stored.candidates, _Position.of(stored.position)
+        else:
+            candidates = await _load_candidates(session, today())
+            if self.snapshots and newest and len(candidates) >= self.snapshots.min_offers:
+                marker = Marker(newest[0], newest[1].isoformat())
+                self._unsaved = Stored(candidates, position.stored(), marker)
         index = MatchIndex.of(candidates)
         await self.demand.load(session)
         self.index, self._position = index, position
@@ -187,9 +213,25 @@ class MatchFeed:
         await asyncio.to_thread(release_free_memory)
         logger.info(
             "matching index loaded",
-            extra={"offers": len(candidates), "seconds": round(time.perf_counter() - started, 3)},
+            extra={
+                "offers": len(candidates),
+                "seconds": round(time.perf_counter() - started, 3),
+                "from": "snapshot" if stored else "database",
+            },
         )
         await self._catch_up(session)
+
+    async def _stored(self, session: AsyncSession) -> Stored | None:
+        """The snapshot on disk, if its marker entry is still in this database's log."""
+        if self.snapshots is None:
+            return None
+        stored = await asyncio.to_thread(self.snapshots.read)
+        if stored is None:
+            return None
+        written_at = await repository.change_written_at(session, stored.marker.seq)
+        if written_at is None or written_at.isoformat() != stored.marker.created_at:
+            return None
+        return stored
 
     async def _catch_up(self, session: AsyncSession) -> None:
         assert self.index is not None
@@ -238,6 +280,26 @@ class MatchFeed:
             self._lapse_due = await repository.next_hold_lapse(session, after=now)
         return lapsed
 
+    @contextlib.asynccontextmanager
+    async def _sharing_the_load(self) -> AsyncIterator[None]:
+        """Around the first load: one worker per host loads and writes the snapshot, the
+        others wait and read it (its session starts after, so it sees what it holds)."""
+        if self.index is None and self.snapshots is not None:
+            async with self.snapshots.building():
+                yield
+        else:
+            yield
+
+    async def _save(self) -> None:
+        unsaved, self._unsaved = self._unsaved, None
+        if unsaved is not None and self.snapshots is not None:
+            try:
+                await asyncio.to_thread(
+                    self.snapshots.write, unsaved.candidates, unsaved.position, unsaved.marker
+                )
+            except OSError as error:
+                logger.warning("matching snapshot not written: %s", error)
+
     async def follow(
         self,
         sessions: Any,
@@ -258,10 +320,12 @@ class MatchFeed:
             started = time.monotonic()
             try:
                 if self.index is not None or preload:
-                    async with sessions() as session:
-                        await begin_read(session)  # a poll only reads: DEFERRED on SQLite
-                        await self.current(session)
-                        await session.commit()
+                    async with self._sharing_the_load():
+                        async with sessions() as session:
+                            await begin_read(session)  # a poll only reads: DEFERRED on SQLite
+                            await self.current(session)
+                            await session.commit()
+                        await self._save()
                     self.loading = False
                 if time.monotonic() - pruned_at >= prune_s:
                     pruned_at = time.monotonic()

@@ -207,6 +207,21 @@ async def last_change_seq(session: AsyncSession) -> int:
     return int(last or 0)
 
 
+async def newest_change(session: AsyncSession) -> tuple[int, datetime] | None:
+    """(seq, created_at) of the newest change-log entry, if any."""
+    statement = (
+        select(MarketChange.seq, MarketChange.created_at).order_by(MarketChange.seq.desc()).limit(1)
+    )
+    row = (await session.execute(statement)).first()
+    return None if row is None else (row.seq, row.created_at)
+
+
+async def change_written_at(session: AsyncSession, seq: int) -> datetime | None:
+    """When change ``seq`` was written, or None when the log no longer holds it."""
+    statement = select(MarketChange.created_at).where(MarketChange.seq == seq)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
 async def changes_since_transaction(session: AsyncSession, horizon: int) -> Sequence[AnyRow]:
     """(seq, kind, object_id, txid) of changes written by transactions >= ``horizon``."""
     statement = (

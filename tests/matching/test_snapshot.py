@@ -1,0 +1,149 @@
+"""The matching base on disk (``CAPMATCH_MATCH_SNAPSHOT``): a start maps what an earlier
+worker loaded and replays the change log from there, and gets the index a fresh load
+would give; a snapshot its database cannot vouch for is never used."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.core.background import Stop
+from app.matching import feed as feed_module
+from app.matching.feed import MatchFeed
+from app.matching.snapshot import SnapshotStore
+from app.models import MarketChange
+from tests.fixtures.factories import Market, make_offer
+from tests.matching.test_notify import eventually, holds
+
+URL = "sqlite+aiosqlite:///tests-snapshot.db"  # names the file only
+
+
+@asynccontextmanager
+async def started(
+    sessions: async_sessionmaker[AsyncSession], store: SnapshotStore
+) -> AsyncIterator[MatchFeed]:
+    """A worker's feed as ``capmatch serve`` starts it: preloading, then following."""
+    feed = MatchFeed(refresh_s=0.05, snapshots=store)
+    stop = Stop()
+    task = asyncio.create_task(
+        feed.follow(sessions, preload=True, keep_hours=24, prune_s=3600, stop=stop)
+    )
+    try:
+        await eventually(lambda: feed.index is not None and not feed.loading)
+        yield feed
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+
+
+def count_loads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Loads of the base from the database, from here on."""
+    loads: list[int] = []
+    load = feed_module._load_candidates
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        loads.append(1)
+        return await load(*args, **kwargs)
+
+    monkeypatch.setattr(feed_module, "_load_candidates", counted)
+    return loads
+
+
+def ranked(feed: MatchFeed) -> list[str]:
+    """Every offer id the index holds, in row order of base then delta."""
+    assert feed.index is not None
+    ids: list[str] = []
+    for candidates, alive in feed.index.parts():
+        rows = np.arange(len(candidates)) if alive is None else np.flatnonzero(alive)
+        ids += candidates.offer_ids(rows)
+    return sorted(ids)
+
+
+async def test_a_start_maps_the_snapshot_and_replays_what_changed_since(
+    client: httpx.AsyncClient,
+    market: Market,
+    session_factory: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    store = SnapshotStore(tmp_path, URL, min_offers=1)
+    early = [(await make_offer(client, market.a1))["id"] for _ in range(3)]
+    loads = count_loads(monkeypatch)
+    async with started(session_factory, store) as first:
+        assert store.path.exists() and loads == [1]
+        assert ranked(first) == sorted(early)
+
+    late = (await make_offer(client, market.b1))["id"]
+    async with started(session_factory, store) as second:
+        assert loads == [1]  # the second start read no offer from the database
+        await eventually(lambda: holds(second, late))
+        assert ranked(second) == sorted([*early, late])
+        assert second.index is not None
+        base = second.index.parts()[0][0]
+        assert len(base) == 3  # the snapshot's base, with the late offer in the delta
+        fresh = MatchFeed()
+        async with session_factory() as session:
+            reloaded = await fresh.current(session)
+        for name in ("lat", "lon", "per_week", "reserved", "available_until"):
+            rows = reloaded.parts()[0][0].rows_of(early)
+            assert np.array_equal(getattr(base, name), getattr(reloaded.parts()[0][0], name)[rows])
+
+
+async def test_a_snapshot_whose_marker_left_the_log_is_not_used(
+    client: httpx.AsyncClient,
+    market: Market,
+    session_factory: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """A log pruned past the snapshot (or another database with the same URL) cannot
+    replay what changed since: the worker loads from the database."""
+    store = SnapshotStore(tmp_path, URL, min_offers=1)
+    offer = (await make_offer(client, market.a1))["id"]
+    async with started(session_factory, store):
+        pass
+    async with session_factory() as session, session.begin():
+        await session.execute(delete(MarketChange))
+    gone = await client.delete(f"/v1/offers/{offer}", headers=market.a.headers)
+    assert gone.status_code in (200, 204), gone.text
+
+    loads = count_loads(monkeypatch)
+    async with started(session_factory, store) as feed:
+        assert loads == [1]
+        assert not holds(feed, offer)
+
+
+async def test_small_bases_are_not_written(
+    client: httpx.AsyncClient,
+    market: Market,
+    session_factory: async_sessionmaker[AsyncSession],
+    tmp_path: Path,
+) -> None:
+    store = SnapshotStore(tmp_path, URL, min_offers=2)
+    await make_offer(client, market.a1)
+    async with started(session_factory, store):
+        pass
+    assert not store.path.exists()
+
+
+def test_the_setting_names_a_private_directory_or_off(tmp_path: Path) -> None:
+    assert SnapshotStore.configured("off", URL) is None
+    private = SnapshotStore.configured(str(tmp_path / "snapshots"), URL)
+    assert private is not None and private.path.parent == tmp_path / "snapshots"
+    assert (tmp_path / "snapshots").stat().st_mode & 0o777 == 0o700
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o777)  # noqa: S103 - the unsafe directory under test
+    assert SnapshotStore.configured(str(shared), URL) is None
+    other = SnapshotStore.configured(str(tmp_path / "snapshots"), URL + "-other")
+    assert other is not None and other.path != private.path
