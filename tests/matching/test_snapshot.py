@@ -80,7 +80,8 @@ async def test_a_start_maps_the_snapshot_and_replays_what_changed_since(
     early = [(await make_offer(client, market.a1))["id"] for _ in range(3)]
     loads = count_loads(monkeypatch)
     async with started(session_factory, store) as first:
-        assert store.path.exists() and loads == [1]
+        assert store.path.exists()
+        assert loads == [1]
         assert ranked(first) == sorted(early)
 
     late = (await make_offer(client, market.b1))["id"]
@@ -139,11 +140,13 @@ async def test_small_bases_are_not_written(
 def test_the_setting_names_a_private_directory_or_off(tmp_path: Path) -> None:
     assert SnapshotStore.configured("off", URL) is None
     private = SnapshotStore.configured(str(tmp_path / "snapshots"), URL)
-    assert private is not None and private.path.parent == tmp_path / "snapshots"
+    assert private is not None
+    assert private.path.parent == tmp_path / "snapshots"
     assert (tmp_path / "snapshots").stat().st_mode & 0o777 == 0o700
     shared = tmp_path / "shared"
     shared.mkdir()
     os.chmod(shared, 0o777)  # noqa: S103 - the unsafe directory under test
     assert SnapshotStore.configured(str(shared), URL) is None
     other = SnapshotStore.configured(str(tmp_path / "snapshots"), URL + "-other")
-    assert other is not None and other.path != private.path
+    assert other is not None
+    assert other.path != private.path
