@@ -6,6 +6,7 @@ budget on top, a stricter budget for failed authentication; RateLimit-* headers 
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import AsyncIterator
 
@@ -207,18 +208,22 @@ async def test_redis_out_of_reach_lets_requests_through_with_a_warning(
     assert ADMIN_KEY not in caplog.text
 
 
-def test_the_memory_storage_purges_once_a_second_not_every_10_ms() -> None:
-    """The base class restarts its purge timer on the next hit after each run: our hook
-    must be the one it calls, or every hit under load starts a thread again."""
+def test_the_memory_storage_purges_inline_once_a_second_and_starts_no_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The base class schedules its purge on every hit: our hook must be the one it calls,
+    or every hit under load starts a thread again."""
     storage = QuietMemoryStorage()
+    storage.timer.join()  # the base class's first timer (10 ms), started once
+    purges: list[int] = []
+    monkeypatch.setattr(storage, "_MemoryStorage__expire_events", lambda: purges.append(1))
     limiter = InProcessLimiter(storage)
     item = parse("5/second")
-    storage.timer.join()  # the base class's first timer (10 ms) has run
-    assert limiter.hit(item, "purge")
-    assert storage.timer.interval == QuietMemoryStorage.PURGE_EVERY_S
-    started = storage.timer
-    for _ in range(4):
+    storage.purged_at -= QuietMemoryStorage.PURGE_EVERY_S
+    threads = threading.active_count()
+    for _ in range(5):
         assert limiter.hit(item, "purge")
-    assert storage.timer is started  # no new thread per hit
-    assert not limiter.hit(item, "purge")  # and the counting is the library's
-    storage.timer.cancel()
+    assert not limiter.hit(item, "purge")  # the counting is the library's
+    assert purges == [1]  # once, however many hits
+    assert threading.active_count() == threads
+    assert not storage.timer.is_alive()
