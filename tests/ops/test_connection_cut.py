@@ -11,15 +11,18 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.core.config import Settings
 from app.core.db import create_database
+from app.core.events import subscribe, unsubscribe
+from app.events.outbox import EventWritten
 from app.main import create_app
 from tests.fixtures.assertions import assert_problem
 from tests.fixtures.database import empty_tables
-from tests.fixtures.factories import ADMIN
+from tests.fixtures.factories import ADMIN, make_organization, make_partner, offer_body
 
 RECOVERY_S = 5.0
 pytestmark = pytest.mark.committed
@@ -126,3 +129,70 @@ async def test_a_cut_connection_is_503_then_recovers_within_5_s(
             assert "during-cut" not in slugs
     finally:
         await database.engine.dispose()
+
+
+async def test_a_cut_in_the_middle_of_a_write_leaves_nothing_of_it(
+    proxied: tuple[Proxy, Settings], engine: AsyncEngine
+) -> None:
+    """The connection goes while a POST /v1/offers is between its statements: after the
+    offer row and its event were written, before the commit. The answer is 503, and once
+    the database is back neither the offer, nor its event, nor its change-log entry, nor
+    its webhook delivery exists."""
+    proxy, settings = proxied
+    database = create_database(settings)
+    transport = httpx.ASGITransport(app=create_app(settings, database=database))
+    cut_during: list[str] = []
+
+    async def cut_after_the_event(_session: AsyncSession, event: EventWritten) -> None:
+        if event.body["type"] == "offer.created":
+            cut_during.append(str(event.body["data"]["object"]["id"]))
+            await proxy.cut()
+
+    try:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://capmatch.test"
+        ) as client:
+            partner = await make_partner(client, "cut-partner")
+            organization = await make_organization(client, partner)
+            hook = await client.post(
+                "/v1/webhook-endpoints",
+                json={"url": "https://hooks.example.org/in", "event_types": ["offer.*"]},
+                headers=partner.headers,
+            )
+            assert hook.status_code == 201, hook.text
+            subscribe(EventWritten, cut_after_the_event)
+            try:
+                write = await client.post(
+                    "/v1/offers", json=offer_body(organization.id), headers=partner.headers
+                )
+            finally:
+                unsubscribe(EventWritten, cut_after_the_event)
+            assert_problem(write, 503)
+            assert len(cut_during) == 1
+
+            await proxy.start()
+            restored = time.monotonic()
+            while (await client.get("/readyz")).status_code != 200:
+                assert time.monotonic() - restored < RECOVERY_S, "no recovery within 5 s"
+                await asyncio.sleep(0.1)
+            listed = await client.get("/v1/offers", headers=partner.headers)
+            assert listed.status_code == 200, listed.text
+            assert listed.json()["data"] == []
+        async with engine.connect() as connection:
+            for table in ("offers", "events", "market_changes", "webhook_deliveries"):
+                rows = await connection.scalar(
+                    text(f"SELECT count(*) FROM {table} WHERE {MENTIONS[table]}"),  # noqa: S608
+                    {"id": cut_during[0]},
+                )
+                assert rows == 0, f"{table} kept a row of the cut write"
+    finally:
+        await database.engine.dispose()
+
+
+# How each table would name the offer of the cut write.
+MENTIONS = {
+    "offers": "id = :id",
+    "events": "CAST(data AS TEXT) LIKE '%' || :id || '%'",
+    "market_changes": "object_id = :id",
+    "webhook_deliveries": "payload LIKE '%' || :id || '%'",
+}
