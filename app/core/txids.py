@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,3 +39,33 @@ async def snapshot_xmin_and_own_txid(session: AsyncSession) -> tuple[int, int | 
         )
     ).one()
     return int(row[0]), None if row[1] is None else int(row[1])
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Which transactions a PostgreSQL snapshot sees as finished: every id below ``xmax``
+    except those in ``running``. A row written by a transaction outside that set (at or
+    above ``xmax``, or in ``running``) is news to a reader that last looked with this
+    snapshot; every other row it has seen already."""
+
+    xmax: int
+    running: frozenset[int]
+
+
+async def current_snapshot(session: AsyncSession) -> tuple[Snapshot, int | None]:
+    """The session's snapshot now, and its own transaction's id if it has written. A
+    transaction sees its own writes, but they are not finished: the snapshot counts it as
+    running, so a reader keeps reading its rows (and must skip those it has applied)."""
+    row = (
+        await session.execute(
+            text(
+                "SELECT pg_snapshot_xmax(snap)::text::bigint,"
+                " ARRAY(SELECT xid::text::bigint FROM pg_snapshot_xip(snap) AS xid),"
+                " pg_current_xact_id_if_assigned()::text::bigint"
+                " FROM pg_current_snapshot() AS snap"
+            )
+        )
+    ).one()
+    own = None if row[2] is None else int(row[2])
+    running = frozenset(int(xid) for xid in row[1]) | ({own} if own is not None else set())
+    return Snapshot(int(row[0]), running), own

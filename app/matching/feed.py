@@ -8,10 +8,13 @@ the index afresh. The cursor is taken *before* a load and changes are replayed
 from it, so a write racing the load is never lost (reloading an offer twice is
 harmless).
 
-On PostgreSQL the log is read by writing transaction id: a transaction still
-running has an id >= the snapshot's xmin, so re-reading from the last xmin cannot
-miss a change that commits after a later one. SQLite has one writer at a time, so
-the sequence number is already in commit order.
+On PostgreSQL the log is read by writing transaction id: a poll remembers its
+snapshot (which transaction ids it saw finished) and the next reads the entries of the
+others, those that were running then or started since, so a change that commits after a
+later one is never missed, and the read costs the news only, however long some other
+transaction stays open (re-reading from the oldest running transaction did not: a long
+transaction anywhere in the cluster made every poll read the whole log since). SQLite has
+one writer at a time, so the sequence number is already in commit order.
 
 Locking: one poll at a time (an asyncio lock), but the lock is never held across a
 wait for the database. A caller checks out its connection and begins its
@@ -39,7 +42,7 @@ from app.core.dates import today, utcnow
 from app.core.db import begin_read
 from app.core.memory import release_free_memory
 from app.core.notices import Notices
-from app.core.txids import snapshot_xmin, tracks_transactions
+from app.core.txids import Snapshot, current_snapshot, tracks_transactions
 from app.matching import repository
 from app.matching.candidates import Candidates, CandidatesBuilder
 from app.matching.demand import RequestRecord
@@ -88,19 +91,28 @@ def matchable(row: Any, on: date) -> bool:
 @dataclass(frozen=True, slots=True)
 class _Position:
     """Where a worker is in the change log: the last sequence number applied (SQLite), or
-    the xmin of the last poll's snapshot and the entries at or above it applied already
-    (PostgreSQL, see the module docstring)."""
+    the snapshot of the last poll and the entries of the poller's own transaction applied
+    already (PostgreSQL, see the module docstring)."""
 
     seq: int = 0
-    horizon: int | None = None
+    snapshot: Snapshot | None = None
     seen: frozenset[int] = frozenset()
 
     def stored(self) -> dict[str, Any]:
-        return {"seq": self.seq, "horizon": self.horizon, "seen": sorted(self.seen)}
+        if self.snapshot is None:
+            return {"seq": self.seq}
+        return {
+            "xmax": self.snapshot.xmax,
+            "running": sorted(self.snapshot.running),
+            "seen": sorted(self.seen),
+        }
 
     @classmethod
     def of(cls, stored: dict[str, Any]) -> _Position:
-        return cls(int(stored["seq"]), stored["horizon"], frozenset(stored["seen"]))
+        if "xmax" in stored:
+            snapshot = Snapshot(int(stored["xmax"]), frozenset(stored["running"]))
+            return cls(snapshot=snapshot, seen=frozenset(stored["seen"]))
+        return cls(seq=int(stored["seq"]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +204,7 @@ class MatchFeed:
         started = time.perf_counter()
         # The position is read before the rows, so a write racing the load is replayed.
         if tracks_transactions(session):
-            position = _Position(horizon=await snapshot_xmin(session))
+            position = _Position(snapshot=(await current_snapshot(session))[0])
         else:
             position = _Position(seq=await repository.last_change_seq(session))
         newest = await repository.newest_change(session)
@@ -237,12 +249,16 @@ class MatchFeed:
         assert self.index is not None
         position = self._position
         if tracks_transactions(session):
-            assert position.horizon is not None
-            horizon = await snapshot_xmin(session)
-            rows = await repository.changes_since_transaction(session, position.horizon)
+            assert position.snapshot is not None
+            # Taken before the read: a change committing in between is read now and again
+            # next time (harmless), never missed.
+            now, own = await current_snapshot(session)
+            last = position.snapshot
+            rows = await repository.changes_after_snapshot(session, last.xmax, last.running)
             fresh: list[Any] = [row for row in rows if row.seq not in position.seen]
+            # The caller's own uncommitted rows come back while its transaction runs.
             after = _Position(
-                horizon=horizon, seen=frozenset(row.seq for row in rows if row.txid >= horizon)
+                snapshot=now, seen=frozenset(row.seq for row in rows if row.txid == own)
             )
         else:
             fresh = list(await repository.changes_after(session, position.seq))

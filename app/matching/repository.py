@@ -222,11 +222,19 @@ async def change_written_at(session: AsyncSession, seq: int) -> datetime | None:
     return (await session.execute(statement)).scalar_one_or_none()
 
 
-async def changes_since_transaction(session: AsyncSession, horizon: int) -> Sequence[AnyRow]:
-    """(seq, kind, object_id, txid) of changes written by transactions >= ``horizon``."""
+async def changes_after_snapshot(
+    session: AsyncSession, xmax: int, running: Collection[int]
+) -> Sequence[AnyRow]:
+    """(seq, kind, object_id, txid) of changes of transactions a reader that last looked with
+    the snapshot (``xmax``, ``running``) has not seen: started at or after ``xmax``, or
+    running then (``app.core.txids.Snapshot``). Both are index ranges on ``txid``, however
+    old the oldest running transaction is."""
+    news: ColumnElement[bool] = MarketChange.txid >= xmax
+    if running:
+        news = news | MarketChange.txid.in_(sorted(running))
     statement = (
         select(MarketChange.seq, MarketChange.kind, MarketChange.object_id, MarketChange.txid)
-        .where(MarketChange.txid >= horizon)
+        .where(news)
         .order_by(MarketChange.seq)
     )
     return (await session.execute(statement)).all()
