@@ -8,7 +8,7 @@ not go through a service one object at a time); they never write them.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -27,6 +27,16 @@ from app.models import (
 
 # Rows of many shapes (OFFER_COLUMNS is twenty wide); callers read them by attribute.
 AnyRow = Row[*tuple[Any, ...]]
+# Ids per statement when a change batch names many: PostgreSQL's driver takes at most
+# 32,767 parameters and SQLite 32,766 (a bulk load of 100k offers is one batch).
+IDS_PER_STATEMENT = 10_000
+
+
+def _chunks(ids: Iterable[str]) -> Iterator[list[str]]:
+    batch = list(ids)
+    for start in range(0, len(batch), IDS_PER_STATEMENT):
+        yield batch[start : start + IDS_PER_STATEMENT]
+
 
 OFFER_COLUMNS = (
     Offer.id,
@@ -99,15 +109,22 @@ async def certifications_of(
     session: AsyncSession, organization_ids: Iterable[str] | Select[Any]
 ) -> dict[str, Certifications]:
     """Certifications held per organisation, for the ids given (or selected)."""
-    statement = select(
+    columns = select(
         OrganizationCertification.organization_id,
         OrganizationCertification.code,
         OrganizationCertification.valid_until,
         OrganizationCertification.verified,
-    ).where(OrganizationCertification.organization_id.in_(organization_ids))
+    )
+    column = OrganizationCertification.organization_id
+    statements = (
+        [columns.where(column.in_(organization_ids))]
+        if isinstance(organization_ids, Select)
+        else [columns.where(column.in_(chunk)) for chunk in _chunks(organization_ids)]
+    )
     held: dict[str, dict[str, HeldCertification]] = {}
-    for organization_id, code, valid_until, verified in await session.execute(statement):
-        held.setdefault(organization_id, {})[code] = HeldCertification(valid_until, verified)
+    for statement in statements:
+        for organization_id, code, valid_until, verified in await session.execute(statement):
+            held.setdefault(organization_id, {})[code] = HeldCertification(valid_until, verified)
     return dict(held)
 
 
@@ -126,10 +143,13 @@ async def offers_touched(
     session: AsyncSession, offer_ids: Collection[str], organization_ids: Collection[str]
 ) -> Sequence[AnyRow]:
     """Current rows of these offers and of every offer of these organisations."""
-    condition: ColumnElement[bool] = Offer.id.in_(offer_ids)
-    if organization_ids:
-        condition = condition | Offer.organization_id.in_(organization_ids)
-    return (await session.execute(select(*OFFER_COLUMNS).where(condition))).all()
+    conditions = [Offer.id.in_(chunk) for chunk in _chunks(offer_ids)]
+    conditions += [Offer.organization_id.in_(chunk) for chunk in _chunks(organization_ids)]
+    rows: dict[str, AnyRow] = {}
+    for condition in conditions:
+        for row in await session.execute(select(*OFFER_COLUMNS).where(condition)):
+            rows[row.id] = row  # an offer of a changed organisation may be named twice
+    return list(rows.values())
 
 
 async def open_requests_page(
@@ -152,8 +172,11 @@ async def open_requests_page(
 
 async def requests_touched(session: AsyncSession, request_ids: Collection[str]) -> Sequence[AnyRow]:
     """Current rows of these requests (whatever their status)."""
-    statement = select(*REQUEST_COLUMNS).where(CapacityRequest.id.in_(request_ids))
-    return (await session.execute(statement)).all()
+    rows: list[AnyRow] = []
+    for chunk in _chunks(request_ids):
+        statement = select(*REQUEST_COLUMNS).where(CapacityRequest.id.in_(chunk))
+        rows += (await session.execute(statement)).all()
+    return rows
 
 
 # --- holds that lapse before the sweep frees them -----------------------------------------
@@ -185,18 +208,19 @@ async def lapsed_units(
     session: AsyncSession, offer_ids: Collection[str], now: datetime
 ) -> dict[str, int]:
     """Per offer, the units of its pending holds past their expiry."""
-    if not offer_ids:
-        return {}
-    rows = await session.execute(
-        select(Engagement.offer_id, func.sum(Engagement.quantity))
-        .where(
-            Engagement.offer_id.in_(offer_ids),
-            Engagement.status == "pending",
-            Engagement.expires_at <= now,
+    units: dict[str, int] = {}
+    for chunk in _chunks(offer_ids):
+        rows = await session.execute(
+            select(Engagement.offer_id, func.sum(Engagement.quantity))
+            .where(
+                Engagement.offer_id.in_(chunk),
+                Engagement.status == "pending",
+                Engagement.expires_at <= now,
+            )
+            .group_by(Engagement.offer_id)
         )
-        .group_by(Engagement.offer_id)
-    )
-    return {offer_id: int(units) for offer_id, units in rows}
+        units.update((offer_id, int(total)) for offer_id, total in rows)
+    return units
 
 
 # --- the change log -------------------------------------------------------------------
