@@ -32,7 +32,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,11 +43,12 @@ from app.core.db import begin_read
 from app.core.memory import release_free_memory
 from app.core.notices import Notices
 from app.core.txids import Snapshot, current_snapshot, tracks_transactions
-from app.matching import repository
+from app.matching import lapses, repository
 from app.matching.candidates import Candidates, CandidatesBuilder
 from app.matching.demand import RequestRecord
 from app.matching.demand_feed import DemandFeed
 from app.matching.index import MatchIndex
+from app.matching.lapses import LapseWatch
 from app.matching.notify import MARKET_CHANGED
 from app.matching.snapshot import Marker, SnapshotStore, Stored
 from app.matching.values import Certifications, OfferRecord
@@ -159,12 +160,7 @@ class MatchFeed:
         self._nudged = asyncio.Event()
         if notices is not None:
             notices.on(MARKET_CHANGED, self._nudged.set)
-        # Holds lapse by the clock, not by a write: the sweep that frees them runs every
-        # few minutes, but matching must count their units as free at once. Each catch-up
-        # reloads the offers whose holds lapsed since ``_lapses_seen`` (None: ever) and
-        # looks again only once the next known expiry ``_lapse_due`` has passed.
-        self._lapses_seen: datetime | None = None
-        self._lapse_due: datetime | None = None
+        self.lapses = LapseWatch()  # holds lapsing before the sweep frees them
 
     async def current(self, session: AsyncSession) -> MatchIndex:
         """The index, caught up with every change committed before this call."""
@@ -187,7 +183,7 @@ class MatchFeed:
                 if must_see is None
                 else self._position.seq < must_see
             )
-            if self.index is None or stale or self._lapse_is_due(utcnow()):
+            if self.index is None or stale or self.lapses.is_due():
                 self._last_poll_started = time.monotonic()
                 if self.index is not None and self.index.needs_rebuild:
                     # Apply (and tell listeners of) what the log holds before the new base
@@ -220,7 +216,7 @@ class MatchFeed:
         await self.demand.load(session)
         self.index, self._position = index, position
         # The base counts every pending hold as held: the catch-up below finds the lapsed.
-        self._lapses_seen = self._lapse_due = None
+        self.lapses.reset()
         # The load's rows and records are gone with _load_candidates' frame by now.
         await asyncio.to_thread(release_free_memory)
         logger.info(
@@ -264,7 +260,7 @@ class MatchFeed:
             fresh = list(await repository.changes_after(session, position.seq))
             after = _Position(seq=fresh[-1].seq) if fresh else position
         offers = {row.object_id for row in fresh if row.kind == "offer"}
-        offers |= await self._holds_lapsed(session, offers_changed=bool(offers))
+        offers |= await self.lapses.lapsed(session, offers_changed=bool(offers))
         if fresh or offers:
             organizations = {row.object_id for row in fresh if row.kind == "organization"}
             offer_records: dict[str, OfferRecord | None] = {}
@@ -276,25 +272,6 @@ class MatchFeed:
             for listener in self.listeners:
                 listener(applied)
         self._position = after
-
-    def _lapse_is_due(self, now: datetime) -> bool:
-        return self._lapse_due is not None and self._lapse_due <= now
-
-    async def _holds_lapsed(self, session: AsyncSession, *, offers_changed: bool) -> set[str]:
-        """Offers whose holds lapsed since the last look. A changed offer may carry a new
-        hold that lapses before the one expected next, so it makes the next expiry be read
-        again."""
-        now = utcnow()
-        lapsed: set[str] = set()
-        looked = self._lapses_seen is None or self._lapse_is_due(now)
-        if looked:
-            lapsed = await repository.offers_with_holds_lapsed(
-                session, after=self._lapses_seen, until=now
-            )
-            self._lapses_seen = now
-        if looked or offers_changed:
-            self._lapse_due = await repository.next_hold_lapse(session, after=now)
-        return lapsed
 
     @contextlib.asynccontextmanager
     async def _sharing_the_load(self) -> AsyncIterator[None]:
@@ -393,7 +370,7 @@ async def _reload(
     rows = await repository.offers_touched(session, offer_ids, organization_ids)
     held = await repository.certifications_of(session, {row.organization_id for row in rows})
     holding = [row.id for row in rows if row.held_quantity]
-    lapsed = await repository.lapsed_units(session, holding, utcnow())
+    lapsed = await repository.lapsed_units(session, holding, lapses.clock())
     changes: dict[str, OfferRecord | None] = dict.fromkeys(offer_ids)
     for row in rows:
         changes[row.id] = (

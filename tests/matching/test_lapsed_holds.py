@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.matching import feed as feed_module
+from app.matching import lapses as lapses_module
 from app.matching.feed import MatchFeed
 from app.matching.index import MatchIndex
 from app.models import Engagement
@@ -32,7 +32,7 @@ async def deliverable(client: httpx.AsyncClient, deal: Deal) -> int | None:
 
 def clock_at(monkeypatch: pytest.MonkeyPatch, moment: datetime) -> None:
     """The feed's clock only: the database and every other reader keep real time."""
-    monkeypatch.setattr(feed_module, "utcnow", lambda: moment)
+    monkeypatch.setattr(lapses_module, "utcnow", lambda: moment)
 
 
 async def test_matching_frees_a_hold_at_its_expiry_without_a_sweep(
