@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Iterator
 from typing import Any, TypeVarTuple
 
 from sqlalchemy import (
@@ -24,6 +24,17 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.elements import ColumnElement
 
 Ts = TypeVarTuple("Ts")
+
+# Ids per statement when a caller names many: PostgreSQL's driver takes at most 32,767
+# parameters and SQLite 32,766 (the matching feed's batch after a bulk load of 100k offers).
+IDS_PER_STATEMENT = 10_000
+
+
+def id_chunks(ids: Iterable[str]) -> Iterator[list[str]]:
+    """``ids`` in lists of at most ``IDS_PER_STATEMENT``, one per statement's ``IN``."""
+    batch = list(ids)
+    for start in range(0, len(batch), IDS_PER_STATEMENT):
+        yield batch[start : start + IDS_PER_STATEMENT]
 
 
 def _escape_like(text: str) -> str:

@@ -52,6 +52,7 @@ from app.matching.lapses import LapseWatch
 from app.matching.notify import MARKET_CHANGED
 from app.matching.snapshot import Marker, SnapshotStore, Stored
 from app.matching.values import Certifications, OfferRecord
+from app.offers.service import lapsed_holds
 
 logger = logging.getLogger("capmatch.matching")
 
@@ -203,7 +204,8 @@ class MatchFeed:
             position = _Position(snapshot=(await current_snapshot(session))[0])
         else:
             position = _Position(seq=await repository.last_change_seq(session))
-        newest = await repository.newest_change(session)
+        # The marker of a snapshot written from this load (read before its rows, too).
+        newest = await repository.newest_change(session) if self.snapshots else None
         stored = await self._stored(session) if self.index is None else None
         if stored is not None:  # replayed from its position on, like any load
             candidates, position = stored.candidates, _Position.of(stored.position)
@@ -369,8 +371,7 @@ async def _reload(
     """The current record of every offer touched (None when it no longer matches)."""
     rows = await repository.offers_touched(session, offer_ids, organization_ids)
     held = await repository.certifications_of(session, {row.organization_id for row in rows})
-    holding = [row.id for row in rows if row.held_quantity]
-    lapsed = await repository.lapsed_units(session, holding, lapses.clock())
+    lapsed = await lapsed_holds(session, rows, now=lapses.clock())
     changes: dict[str, OfferRecord | None] = dict.fromkeys(offer_ids)
     for row in rows:
         changes[row.id] = (

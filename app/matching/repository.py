@@ -8,13 +8,14 @@ not go through a service one object at a time); they never write them.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, and_, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.sql import id_chunks
 from app.matching.values import Certifications, HeldCertification
 from app.models import (
     CapacityRequest,
@@ -27,15 +28,6 @@ from app.models import (
 
 # Rows of many shapes (OFFER_COLUMNS is twenty wide); callers read them by attribute.
 AnyRow = Row[*tuple[Any, ...]]
-# Ids per statement when a change batch names many: PostgreSQL's driver takes at most
-# 32,767 parameters and SQLite 32,766 (a bulk load of 100k offers is one batch).
-IDS_PER_STATEMENT = 10_000
-
-
-def _chunks(ids: Iterable[str]) -> Iterator[list[str]]:
-    batch = list(ids)
-    for start in range(0, len(batch), IDS_PER_STATEMENT):
-        yield batch[start : start + IDS_PER_STATEMENT]
 
 
 OFFER_COLUMNS = (
@@ -119,7 +111,7 @@ async def certifications_of(
     statements = (
         [columns.where(column.in_(organization_ids))]
         if isinstance(organization_ids, Select)
-        else [columns.where(column.in_(chunk)) for chunk in _chunks(organization_ids)]
+        else [columns.where(column.in_(chunk)) for chunk in id_chunks(organization_ids)]
     )
     held: dict[str, dict[str, HeldCertification]] = {}
     for statement in statements:
@@ -143,8 +135,8 @@ async def offers_touched(
     session: AsyncSession, offer_ids: Collection[str], organization_ids: Collection[str]
 ) -> Sequence[AnyRow]:
     """Current rows of these offers and of every offer of these organisations."""
-    conditions = [Offer.id.in_(chunk) for chunk in _chunks(offer_ids)]
-    conditions += [Offer.organization_id.in_(chunk) for chunk in _chunks(organization_ids)]
+    conditions = [Offer.id.in_(chunk) for chunk in id_chunks(offer_ids)]
+    conditions += [Offer.organization_id.in_(chunk) for chunk in id_chunks(organization_ids)]
     rows: dict[str, AnyRow] = {}
     for condition in conditions:
         for row in await session.execute(select(*OFFER_COLUMNS).where(condition)):
@@ -173,7 +165,7 @@ async def open_requests_page(
 async def requests_touched(session: AsyncSession, request_ids: Collection[str]) -> Sequence[AnyRow]:
     """Current rows of these requests (whatever their status)."""
     rows: list[AnyRow] = []
-    for chunk in _chunks(request_ids):
+    for chunk in id_chunks(request_ids):
         statement = select(*REQUEST_COLUMNS).where(CapacityRequest.id.in_(chunk))
         rows += (await session.execute(statement)).all()
     return rows
@@ -202,25 +194,6 @@ async def next_hold_lapse(session: AsyncSession, *, after: datetime) -> datetime
         Engagement.status == "pending", Engagement.expires_at > after
     )
     return (await session.execute(statement)).scalar_one_or_none()
-
-
-async def lapsed_units(
-    session: AsyncSession, offer_ids: Collection[str], now: datetime
-) -> dict[str, int]:
-    """Per offer, the units of its pending holds past their expiry."""
-    units: dict[str, int] = {}
-    for chunk in _chunks(offer_ids):
-        rows = await session.execute(
-            select(Engagement.offer_id, func.sum(Engagement.quantity))
-            .where(
-                Engagement.offer_id.in_(chunk),
-                Engagement.status == "pending",
-                Engagement.expires_at <= now,
-            )
-            .group_by(Engagement.offer_id)
-        )
-        units.update((offer_id, int(total)) for offer_id, total in rows)
-    return units
 
 
 # --- the change log -------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Row, func, select, update
 
+from app.core.sql import id_chunks
 from app.market.repository import MarketRepository
 from app.models import Engagement, Offer, Organization
 from app.offers.rules import OPEN_STATUSES, CapacityChange
@@ -161,15 +162,16 @@ class OfferRepository(MarketRepository[Offer]):
         Pending engagements are the ledger behind ``held_quantity``: reads subtract
         what has lapsed so capacity reads free from the moment a hold expires.
         """
-        if not offer_ids:
-            return {}
-        rows = await self.session.execute(
-            select(Engagement.offer_id, func.sum(Engagement.quantity))
-            .where(
-                Engagement.offer_id.in_(offer_ids),
-                Engagement.status == "pending",
-                Engagement.expires_at <= now,
+        lapsed: dict[str, int] = {}
+        for chunk in id_chunks(offer_ids):
+            rows = await self.session.execute(
+                select(Engagement.offer_id, func.sum(Engagement.quantity))
+                .where(
+                    Engagement.offer_id.in_(chunk),
+                    Engagement.status == "pending",
+                    Engagement.expires_at <= now,
+                )
+                .group_by(Engagement.offer_id)
             )
-            .group_by(Engagement.offer_id)
-        )
-        return {offer_id: int(units) for offer_id, units in rows}
+            lapsed.update((offer_id, int(units)) for offer_id, units in rows)
+        return lapsed

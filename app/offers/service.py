@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -302,15 +302,18 @@ class HasHeld(Protocol):
     def held_quantity(self) -> int: ...
 
 
-async def lapsed_holds(session: AsyncSession, offers: Sequence[HasHeld]) -> dict[str, int]:
+async def lapsed_holds(
+    session: AsyncSession, offers: Sequence[HasHeld], *, now: datetime | None = None
+) -> dict[str, int]:
     """Per offer, held units whose holds have lapsed but no sweep has freed yet: reads
     subtract them so capacity reads free from ``expires_at`` on (lazy on read).
 
     Only offers holding something can have lapsed holds, so reads of offers without
-    holds (the common case, and every new offer) cost no query.
+    holds (the common case, and every new offer) cost no query. ``now``: the clock holds
+    lapse by (the matching index keeps its own).
     """
     holding = [offer.id for offer in offers if offer.held_quantity > 0]
-    return await OfferRepository(session).lapsed_holds(holding, utcnow())
+    return await OfferRepository(session).lapsed_holds(holding, now or utcnow())
 
 
 async def id_of_external_ref(session: AsyncSession, *, partner_id: str, ref: str) -> str | None:

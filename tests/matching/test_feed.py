@@ -8,8 +8,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from app.core import sql
 from app.matching import feed as feed_module
-from app.matching import repository
 from tests.fixtures.factories import Market, make_offer, make_request
 
 
@@ -56,7 +56,7 @@ async def test_a_batch_naming_more_ids_than_a_statement_takes_is_read_in_chunks(
 ) -> None:
     """A bulk load of 100k offers is one batch; drivers take at most ~32k parameters per
     statement (here: 2), and a batch that failed would fail again at every poll."""
-    monkeypatch.setattr(repository, "IDS_PER_STATEMENT", 2)
+    monkeypatch.setattr(sql, "IDS_PER_STATEMENT", 2)
     feed = app.state.match_feed
     async with session_factory() as session:
         await feed.current(session)

@@ -16,6 +16,7 @@ from app.core.notices import Notices, RedisNotices
 from app.matching.feed import MatchFeed
 from app.matching.index import MatchIndex
 from app.matching.notify import MARKET_CHANGED
+from app.matching.snapshot import SnapshotStore
 from tests.fixtures.factories import Market, make_offer
 
 NEVER_S = 600.0  # the poll interval here: only a notice can make the index catch up
@@ -38,10 +39,15 @@ async def eventually(condition: Callable[[], bool], seconds: float = 5.0) -> Non
 
 @asynccontextmanager
 async def following(
-    sessions: async_sessionmaker[AsyncSession], notices: Notices
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    notices: Notices | None = None,
+    snapshots: SnapshotStore | None = None,
+    refresh_s: float = NEVER_S,
 ) -> AsyncIterator[MatchFeed]:
-    """A loaded feed that polls only when told, following in the background."""
-    feed = MatchFeed(refresh_s=NEVER_S, notices=notices)
+    """A feed following in the background as ``capmatch serve`` starts it (preloading),
+    once loaded; by default it polls only when a notice tells it to."""
+    feed = MatchFeed(refresh_s=refresh_s, notices=notices, snapshots=snapshots)
     stop = Stop()
     task = asyncio.create_task(
         feed.follow(sessions, preload=True, keep_hours=24, prune_s=NEVER_S, stop=stop)
@@ -60,7 +66,7 @@ async def test_a_write_wakes_the_index_of_its_own_worker(
     market: Market,
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
-    async with following(session_factory, app.state.notices) as feed:
+    async with following(session_factory, notices=app.state.notices) as feed:
         await asyncio.sleep(0.1)  # the first poll is over; the next waits NEVER_S
         offer = await make_offer(client, market.a1)
         await eventually(lambda: holds(feed, offer["id"]))
@@ -78,7 +84,7 @@ async def test_a_notice_over_redis_wakes_another_workers_index(
     stop = Stop()
     listening = asyncio.create_task(reader.listen(stop))
     try:
-        async with following(session_factory, reader) as feed:
+        async with following(session_factory, notices=reader) as feed:
             await asyncio.wait_for(reader.subscribed.wait(), 5)
             await asyncio.sleep(0.1)  # the poll that subscribing started is over
             offer = await make_offer(client, market.a1)

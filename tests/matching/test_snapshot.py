@@ -4,10 +4,7 @@ would give; a snapshot its database cannot vouch for is never used."""
 
 from __future__ import annotations
 
-import asyncio
 import os
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,33 +14,14 @@ import pytest
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.core.background import Stop
 from app.matching import feed as feed_module
 from app.matching.feed import MatchFeed
 from app.matching.snapshot import SnapshotStore
 from app.models import MarketChange
 from tests.fixtures.factories import Market, make_offer
-from tests.matching.test_notify import eventually, holds
+from tests.matching.test_notify import eventually, following, holds
 
 URL = "sqlite+aiosqlite:///tests-snapshot.db"  # names the file only
-
-
-@asynccontextmanager
-async def started(
-    sessions: async_sessionmaker[AsyncSession], store: SnapshotStore
-) -> AsyncIterator[MatchFeed]:
-    """A worker's feed as ``capmatch serve`` starts it: preloading, then following."""
-    feed = MatchFeed(refresh_s=0.05, snapshots=store)
-    stop = Stop()
-    task = asyncio.create_task(
-        feed.follow(sessions, preload=True, keep_hours=24, prune_s=3600, stop=stop)
-    )
-    try:
-        await eventually(lambda: feed.index is not None and not feed.loading)
-        yield feed
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 10)
 
 
 def count_loads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
@@ -79,13 +57,13 @@ async def test_a_start_maps_the_snapshot_and_replays_what_changed_since(
     store = SnapshotStore(tmp_path, URL, min_offers=1)
     early = [(await make_offer(client, market.a1))["id"] for _ in range(3)]
     loads = count_loads(monkeypatch)
-    async with started(session_factory, store) as first:
+    async with following(session_factory, snapshots=store, refresh_s=0.05) as first:
         assert store.path.exists()
         assert loads == [1]
         assert ranked(first) == sorted(early)
 
     late = (await make_offer(client, market.b1))["id"]
-    async with started(session_factory, store) as second:
+    async with following(session_factory, snapshots=store, refresh_s=0.05) as second:
         assert loads == [1]  # the second start read no offer from the database
         await eventually(lambda: holds(second, late))
         assert ranked(second) == sorted([*early, late])
@@ -111,7 +89,7 @@ async def test_a_snapshot_whose_marker_left_the_log_is_not_used(
     replay what changed since: the worker loads from the database."""
     store = SnapshotStore(tmp_path, URL, min_offers=1)
     offer = (await make_offer(client, market.a1))["id"]
-    async with started(session_factory, store):
+    async with following(session_factory, snapshots=store, refresh_s=0.05):
         pass
     async with session_factory() as session, session.begin():
         await session.execute(delete(MarketChange))
@@ -119,7 +97,7 @@ async def test_a_snapshot_whose_marker_left_the_log_is_not_used(
     assert gone.status_code in (200, 204), gone.text
 
     loads = count_loads(monkeypatch)
-    async with started(session_factory, store) as feed:
+    async with following(session_factory, snapshots=store, refresh_s=0.05) as feed:
         assert loads == [1]
         assert not holds(feed, offer)
 
@@ -132,7 +110,7 @@ async def test_small_bases_are_not_written(
 ) -> None:
     store = SnapshotStore(tmp_path, URL, min_offers=2)
     await make_offer(client, market.a1)
-    async with started(session_factory, store):
+    async with following(session_factory, snapshots=store, refresh_s=0.05):
         pass
     assert not store.path.exists()
 
