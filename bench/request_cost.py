@@ -24,10 +24,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import inspect
+import io
 import json
 import logging
 import os
+import pstats
 import random
 import secrets
 import subprocess
@@ -64,6 +67,7 @@ ATTRIBUTED = (
 )
 
 Call = Callable[[int], Awaitable[int]]
+UNREFUSED = "1000000000/minute"
 
 
 @dataclass
@@ -214,6 +218,10 @@ async def measure(args: argparse.Namespace, dsn: str, sqlalchemy_url: str) -> No
         admin_api_key=admin_key,
         environment="production",
         log_level=args.log_level,
+        # Counted like in production, never refusing: the limiter is one of the checks.
+        rate_limit=UNREFUSED,
+        rate_limit_write=UNREFUSED,
+        rate_limit_auth_failures=UNREFUSED,
     )
     app = create_app(settings)
     # Production logging writes JSON to stderr; keep the lines (their cost counts), not the noise.
@@ -317,6 +325,8 @@ async def measure(args: argparse.Namespace, dsn: str, sqlalchemy_url: str) -> No
             with_log[title] = median
         if args.access_log_cost:
             await print_access_log_cost(workloads, with_log, args)
+        if args.profile:
+            await print_profiles(workloads, args)
     log_file.close()
     if skipped:
         print(f"\nnot attributed (no longer in the code): {', '.join(skipped)}")
@@ -345,6 +355,30 @@ async def print_access_log_cost(
         access.setLevel(level)
 
 
+async def print_profiles(
+    workloads: list[tuple[str, Call, CpuMeter | None]], args: argparse.Namespace
+) -> None:
+    """cProfile of each capmatch API workload: the functions with the most own time.
+
+    SQLAlchemy's async API switches greenlets, which confuses cProfile's inclusive
+    times (``cumtime``); its own times (``tottime``) stay right, so they are printed.
+    """
+    for title, call, workload_meter in workloads:
+        if workload_meter is None:
+            continue
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for i in range(args.requests):
+            await call(i)
+        profiler.disable()
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats("tottime").print_stats(args.profile)
+        print(f"\nprofile of {title}, {args.requests} requests (own time):")
+        report = out.getvalue()
+        print(report[report.find("ncalls") :])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432")
@@ -357,6 +391,13 @@ def main(argv: list[str] | None = None) -> int:
         "--access-log-cost",
         action="store_true",
         help="measure capmatch's GET and POST again with the access log off",
+    )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="print cProfile's N functions with the most own time per capmatch workload",
     )
     parser.add_argument("--keep-db", action="store_true")
     args = parser.parse_args(argv)

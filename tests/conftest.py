@@ -14,8 +14,11 @@ from app.core.db import Database, create_engine
 from app.main import create_app
 from tests.fixtures import ADMIN_KEY, UNLIMITED
 from tests.fixtures.database import empty_tables, migrate, test_database_url
+from tests.fixtures.threads import keep_thread_greenlets
 
 pytest_plugins = ["tests.fixtures.factories", "tests.fixtures.redis"]
+
+keep_thread_greenlets()  # before any test starts a thread (tests/fixtures/threads.py)
 
 
 @pytest.fixture(scope="session")

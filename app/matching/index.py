@@ -1,20 +1,21 @@
-"""A worker's live matching index: a large immutable base plus a small delta.
+"""A worker's live matching index: a large immutable base plus the changes since.
 
 Pure (no I/O): ``app.matching.feed`` loads it from the database and applies the
 change log. The base holds every active offer as of its load; offers written since
-are in the delta (rebuilt on each change batch, it stays small) and their base rows
-are masked. When the delta grows past ``REBUILD_AFTER`` the feed loads a new base.
-A search reads one snapshot, so a concurrent apply never shows half a change.
+are in two small layers (``app.matching.layers``: a change batch rebuilds only the
+smaller one) and their base rows are masked. When more than ``REBUILD_AFTER`` offers
+changed since the base, the feed loads a new one. A search reads one set of layers,
+so a concurrent apply never shows half a change.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from app.matching.candidates import Candidates, build_candidates
+from app.matching.layers import RECENT_MAX, Layers
 from app.matching.scoring import score_offers, standing
 from app.matching.values import (
     After,
@@ -30,39 +31,33 @@ from app.matching.values import (
 REBUILD_AFTER = 5_000  # offers changed since the base was loaded
 
 
-@dataclass(frozen=True, slots=True)
-class _Snapshot:
-    base: Candidates
-    alive: BoolArray | None  # base rows not superseded (None: all)
-    delta: Candidates
-    changed: Mapping[str, OfferRecord | None] = field(default_factory=dict)
-
-
 class MatchIndex:
-    def __init__(self, records: Iterable[OfferRecord] = ()) -> None:
-        self._snapshot = _Snapshot(build_candidates(records), None, build_candidates([]))
+    def __init__(
+        self, records: Iterable[OfferRecord] = (), *, recent_max: int = RECENT_MAX
+    ) -> None:
+        self._layers: Layers[Candidates, OfferRecord] = Layers.of(
+            build_candidates(records), build_candidates([])
+        )
+        self._recent_max = recent_max
 
     @classmethod
     def of(cls, base: Candidates) -> MatchIndex:
         index = cls()
-        index._snapshot = _Snapshot(base, None, index._snapshot.delta)
+        index._layers = Layers.of(base, index._layers.recent)
         return index
 
     def parts(self) -> tuple[tuple[Candidates, BoolArray | None], ...]:
         """The columns of one snapshot with the rows that count in each (None: all): the
-        base without the rows changed since, then the delta. For whole-market figures
-        (``app.analytics``) that read the columns without searching."""
-        snapshot = self._snapshot
-        return ((snapshot.base, snapshot.alive), (snapshot.delta, None))
+        base without the rows changed since, then the layers of changes. For whole-market
+        figures (``app.analytics``) that read the columns without searching."""
+        return self._layers.parts()
 
     def __len__(self) -> int:
-        snapshot = self._snapshot
-        alive = len(snapshot.base) if snapshot.alive is None else int(snapshot.alive.sum())
-        return alive + len(snapshot.delta)
+        return self._layers.count()
 
     @property
     def changed_count(self) -> int:
-        return len(self._snapshot.changed)
+        return len(self._layers.changed)
 
     @property
     def needs_rebuild(self) -> bool:
@@ -71,27 +66,22 @@ class MatchIndex:
     def certifications_of(self, offer_id: str) -> Certifications | None:
         """The certifications of the offer's organisation as the index holds them, or None
         when the index does not hold the offer (not active, or written since)."""
-        snapshot = self._snapshot
-        if offer_id in snapshot.changed:
-            record = snapshot.changed[offer_id]
+        layers = self._layers
+        if offer_id in layers.changed:
+            record = layers.changed[offer_id]
             return None if record is None else record.certifications
-        row = snapshot.base.row_of(offer_id)
+        row = layers.base.row_of(offer_id)
         if row is None:
             return None
-        return snapshot.base.certifications(row)
+        return layers.base.certifications(row)
 
     def apply(self, changes: Mapping[str, OfferRecord | None]) -> None:
         """Offers written since the base: the current record, or None when it no longer
         matches anything (closed, paused, draft, gone)."""
-        if not changes:
-            return
-        snapshot = self._snapshot
-        changed = {**snapshot.changed, **changes}
-        alive = np.ones(len(snapshot.base), dtype=np.bool_)
-        rows = [snapshot.base.row_of(offer_id) for offer_id in changed]
-        alive[[row for row in rows if row is not None]] = False
-        delta = build_candidates(record for record in changed.values() if record is not None)
-        self._snapshot = _Snapshot(snapshot.base, alive, delta, changed)
+        if changes:
+            self._layers = self._layers.applied(
+                changes, build_candidates, recent_max=self._recent_max
+            )
 
     def search(
         self,
@@ -108,8 +98,6 @@ class MatchIndex:
     ) -> list[Match]:
         """The best ``limit`` offers for ``want`` (``score_offers``), never one of ``excluded``
         (offer ids: the requesting organisation's own offers)."""
-        snapshot = self._snapshot
-        base_allowed = _without(snapshot.base, snapshot.alive, excluded)
 
         def rank(candidates: Candidates, alive: BoolArray | None) -> list[Match]:
             return score_offers(
@@ -125,10 +113,11 @@ class MatchIndex:
                 after=after,
             )
 
-        found = rank(snapshot.base, base_allowed)
-        if len(snapshot.delta):
-            found += rank(snapshot.delta, _without(snapshot.delta, None, excluded))
-            found.sort(key=lambda match: (-match.score, match.offer_id))
+        found: list[Match] = []
+        for candidates, alive in self._layers.parts():
+            if len(candidates):
+                found += rank(candidates, _without(candidates, alive, excluded))
+        found.sort(key=lambda match: (-match.score, match.offer_id))
         return found[:limit]
 
     def standing(
@@ -146,10 +135,11 @@ class MatchIndex:
         """The rank and match ``search`` would give ``offer_id`` (scoring about ``score``),
         or None when it is not among the matches (ranks beyond ``limit`` are not told
         apart); reasons are written for that one match only."""
-        snapshot = self._snapshot
-        parts = [(snapshot.base, _without(snapshot.base, snapshot.alive, excluded))]
-        if len(snapshot.delta):
-            parts.append((snapshot.delta, _without(snapshot.delta, None, excluded)))
+        parts = [
+            (candidates, _without(candidates, alive, excluded))
+            for candidates, alive in self._layers.parts()
+            if len(candidates)
+        ]
         # The part that holds the offer first: the score it has there decides the ties.
         parts.sort(key=lambda part: not _holds(part[0], part[1], offer_id))
         rank, match = 1, None

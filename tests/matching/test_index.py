@@ -1,15 +1,19 @@
-"""The live offer index: excluded offers (an organisation's own) in its base and its delta."""
+"""The live offer index: excluded offers (an organisation's own) in its base and its layers
+of changes, and changes in batches over the layers."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from random import Random
 
 import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app.matching.candidates import build_candidates
 from app.matching.index import MatchIndex
-from app.matching.values import HeldCertification
-from tests.matching.support import TAXONOMY, day, make_offer, make_want
+from app.matching.values import HeldCertification, OfferRecord, Want
+from tests.matching.support import TAXONOMY, day, make_offer, make_want, markets
 
 
 def ids(index: MatchIndex, *, limit: int = 20, excluded: tuple[str, ...] = ()) -> list[str]:
@@ -67,3 +71,35 @@ def test_the_index_gives_an_offers_certifications_as_it_holds_them() -> None:
     index.apply({"off_01cert": replace(base, certifications=newer), "off_01none": None})
     assert index.certifications_of("off_01cert") == newer
     assert index.certifications_of("off_01none") is None  # no longer held
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(markets(), st.randoms(use_true_random=False), st.integers(1, 4))
+def test_changes_in_batches_over_the_layers_search_as_a_fresh_index(
+    market: tuple[Want, list[OfferRecord]], random: Random, recent_max: int
+) -> None:
+    """Whatever layer a change lands in (the base masked, an older row superseded by a
+    recent one, a withdrawal), the live index ranks, and stands, as one built afresh
+    from the records as they are now."""
+    want, records = market
+    index = MatchIndex(records[: len(records) // 2], recent_max=recent_max)
+    current: dict[str, OfferRecord | None] = {r.id: r for r in records[: len(records) // 2]}
+    changes: list[tuple[str, OfferRecord | None]] = []
+    for record in records:
+        for _ in range(random.randint(1, 3)):
+            fate = random.choice(["write", "write", "withdraw"])
+            moved = replace(record, lat=record.lat + random.uniform(-2, 2))
+            changes.append((record.id, moved if fate == "write" else None))
+    while changes:
+        size = random.randint(1, 5)
+        batch = dict(changes[:size])  # a record written twice in a batch: its last write
+        changes = changes[size:]
+        index.apply(batch)
+        current.update(batch)
+    fresh = MatchIndex([record for record in current.values() if record is not None])
+    assert index.search(want, TAXONOMY, limit=50) == fresh.search(want, TAXONOMY, limit=50)
+    assert len(index) == len(fresh)
+    for match in fresh.search(want, TAXONOMY, limit=5):
+        assert index.standing(
+            want, TAXONOMY, offer_id=match.offer_id, score=match.score, limit=50
+        ) == fresh.standing(want, TAXONOMY, offer_id=match.offer_id, score=match.score, limit=50)

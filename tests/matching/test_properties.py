@@ -174,26 +174,34 @@ def test_the_fast_scorer_ranks_exactly_as_the_reference(
 
 def _live_index(records: list[RequestRecord], random: Random) -> tuple[RequestIndex, list[str]]:
     """An index of ``records`` as a worker holds it after some writes: each record is in
-    the base as it is, or stale in the base and current in the delta, or new in the
-    delta; some base records are withdrawn since. Returns it and the withdrawn ids."""
+    the base as it is, or stale in the base and current since, or new since; some base
+    records are withdrawn since. The changes arrive in batches of random sizes, some
+    records changing twice, so they are spread over the layers of changes (a recent
+    layer of at most 3 records here). Returns the index and the withdrawn ids."""
     base: list[RequestRecord] = []
-    changes: dict[str, RequestRecord | None] = {}
+    changes: list[tuple[str, RequestRecord | None]] = []
     withdrawn = []
     for record in records:
         fate = random.choice(["base", "base", "changed", "new", "withdrawn"])
+        stale = replace(record, lat=record.lat + 3.0, quantity=record.quantity + 7)
         if fate == "base":
             base.append(record)
         elif fate == "changed":
-            base.append(replace(record, lat=record.lat + 3.0, quantity=record.quantity + 7))
-            changes[record.id] = record
+            base.append(stale)
+            changes.append((record.id, record))
         elif fate == "new":
-            changes[record.id] = record
+            if random.random() < 0.3:  # changed again after it was new
+                changes.append((record.id, stale))
+            changes.append((record.id, record))
         else:
             base.append(record)
-            changes[record.id] = None
+            changes.append((record.id, None))
             withdrawn.append(record.id)
-    index = RequestIndex(base)
-    index.apply(changes)
+    index = RequestIndex(base, recent_max=3)
+    while changes:
+        size = random.randint(1, 4)
+        index.apply(dict(changes[:size]))
+        changes = changes[size:]
     return index, withdrawn
 
 
