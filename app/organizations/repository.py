@@ -4,9 +4,10 @@ from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import date
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Row, Select, Table, bindparam, exists, null, select
+from sqlalchemy import Row, Select, Table, bindparam, exists, inspect, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.util import identity_key
 
 from app.core.db import stream_rows
 from app.core.pagination import PageParams, paginate
@@ -45,6 +46,9 @@ _EXPORT_COLUMNS = {
 }
 
 
+_KEPT = "capmatch.organizations"  # session.info: organisations get_many loaded, by id
+
+
 class OrganizationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -61,10 +65,35 @@ class OrganizationRepository:
         return (await self.session.execute(statement)).scalar_one_or_none()
 
     async def get_many(self, organization_ids: Collection[str]) -> Sequence[Organization]:
-        if not organization_ids:
-            return []
-        statement = self._select().where(Organization.id.in_(organization_ids))
-        return (await self.session.execute(statement)).scalars().all()
+        """The organisations with their certifications; those this session holds loaded
+        already come without a query. A query would return those same objects unchanged
+        (the ORM does not overwrite loaded attributes), and one request often shows the
+        same organisations twice: an engagement's event and its answer."""
+        loaded = [
+            organization
+            for organization_id in organization_ids
+            if (organization := self._loaded(organization_id)) is not None
+        ]
+        rest = set(organization_ids) - {organization.id for organization in loaded}
+        if not rest:
+            return loaded
+        statement = self._select().where(Organization.id.in_(rest))
+        fetched = (await self.session.execute(statement)).scalars().all()
+        # The identity map holds objects weakly: keep these for the session's life.
+        self.session.info.setdefault(_KEPT, {}).update((o.id, o) for o in fetched)
+        return [*loaded, *fetched]
+
+    def _loaded(self, organization_id: str) -> Organization | None:
+        organization = self.session.info.get(_KEPT, {}).get(organization_id)
+        if organization is None:
+            key = identity_key(Organization, organization_id)
+            organization = self.session.sync_session.identity_map.get(key)
+        if not isinstance(organization, Organization):
+            return None
+        state = inspect(organization)
+        if not state.persistent or state.expired_attributes or "certifications" in state.unloaded:
+            return None  # deleted, detached, expired by a rollback or a commit: read again
+        return organization
 
     async def get_plain(self, organization_id: str) -> Organization | None:
         """The organisation without its certifications (one query; the POST hot path)."""
