@@ -2,7 +2,7 @@
 
 Pure (no I/O), the request direction's ``MatchIndex``: ``app.matching.demand_feed``
 loads it and applies the change log. The base holds every open request as of its
-load; requests written since are in two small layers (``app.matching.layers``: a
+load; requests written since are in levels of growing size (``app.matching.layers``: a
 change batch rebuilds only the smaller one) and their base rows are masked. When more
 than ``REBUILD_AFTER`` requests changed since the base, the feed loads a new one. A
 search reads one set of layers, so a concurrent apply never shows half a change.
@@ -16,25 +16,27 @@ from datetime import date
 from app.matching.demand import AfterRequest, DemandMatch, RequestRecord
 from app.matching.demand_columns import Requests, build_requests
 from app.matching.demand_scoring import request_standing, score_requests
-from app.matching.layers import RECENT_MAX, Layers
+from app.matching.layers import CAPS, Layers
 from app.matching.values import BoolArray, OfferRecord, TaxonomyLike, Viewer
 
-REBUILD_AFTER = 5_000  # requests changed since the base was loaded
+# Requests changed since the base was loaded before a new base is read from the database
+# (as for offers, app.matching.index).
+REBUILD_AFTER = 50_000
 
 
 class RequestIndex:
     def __init__(
-        self, records: Iterable[RequestRecord] = (), *, recent_max: int = RECENT_MAX
+        self, records: Iterable[RequestRecord] = (), *, caps: tuple[int, ...] = CAPS
     ) -> None:
         self._layers: Layers[Requests, RequestRecord] = Layers.of(
-            build_requests(records), build_requests([])
+            build_requests(records), build_requests([]), caps=caps
         )
-        self._recent_max = recent_max
+        self._caps = caps
 
     @classmethod
     def of(cls, base: Requests) -> RequestIndex:
         index = cls()
-        index._layers = Layers.of(base, index._layers.recent)
+        index._layers = Layers.of(base, index._layers.levels[-1].columns)
         return index
 
     def parts(self) -> tuple[tuple[Requests, BoolArray | None], ...]:
@@ -53,7 +55,7 @@ class RequestIndex:
 
     @property
     def changed_count(self) -> int:
-        return len(self._layers.changed)
+        return self._layers.changed_count
 
     @property
     def needs_rebuild(self) -> bool:
@@ -63,9 +65,7 @@ class RequestIndex:
         """Requests written since the base: the current record, or None when it no longer
         matches anything (fulfilled, cancelled, gone)."""
         if changes:
-            self._layers = self._layers.applied(
-                changes, build_requests, recent_max=self._recent_max
-            )
+            self._layers = self._layers.applied(changes, build_requests, caps=self._caps)
 
     def search(
         self,

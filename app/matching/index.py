@@ -2,8 +2,8 @@
 
 Pure (no I/O): ``app.matching.feed`` loads it from the database and applies the
 change log. The base holds every active offer as of its load; offers written since
-are in two small layers (``app.matching.layers``: a change batch rebuilds only the
-smaller one) and their base rows are masked. When more than ``REBUILD_AFTER`` offers
+are in levels of growing size (``app.matching.layers``: a change batch rebuilds only the
+newest one) and their base rows are masked. When more than ``REBUILD_AFTER`` offers
 changed since the base, the feed loads a new one. A search reads one set of layers,
 so a concurrent apply never shows half a change.
 """
@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterable, Mapping
 import numpy as np
 
 from app.matching.candidates import Candidates, build_candidates
-from app.matching.layers import RECENT_MAX, Layers
+from app.matching.layers import CAPS, Layers
 from app.matching.scoring import score_offers, standing
 from app.matching.values import (
     After,
@@ -28,22 +28,24 @@ from app.matching.values import (
     Want,
 )
 
-REBUILD_AFTER = 5_000  # offers changed since the base was loaded
+# Offers changed since the base was loaded before a new base is read from the database
+# (a whole load: seconds at 100k offers). The levels keep each change's cost flat.
+REBUILD_AFTER = 50_000
 
 
 class MatchIndex:
     def __init__(
-        self, records: Iterable[OfferRecord] = (), *, recent_max: int = RECENT_MAX
+        self, records: Iterable[OfferRecord] = (), *, caps: tuple[int, ...] = CAPS
     ) -> None:
         self._layers: Layers[Candidates, OfferRecord] = Layers.of(
-            build_candidates(records), build_candidates([])
+            build_candidates(records), build_candidates([]), caps=caps
         )
-        self._recent_max = recent_max
+        self._caps = caps
 
     @classmethod
     def of(cls, base: Candidates) -> MatchIndex:
         index = cls()
-        index._layers = Layers.of(base, index._layers.recent)
+        index._layers = Layers.of(base, index._layers.levels[-1].columns)
         return index
 
     def parts(self) -> tuple[tuple[Candidates, BoolArray | None], ...]:
@@ -57,7 +59,7 @@ class MatchIndex:
 
     @property
     def changed_count(self) -> int:
-        return len(self._layers.changed)
+        return self._layers.changed_count
 
     @property
     def needs_rebuild(self) -> bool:
@@ -67,8 +69,8 @@ class MatchIndex:
         """The certifications of the offer's organisation as the index holds them, or None
         when the index does not hold the offer (not active, or written since)."""
         layers = self._layers
-        if offer_id in layers.changed:
-            record = layers.changed[offer_id]
+        changed, record = layers.change_of(offer_id)
+        if changed:
             return None if record is None else record.certifications
         row = layers.base.row_of(offer_id)
         if row is None:
@@ -79,9 +81,7 @@ class MatchIndex:
         """Offers written since the base: the current record, or None when it no longer
         matches anything (closed, paused, draft, gone)."""
         if changes:
-            self._layers = self._layers.applied(
-                changes, build_candidates, recent_max=self._recent_max
-            )
+            self._layers = self._layers.applied(changes, build_candidates, caps=self._caps)
 
     def search(
         self,

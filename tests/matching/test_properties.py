@@ -176,8 +176,8 @@ def _live_index(records: list[RequestRecord], random: Random) -> tuple[RequestIn
     """An index of ``records`` as a worker holds it after some writes: each record is in
     the base as it is, or stale in the base and current since, or new since; some base
     records are withdrawn since. The changes arrive in batches of random sizes, some
-    records changing twice, so they are spread over the layers of changes (a recent
-    layer of at most 3 records here). Returns the index and the withdrawn ids."""
+    records changing twice, so they are spread over the layers of changes (levels of
+    at most 2 and 5 records here, then the oldest). Returns the index and the withdrawn ids."""
     base: list[RequestRecord] = []
     changes: list[tuple[str, RequestRecord | None]] = []
     withdrawn = []
@@ -197,7 +197,7 @@ def _live_index(records: list[RequestRecord], random: Random) -> tuple[RequestIn
             base.append(record)
             changes.append((record.id, None))
             withdrawn.append(record.id)
-    index = RequestIndex(base, recent_max=3)
+    index = RequestIndex(base, caps=(2, 5))
     while changes:
         size = random.randint(1, 4)
         index.apply(dict(changes[:size]))
