@@ -3,7 +3,7 @@
 Pure (no I/O), the request direction's ``MatchIndex``: ``app.matching.demand_feed``
 loads it and applies the change log. The base holds every open request as of its
 load; requests written since are in levels of growing size (``app.matching.layers``: a
-change batch rebuilds only the smaller one) and their base rows are masked. When more
+change batch rebuilds only the newest one) and their base rows are masked. When more
 than ``REBUILD_AFTER`` requests changed since the base, the feed loads a new one. A
 search reads one set of layers, so a concurrent apply never shows half a change.
 """
@@ -29,14 +29,13 @@ class RequestIndex:
         self, records: Iterable[RequestRecord] = (), *, caps: tuple[int, ...] = CAPS
     ) -> None:
         self._layers: Layers[Requests, RequestRecord] = Layers.of(
-            build_requests(records), build_requests([]), caps=caps
+            build_requests(records), build_requests, caps=caps
         )
-        self._caps = caps
 
     @classmethod
     def of(cls, base: Requests) -> RequestIndex:
         index = cls()
-        index._layers = Layers.of(base, index._layers.levels[-1].columns)
+        index._layers = Layers.of(base, build_requests)
         return index
 
     def parts(self) -> tuple[tuple[Requests, BoolArray | None], ...]:
@@ -65,7 +64,7 @@ class RequestIndex:
         """Requests written since the base: the current record, or None when it no longer
         matches anything (fulfilled, cancelled, gone)."""
         if changes:
-            self._layers = self._layers.applied(changes, build_requests, caps=self._caps)
+            self._layers = self._layers.applied(changes)
 
     def search(
         self,

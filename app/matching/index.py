@@ -38,14 +38,13 @@ class MatchIndex:
         self, records: Iterable[OfferRecord] = (), *, caps: tuple[int, ...] = CAPS
     ) -> None:
         self._layers: Layers[Candidates, OfferRecord] = Layers.of(
-            build_candidates(records), build_candidates([]), caps=caps
+            build_candidates(records), build_candidates, caps=caps
         )
-        self._caps = caps
 
     @classmethod
     def of(cls, base: Candidates) -> MatchIndex:
         index = cls()
-        index._layers = Layers.of(base, index._layers.levels[-1].columns)
+        index._layers = Layers.of(base, build_candidates)
         return index
 
     def parts(self) -> tuple[tuple[Candidates, BoolArray | None], ...]:
@@ -81,7 +80,7 @@ class MatchIndex:
         """Offers written since the base: the current record, or None when it no longer
         matches anything (closed, paused, draft, gone)."""
         if changes:
-            self._layers = self._layers.applied(changes, build_candidates, caps=self._caps)
+            self._layers = self._layers.applied(changes)
 
     def search(
         self,

@@ -53,10 +53,16 @@ class Layers(Generic[C, R]):
     base: C
     base_alive: BoolArray | None  # base rows not superseded (None: all)
     levels: tuple[Level[C, R], ...]  # oldest first
+    build: Build[R, C]  # columns from records
+    caps: tuple[int, ...]  # of the levels newer than the oldest, newest first
 
     @classmethod
-    def of(cls, base: C, empty: C, *, caps: tuple[int, ...] = CAPS) -> Layers[C, R]:
-        return cls(base, None, tuple(Level(empty, None, {}) for _ in range(len(caps) + 1)))
+    def of(cls, base: C, build: Build[R, C], *, caps: tuple[int, ...] = CAPS) -> Layers[C, R]:
+        """``base`` with no changes yet, ``len(caps) + 1`` empty levels."""
+        levels: tuple[Level[C, R], ...] = tuple(
+            Level(build([]), None, {}) for _ in range(len(caps) + 1)
+        )
+        return cls(base, None, levels, build, caps)
 
     def parts(self) -> tuple[tuple[C, BoolArray | None], ...]:
         """Each layer with the rows that count in it (None: all), the base first."""
@@ -82,11 +88,9 @@ class Layers(Generic[C, R]):
                 return True, level.changes[key]
         return False, None
 
-    def applied(
-        self, changes: Mapping[str, R | None], build: Build[R, C], *, caps: tuple[int, ...] = CAPS
-    ) -> Layers[C, R]:
+    def applied(self, changes: Mapping[str, R | None]) -> Layers[C, R]:
         """These layers with ``changes`` (key: the current record, or None when it no
-        longer counts) applied. ``caps``: as given to ``of``."""
+        longer counts) applied."""
         new_keys = [key for key in changes if not self.change_of(key)[0]]
         base_alive = _masked(self.base, self.base_alive, new_keys)
         # Only the levels that change are copied: the older ones are the largest.
@@ -94,7 +98,7 @@ class Layers(Generic[C, R]):
         pending: dict[int, dict[str, R | None]] = {newest: {**self.levels[newest].changes}}
         pending[newest].update(changes)
         rebuilt = newest  # fold from the newest level down while a level is past its cap
-        while rebuilt > 0 and len(pending[rebuilt]) > caps[newest - rebuilt]:
+        while rebuilt > 0 and len(pending[rebuilt]) > self.caps[newest - rebuilt]:
             pending[rebuilt - 1] = {**self.levels[rebuilt - 1].changes, **pending[rebuilt]}
             pending[rebuilt] = {}
             rebuilt -= 1
@@ -105,8 +109,8 @@ class Layers(Generic[C, R]):
                 levels.append(Level(level.columns, alive, level.changes))
             else:  # the level folded into, and every newer one (emptied, or the newest)
                 records = (record for record in pending[number].values() if record is not None)
-                levels.append(Level(build(records), None, pending[number]))
-        return Layers(self.base, base_alive, tuple(levels))
+                levels.append(Level(self.build(records), None, pending[number]))
+        return Layers(self.base, base_alive, tuple(levels), self.build, self.caps)
 
 
 def _masked(columns: Columns, alive: BoolArray | None, keys: Iterable[str]) -> BoolArray | None:
