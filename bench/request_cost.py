@@ -51,6 +51,7 @@ from api_read_write import (
     offer_rows,
     recreate_database,
 )
+from harness import UNREFUSED_LIMITS
 
 from app.core.config import Settings
 from app.main import create_app
@@ -67,7 +68,6 @@ ATTRIBUTED = (
 )
 
 Call = Callable[[int], Awaitable[int]]
-UNREFUSED = "1000000000/minute"
 
 
 @dataclass
@@ -219,9 +219,9 @@ async def measure(args: argparse.Namespace, dsn: str, sqlalchemy_url: str) -> No
         environment="production",
         log_level=args.log_level,
         # Counted like in production, never refusing: the limiter is one of the checks.
-        rate_limit=UNREFUSED,
-        rate_limit_write=UNREFUSED,
-        rate_limit_auth_failures=UNREFUSED,
+        rate_limit=UNREFUSED_LIMITS["CAPMATCH_RATE_LIMIT"],
+        rate_limit_write=UNREFUSED_LIMITS["CAPMATCH_RATE_LIMIT_WRITE"],
+        rate_limit_auth_failures=UNREFUSED_LIMITS["CAPMATCH_RATE_LIMIT_AUTH_FAILURES"],
     )
     app = create_app(settings)
     # Production logging writes JSON to stderr; keep the lines (their cost counts), not the noise.
