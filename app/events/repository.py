@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Table,
+    bindparam,
     delete,
     insert,
     literal_column,
@@ -20,7 +21,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import driver
 from app.core.bulk import insert_rows
+from app.core.driver import Prepared
 from app.core.txids import tracks_transactions
 from app.models import Event
 
@@ -28,12 +31,27 @@ from app.models import Event
 _CURRENT_TXID = literal_column("pg_current_xact_id()::text::bigint", BigInteger())
 
 
-# Built once: every write pays for this statement, so it runs as a prepared Core insert on
-# the session's connection, not an ORM insert built and keyed anew per call (which cost a
-# write about as much as the insert's round trip; bench/events.py).
+# Built once: every write pays for this statement, so it runs as a prepared statement on
+# the driver (app/core/driver.py), not an ORM insert built and keyed anew per call (which
+# cost a write about as much as the insert's round trip; bench/events.py).
 _EVENTS = cast(Table, Event.__table__)
-_APPEND = insert(_EVENTS)
-_APPEND_TRACKED = insert(_EVENTS).values(txid=_CURRENT_TXID)
+_COLUMNS = (
+    "id",
+    "type",
+    "partner_id",
+    "organization_id",
+    "counterpart_partner_id",
+    "counterpart_organization_id",
+    "actor",
+    "data",
+    "created_at",
+)
+_APPEND = Prepared(insert(_EVENTS).inline().values({name: bindparam(name) for name in _COLUMNS}))
+_APPEND_TRACKED = Prepared(
+    insert(_EVENTS)
+    .inline()
+    .values({**{name: bindparam(name) for name in _COLUMNS}, "txid": _CURRENT_TXID})
+)
 
 
 async def append(
@@ -48,8 +66,8 @@ async def append(
     created_at: datetime,
 ) -> None:
     """Insert one event row in the session's transaction (no RETURNING)."""
-    connection = await session.connection()
-    await connection.execute(
+    await driver.execute(
+        session,
         _APPEND_TRACKED if tracks_transactions(session) else _APPEND,
         _values(event_id, type, owner, counterpart, actor, data, created_at),
     )
