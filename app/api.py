@@ -79,4 +79,5 @@ def register_hooks() -> None:
     subscribe(PersonalDataErased, erase_payload_copies)
     subscribe(PersonalDataErased, forget_answers_about)
     subscribe(outbox.EventWritten, fan_out)
-    subscribe(outbox.EventWritten, announce_market_change)
+    subscribe(outbox.ResourceChanged, announce_market_change)
+    subscribe(outbox.ResourcesChanged, announce_market_change)

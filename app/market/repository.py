@@ -10,8 +10,10 @@ from sqlalchemy import Row, Select, and_, bindparam, case, literal, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
+from app.core import driver
 from app.core.bulk import insert_rows
 from app.core.db import stream_rows
+from app.core.driver import Prepared
 from app.core.pagination import PageParams, paginate
 from app.core.sql import csv_line, joined_codes, one_of
 from app.market.lifecycle import EXPIRED, status_clause
@@ -34,16 +36,18 @@ def column_keys(model: Any) -> tuple[str, ...]:
     return keys
 
 
-_VISIBLE_ROW_STATEMENTS: dict[tuple[str, str], Select[Any]] = {}
+_VISIBLE_ROW_STATEMENTS: dict[tuple[str, str], Prepared] = {}
 
 
-def _visible_row_statement(model: Any, kind: str) -> Select[Any]:
+def _visible_row_statement(model: Any, kind: str) -> Prepared:
     key = (model.__tablename__, kind)
     statement = _VISIBLE_ROW_STATEMENTS.get(key)
     if statement is None:
         table = model.__table__
-        statement = select(table).where(
-            table.c.id == bindparam("object_id"), visible_clause_for_kind(model, kind)
+        statement = Prepared(
+            select(table).where(
+                table.c.id == bindparam("object_id"), visible_clause_for_kind(model, kind)
+            )
         )
         _VISIBLE_ROW_STATEMENTS[key] = statement
     return statement
@@ -66,13 +70,13 @@ class MarketRepository(Generic[M]):
     def dialect(self) -> str:
         return self.session.get_bind().dialect.name
 
-    async def get_visible(self, object_id: str, principal: Principal) -> Row[Any] | None:
-        """One row as the caller may see it: a plain row (no ORM identity map), read by a
-        statement built once per (table, kind of key) - the hottest read of the API."""
+    async def get_visible(self, object_id: str, principal: Principal) -> Any | None:
+        """One row as the caller may see it: a plain row of attributes (no ORM identity
+        map), read by a statement built once per (table, kind of key) and sent on the
+        driver where it can be - the hottest read of the API."""
         statement = _visible_row_statement(self.model, principal.kind)
         parameters = {"object_id": object_id, **viewer_parameters(principal)}
-        row: Row[Any] | None = (await self.session.execute(statement, parameters)).one_or_none()
-        return row
+        return await driver.fetch_one(self.session, statement, parameters)
 
     async def get_owned(self, object_id: str, principal: Principal) -> M | None:
         statement = select(self.model).where(

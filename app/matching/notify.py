@@ -14,16 +14,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import announce_after_commit
 from app.core.notices import notices_of
-from app.events.outbox import EventWritten
+from app.events.outbox import ResourceChanged, ResourcesChanged
 
 MARKET_CHANGED = "market"
 MARKET_KINDS = ("organization.", "offer.", "request.", "engagement.")
 _ANNOUNCING = "capmatch.market_announcing"
 
 
-async def announce_market_change(session: AsyncSession, event: EventWritten) -> None:
-    """Subscriber of ``EventWritten``: one notice per transaction, after it commits."""
-    if session.info.get(_ANNOUNCING) or not str(event.body["type"]).startswith(MARKET_KINDS):
+async def announce_market_change(
+    session: AsyncSession, change: ResourceChanged | ResourcesChanged
+) -> None:
+    """Subscriber of the changes the outbox records (not of the rows it writes: the notice
+    is the matching engine's, and must not hang on the outbox): one notice per
+    transaction, after it commits."""
+    changes = change.changes if isinstance(change, ResourcesChanged) else (change,)
+    if session.info.get(_ANNOUNCING) or not any(
+        one.type.startswith(MARKET_KINDS) for one in changes
+    ):
         return
     notices = notices_of(session)
     if notices is not None:

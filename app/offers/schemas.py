@@ -4,7 +4,6 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, Strict
-from sqlalchemy import Row
 
 from app.core.schemas import JsonDate, OutModel, PatchModel, StrictModel, number_not_text
 from app.geo.schemas import Location
@@ -14,7 +13,7 @@ from app.offers.rules import effective_status
 from app.taxonomy.codes import CodeListField
 
 # An offer read as a plain row (same attribute names as the model), for read-only paths.
-OfferRow = Row[Any]
+OfferRow = Any  # SQLAlchemy's Row, or the driver's named tuple (app/core/driver.py)
 OfferInputStatus = Literal["draft", "active", "paused"]
 OfferStatus = Literal["draft", "active", "paused", "closed", "expired"]
 LeadTimeDays = Annotated[int, Field(ge=0, le=365), Strict(False), BeforeValidator(number_not_text)]

@@ -4,7 +4,6 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
-from sqlalchemy import Row
 
 from app.core.schemas import JsonDate, OutModel, PatchModel, StrictModel
 from app.geo.schemas import Location
@@ -14,7 +13,7 @@ from app.requests.rules import effective_status
 from app.taxonomy.codes import CodeListField
 
 # A request read as a plain row (same attribute names as the model), for read-only paths.
-RequestRow = Row[Any]
+RequestRow = Any  # SQLAlchemy's Row, or the driver's named tuple (app/core/driver.py)
 RequestInputStatus = Literal["open", "fulfilled", "cancelled"]
 RequestStatus = Literal["open", "fulfilled", "cancelled", "expired"]
 

@@ -10,6 +10,7 @@ from typing import Any, cast
 
 import pytest
 from sqlalchemy import Table, bindparam, delete, insert, select, text
+from sqlalchemy.dialects.postgresql import asyncpg
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -151,8 +152,9 @@ async def test_a_lost_connection_reads_as_unavailable_and_leaves_the_pool(
         async with sessions() as other, other.begin():
             await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
         raw = await (await session.connection()).get_raw_connection()
+        connection: Any = raw.driver_connection
         for _ in range(100):  # until the server's goodbye reaches the idle connection
-            if raw.driver_connection.is_closed():
+            if connection.is_closed():
                 break
             await asyncio.sleep(0.05)
         with pytest.raises(DBAPIError) as raised:
@@ -165,10 +167,8 @@ async def test_a_lost_connection_reads_as_unavailable_and_leaves_the_pool(
 
 
 def test_a_statement_whose_text_changes_per_call_is_refused() -> None:
-    from sqlalchemy.dialects.postgresql import asyncpg
-
     expanding = Prepared(
         select(EVENTS.c.id).where(EVENTS.c.id.in_(bindparam("ids", expanding=True)))
     )
     with pytest.raises(ValueError, match="fixed text"):
-        expanding.compiled_for(asyncpg.dialect())
+        expanding.compiled_for(asyncpg.dialect())  # type: ignore[no-untyped-call]
