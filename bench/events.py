@@ -141,6 +141,10 @@ async def seed_events(dsn: str, rows: list[tuple[Any, ...]]) -> float:
             "SELECT setval(pg_get_serial_sequence('events', 'seq'), (SELECT max(seq) FROM events))"
         )
         await connection.execute("VACUUM ANALYZE events")
+        # The seed's gigabyte of dirty pages is flushed now, before anything is measured,
+        # not by the checkpointer during the measured writes (it made no difference to
+        # the outbox's overhead: +18.4 % with it, +18.5 % and +20.7 % without).
+        await connection.execute("CHECKPOINT")
         return time.perf_counter() - began
     finally:
         await connection.close()
