@@ -103,6 +103,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers (both apps)")
     parser.add_argument("--loop", default="uvloop", help="uvicorn --loop (both apps)")
     parser.add_argument("--http", default="httptools", help="uvicorn --http (both apps)")
+    parser.add_argument(
+        "--capmatch-target",
+        default="app.main:app",
+        help="uvicorn factory of the capmatch under test (bench.floor_app:create_app: no "
+        "database work, the stack's ceiling)",
+    )
     parser.add_argument("--capmatch-port", type=int, default=8711)
     parser.add_argument("--bare-port", type=int, default=8712)
     parser.add_argument(
@@ -681,7 +687,7 @@ def run(args: argparse.Namespace) -> int:
     }
     capmatch = Server(
         "capmatch",
-        uvicorn_argv(args, app_dir=REPO_DIR, target="app.main:app", port=args.capmatch_port),
+        uvicorn_argv(args, app_dir=REPO_DIR, target=args.capmatch_target, port=args.capmatch_port),
         capmatch_env,
         args.capmatch_port,
     )
@@ -798,6 +804,7 @@ def run(args: argparse.Namespace) -> int:
                 "loop": args.loop,
                 "http": args.http,
                 "capmatch_log_level": args.log_level,
+                "capmatch_target": args.capmatch_target,
                 "db_pool": f"{settings.db_pool_size}+{settings.db_max_overflow}",
             },
             "machine": machine_info(pg_version),
