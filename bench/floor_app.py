@@ -6,9 +6,10 @@ statement at all. It is the ceiling of any data-access work on the two routes me
 
 - ``GET /v1/offers/{id}``: the offer row is a copy of one row read once, under the
   requested id (no statement, no visibility check).
-- ``POST /v1/offers``: the offer is built from the validated body as creation builds it
-  (codes checked, dates checked) but neither its organisation nor its region is read and
-  nothing is written (no statement, no event).
+- ``POST /v1/offers``: creation runs as served (codes, dates, references, the offer's
+  rules, capacity and search codes) with its organisation read once per process, no
+  region looked up for the offer's own point, and nothing written (no statement, no
+  event).
 - The request's session is opened but not begun (no connection is taken from the pool):
   a key the cache misses is still checked against the database (about once per cache
   lifetime, 5 s); the other routes (the seeding's partner and organisation) work as
@@ -20,6 +21,7 @@ Run: ``uvicorn bench.floor_app:create_app --factory`` from the repository root.
 from __future__ import annotations
 
 from collections import namedtuple
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI
@@ -28,14 +30,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.core import db
-from app.core.dates import today, utcnow
-from app.core.ids import new_id
 from app.main import create_app as create_capmatch
 from app.models import Offer, Organization
 from app.offers import creation, service
 from app.offers.schemas import OfferCreate
-from app.offers.service import check_codes, check_offer
-from app.taxonomy.vocabulary import Taxonomy
+from app.organizations.acting import Posters, posting_for
 
 _sample: dict[str, Any] = {}
 
@@ -54,52 +53,29 @@ async def _offer_row(session: AsyncSession, *, principal: Principal, offer_id: s
     return row._replace(id=offer_id)
 
 
-async def _new_offer(
-    session: AsyncSession, *, principal: Principal, data: OfferCreate, taxonomy: Taxonomy
-) -> Offer:
-    organization: Any = _sample.get(data.organization_id or "")
-    if organization is None:  # once per process
-        table: Any = Organization.__table__
-        statement = select(table).where(table.c.id == data.organization_id)
-        organization = _sample[data.organization_id or ""] = (
-            await session.execute(statement)
-        ).one()
-        await session.rollback()
-    check_codes(taxonomy, data.skills, data.products, data.certifications)
-    on = today()
-    now = utcnow()
-    location = data.location
-    offer = Offer(
-        id=new_id("off"),
-        partner_id=organization.partner_id,
-        organization_id=organization.id,
-        title=data.title,
-        description=data.description,
-        skills=data.skills,
-        products=data.products,
-        certifications=data.certifications,
-        capacity_unit=data.capacity.unit,
-        capacity_per_week=data.capacity.per_week,
-        capacity_total=data.capacity.total,
-        min_order_quantity=data.min_order_quantity,
-        lead_time_days=data.lead_time_days,
-        available_from=data.available_from or on,
-        available_until=data.available_until,
-        lat=location.lat if location else organization.lat,
-        lon=location.lon if location else organization.lon,
-        region=organization.region,
-        service_radius_km=data.service_radius_km,
-        visibility=data.visibility,
-        status=data.status,
-        external_ref=data.external_ref,
-        reserved_quantity=0,
-        held_quantity=0,
-        created_at=now,
-        updated_at=now,
-        version=1,
-    )
-    check_offer(offer, organization, on=on, held=None)  # the rules, capacity and search codes
-    return offer
+async def _chunk(
+    session: AsyncSession, principal: Principal, items: Sequence[OfferCreate], holders_of: Any
+) -> Any:
+    """The organisations the items are posted for, read once per process and kept."""
+    acting: dict[str, Any] = {}
+    for item in items:
+        organization_id = posting_for(principal, item.organization_id) or ""
+        organization = _sample.get(organization_id)
+        if organization is None:
+            organization = await session.get(Organization, organization_id)
+            session.expunge(organization)  # loaded for good, past the rollback
+            await session.rollback()
+            _sample[organization_id] = organization
+        acting[organization_id] = organization
+    return creation._Chunk(Posters(principal, acting, {}), held={})
+
+
+async def _region(session: AsyncSession, lat: float, lon: float) -> str | None:
+    return None
+
+
+async def _written(repository: Any, items: Sequence[Any], writing: Any) -> bool:
+    return False  # nothing written, nothing announced
 
 
 def create_app() -> FastAPI:
@@ -109,5 +85,7 @@ def create_app() -> FastAPI:
     # session itself.
     db.begin_read = _no_read_transaction
     service.get_visible_offer = _offer_row
-    creation.create_offer = _new_offer
+    creation._read_chunk = _chunk
+    creation.region_near = _region  # type: ignore[attr-defined]
+    creation.write_new = _written  # type: ignore[attr-defined]
     return app
