@@ -34,7 +34,7 @@ from app.main import create_app as create_capmatch
 from app.models import Offer, Organization
 from app.offers import creation, service
 from app.offers.schemas import OfferCreate
-from app.organizations.acting import Posters, posting_for
+from app.organizations.acting import Posters, certifications_of, posting_for
 
 _sample: dict[str, Any] = {}
 
@@ -56,18 +56,20 @@ async def _offer_row(session: AsyncSession, *, principal: Principal, offer_id: s
 async def _chunk(
     session: AsyncSession, principal: Principal, items: Sequence[OfferCreate], holders_of: Any
 ) -> Any:
-    """The organisations the items are posted for, read once per process and kept."""
+    """The organisations the items are posted for and the certificates they hold, read
+    once per process and kept."""
     acting: dict[str, Any] = {}
+    held: dict[str, Any] = {}
     for item in items:
         organization_id = posting_for(principal, item.organization_id) or ""
-        organization = _sample.get(organization_id)
-        if organization is None:
+        if organization_id not in _sample:
             organization = await session.get(Organization, organization_id)
             session.expunge(organization)  # loaded for good, past the rollback
+            certificates = await certifications_of(session, {organization_id})
             await session.rollback()
-            _sample[organization_id] = organization
-        acting[organization_id] = organization
-    return creation._Chunk(Posters(principal, acting, {}), held={})
+            _sample[organization_id] = (organization, certificates.get(organization_id, {}))
+        acting[organization_id], held[organization_id] = _sample[organization_id]
+    return creation._Chunk(Posters(principal, acting, {}), held=held)
 
 
 async def _region(session: AsyncSession, lat: float, lon: float) -> str | None:
