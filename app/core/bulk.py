@@ -1,11 +1,13 @@
 """Many new rows into one table, in the session's transaction, as fast as the database
 takes them: an import's chunk of offers and their outbox events.
 
-On PostgreSQL the rows go as one binary ``COPY``: no SQL text to build and plan, no
-parameter lists, one round trip. Through SQLAlchemy's executemany the same rows spent
-more time in statement execution (parameter processing, multi-row statements of 13,000
-parameters each) than the database spent storing them. COPY fires the same triggers and
-checks the same constraints as INSERT. Elsewhere (SQLite) one executemany.
+On PostgreSQL the rows go as one binary ``COPY`` on the session's connection (through
+the session while its transaction has sent no statement yet: ``app.core.driver``): no
+SQL text to build and plan, no parameter lists, one round trip. Through SQLAlchemy's
+executemany the same rows spent more time in statement execution (parameter processing,
+multi-row statements of 13,000 parameters each) than the database spent storing them.
+COPY fires the same triggers and checks the same constraints as INSERT. Elsewhere
+(SQLite) one executemany.
 
 The values are processed by the columns' types as an INSERT would process them (JSON
 serialised, time zones checked), so callers pass what they would pass to ``insert()``.
@@ -18,13 +20,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import asyncpg
 from sqlalchemy import Table, insert
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import CodeList
+from app.core.driver import bind_processor, driver_of, translated
 
 # (position of the value in a record, what the column's type does to it)
 Processors = list[tuple[int, Callable[[Any], Any]]]
@@ -38,7 +39,8 @@ async def insert_rows(
         return
     connection = await session.connection()
     dialect = connection.dialect
-    if dialect.name != "postgresql":
+    driver = await driver_of(connection)
+    if driver is None:  # SQLite, or a transaction SQLAlchemy has not begun on the driver yet
         await connection.execute(insert(table), list(rows))
         return
     keys = list(rows[0])
@@ -49,16 +51,12 @@ async def insert_rows(
         for position, process in processors:
             values[position] = process(values[position])
         records.append(tuple(values))
-    raw = await connection.get_raw_connection()
-    driver: asyncpg.Connection = raw.driver_connection
     try:
         await driver.copy_records_to_table(
             table.name, columns=keys, records=records, schema_name=table.schema
         )
-    except asyncpg.IntegrityConstraintViolationError as exc:
-        raise IntegrityError(f"COPY {table.name}", None, exc) from exc
-    except asyncpg.PostgresError as exc:  # as SQLAlchemy wraps it: the handlers read sqlstate
-        raise DBAPIError(f"COPY {table.name}", None, exc) from exc
+    except Exception as exc:  # as SQLAlchemy wraps it: the handlers read sqlstate
+        raise await translated(connection, driver, f"COPY {table.name}", exc) from exc
 
 
 _PROCESSORS: dict[tuple[str, tuple[str, ...], str], Processors] = {}
@@ -77,7 +75,7 @@ def _processors(table: Table, keys: list[str], dialect: Dialect) -> Processors:
                 # processing (a copy of the list, then one of each item) cost a tenth of
                 # an import's time.
                 continue
-            process = column_type.dialect_impl(dialect).bind_processor(dialect)
+            process = bind_processor(column_type, dialect)
             if process is not None:
                 found.append((position, process))
         _PROCESSORS[cache_key] = found

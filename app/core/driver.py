@@ -115,12 +115,13 @@ def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
     binds = tuple(
         (position, process)
         for position, name in enumerate(names)
-        if (process := _bind_processor(compiled.binds[name].type, dialect)) is not None
+        if (process := bind_processor(compiled.binds[name].type, dialect)) is not None
     )
     return _Compiled(str(compiled), compiled, names, binds)
 
 
-def _bind_processor(column_type: Any, dialect: Dialect) -> Process | None:
+def bind_processor(column_type: Any, dialect: Dialect) -> Process | None:
+    """What ``column_type`` does to a value it binds on ``dialect`` (None: nothing)."""
     process: Process | None = column_type.dialect_impl(dialect).bind_processor(dialect)
     return process
 
@@ -128,7 +129,7 @@ def _bind_processor(column_type: Any, dialect: Dialect) -> Process | None:
 async def execute(session: AsyncSession, prepared: Prepared, parameters: Mapping[str, Any]) -> None:
     """Run ``prepared`` (a write) with ``parameters`` in the session's transaction."""
     connection = await session.connection()
-    driver = await _driver_of(connection)
+    driver = await driver_of(connection)
     if driver is None:
         await connection.execute(prepared.statement, dict(parameters))
         return
@@ -137,7 +138,7 @@ async def execute(session: AsyncSession, prepared: Prepared, parameters: Mapping
     try:
         await driver.execute(compiled.sql, *arguments)
     except Exception as exc:
-        raise await _translated(connection, driver, compiled.sql, exc) from exc
+        raise await translated(connection, driver, compiled.sql, exc) from exc
 
 
 async def fetch_one(
@@ -146,7 +147,7 @@ async def fetch_one(
     """The first row of ``prepared`` (a select) with ``parameters``, or None. The row's
     columns read as attributes, processed by their types as SQLAlchemy's rows are."""
     connection = await session.connection()
-    driver = await _driver_of(connection)
+    driver = await driver_of(connection)
     if driver is None:
         return (await connection.execute(prepared.statement, dict(parameters))).first()
     compiled = prepared.compiled_for(connection.dialect)
@@ -155,11 +156,11 @@ async def fetch_one(
         rows = await prepared.rows_for(driver, connection.dialect)
         record = await driver.fetchrow(compiled.sql, *arguments)
     except Exception as exc:
-        raise await _translated(connection, driver, compiled.sql, exc) from exc
+        raise await translated(connection, driver, compiled.sql, exc) from exc
     return None if record is None else rows.of(record)
 
 
-async def _driver_of(connection: AsyncConnection) -> asyncpg.Connection | None:
+async def driver_of(connection: AsyncConnection) -> asyncpg.Connection | None:
     """The asyncpg connection under ``connection`` when a statement may go straight to it.
 
     SQLAlchemy's adapter sends BEGIN with the first statement of a transaction, not when
@@ -175,7 +176,7 @@ async def _driver_of(connection: AsyncConnection) -> asyncpg.Connection | None:
     return driver
 
 
-async def _translated(
+async def translated(
     connection: AsyncConnection, driver: asyncpg.Connection, sql: str, exc: Exception
 ) -> Exception:
     """``exc`` as SQLAlchemy raises it, so the error handlers read it the same way; a

@@ -46,12 +46,9 @@ _COLUMNS = (
     "data",
     "created_at",
 )
-_APPEND = Prepared(insert(_EVENTS).inline().values({name: bindparam(name) for name in _COLUMNS}))
-_APPEND_TRACKED = Prepared(
-    insert(_EVENTS)
-    .inline()
-    .values({**{name: bindparam(name) for name in _COLUMNS}, "txid": _CURRENT_TXID})
-)
+_BOUND: dict[str, Any] = {name: bindparam(name) for name in _COLUMNS}
+_APPEND = Prepared(insert(_EVENTS).inline().values(_BOUND))
+_APPEND_TRACKED = Prepared(insert(_EVENTS).inline().values({**_BOUND, "txid": _CURRENT_TXID}))
 
 
 async def append(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Table, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.core.bulk import insert_rows
 from app.core.database_errors import took_a_unique_value
@@ -96,3 +96,15 @@ async def test_other_database_errors_come_as_sqlalchemy_errors(
             assert getattr(raised.value.orig, "sqlstate", None) == "22001"
         else:
             await insert_rows(session, PARTNERS, [row])
+
+
+async def test_rows_as_the_first_statement_stay_in_the_transaction(engine: AsyncEngine) -> None:
+    """SQLAlchemy sends BEGIN with a transaction's first statement: a COPY sent before it
+    would commit on its own, and survive the rollback."""
+    partner = partner_row("bulk-first")
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    async with sessions() as session:
+        await insert_rows(session, PARTNERS, [partner])
+        await session.rollback()
+    async with sessions() as session:
+        assert await session.scalar(select(Partner.id).where(Partner.id == partner["id"])) is None
