@@ -93,6 +93,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--port", type=int, default=8732, help="capmatch's port on 127.0.0.1")
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database")
+    parser.add_argument(
+        "--app-dir",
+        type=Path,
+        default=REPO_DIR,
+        help="serve the app package found here (another commit's code, for a baseline)",
+    )
     args = parser.parse_args(argv)
     if min(args.holds, args.quantity, args.offers, args.workers) < 1:
         parser.error("--holds, --quantity, --offers and --workers must be >= 1")
@@ -358,6 +364,7 @@ def measure(args: argparse.Namespace, dsn: str, sqlalchemy_url: str) -> dict[str
         workers=args.workers,
         # Room for every client's connection plus the sweep in each worker.
         env={"CAPMATCH_DB_POOL_SIZE": str(max(20, args.clients // args.workers + 2))},
+        app_dir=args.app_dir,
     )
     server.start()
     results: dict[str, Any] = {}
@@ -438,7 +445,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     report = {
         "date": stamp,
-        "code": code_version(),
+        "code": code_version() if args.app_dir == REPO_DIR else f"app from {args.app_dir}",
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "settings": {
             key: getattr(args, key)

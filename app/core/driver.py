@@ -111,6 +111,11 @@ def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
     if compiled.literal_execute_params or compiled.post_compile_params:
         # Expanding IN lists and literal-execute values change the text per call.
         raise ValueError("a prepared statement needs a fixed text: no expanding parameters")
+    computed = [column.key for column in (*compiled.insert_prefetch, *compiled.update_prefetch)]
+    if computed:
+        # SQLAlchemy computes these columns' Python-side defaults (``default=``,
+        # ``onupdate=``) per execution; the driver would send NULL in their place.
+        raise ValueError(f"give these columns a value in the statement: {', '.join(computed)}")
     names = tuple(compiled.positiontup or ())
     binds = tuple(
         (position, process)
@@ -126,19 +131,27 @@ def bind_processor(column_type: Any, dialect: Dialect) -> Process | None:
     return process
 
 
-async def execute(session: AsyncSession, prepared: Prepared, parameters: Mapping[str, Any]) -> None:
-    """Run ``prepared`` (a write) with ``parameters`` in the session's transaction."""
+async def execute(session: AsyncSession, prepared: Prepared, parameters: Mapping[str, Any]) -> int:
+    """Run ``prepared`` (a write) with ``parameters`` in the session's transaction; the
+    number of rows it wrote (a conditional UPDATE's 0 says its condition failed)."""
     connection = await session.connection()
     driver = await driver_of(connection)
     if driver is None:
-        await connection.execute(prepared.statement, dict(parameters))
-        return
+        result: Any = await connection.execute(prepared.statement, dict(parameters))
+        return int(result.rowcount)
     compiled = prepared.compiled_for(connection.dialect)
     arguments = compiled.arguments(parameters)
     try:
-        await driver.execute(compiled.sql, *arguments)
+        status: str = await driver.execute(compiled.sql, *arguments)
     except Exception as exc:
         raise await translated(connection, driver, compiled.sql, exc) from exc
+    return _rows_written(status)
+
+
+def _rows_written(status: str) -> int:
+    """The row count of PostgreSQL's command tag: ``UPDATE 3``, ``DELETE 0``, ``INSERT 0 1``."""
+    count = status.rsplit(" ", 1)[-1]
+    return int(count) if count.isdigit() else 0
 
 
 async def fetch_one(

@@ -18,7 +18,11 @@ OUTSIDER = Principal(kind="organization", key_id="outbox")
 
 
 async def announce(session: AsyncSession, change: EngagementsChanged) -> None:
-    engagements = await EngagementRepository(session).current(change.engagement_ids)
+    repository = EngagementRepository(session)
+    if change.session_current:
+        engagements = await repository.in_session(change.engagement_ids)
+    else:
+        engagements = await repository.current(change.engagement_ids)
     views = await engagement_views(session, OUTSIDER, engagements)
     for engagement, view in zip(engagements, views, strict=True):
         await publish(

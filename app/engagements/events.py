@@ -14,3 +14,7 @@ class EngagementsChanged(DomainEvent):
 
     engagement_ids: tuple[str, ...]
     type: str
+    # True when the session's own objects are the engagements as they stand: created by
+    # its unit of work and changed by no set-based statement since, so there is nothing
+    # to read again (a hold's hot path).
+    session_current: bool = False

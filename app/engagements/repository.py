@@ -10,15 +10,66 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import Row, and_, case, false, func, insert, or_, select, true, update
+from sqlalchemy import (
+    Row,
+    Table,
+    and_,
+    bindparam,
+    case,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.auth.principal import Principal
+from app.core import driver
+from app.core.driver import Prepared
 from app.core.ids import new_id
 from app.core.pagination import PageParams, paginate
 from app.models import Engagement, EngagementEvent, EngagementMessage
+
+_ENGAGEMENTS = cast(Table, Engagement.__table__)
+
+
+def _engaging_rows(now: Any) -> ColumnElement[bool]:
+    """Engagements that take units from their request: live pending holds, accepted and
+    fulfilled work (``now`` a value or a bound parameter)."""
+    status = _ENGAGEMENTS.c.status
+    return or_(
+        status == "accepted",
+        status == "fulfilled",
+        and_(status == "pending", _ENGAGEMENTS.c.expires_at > now),
+    )
+
+
+def _units_where(*conditions: ColumnElement[bool]) -> Prepared:
+    total = func.coalesce(func.sum(_ENGAGEMENTS.c.quantity), 0).label("units")
+    return Prepared(select(total).where(*conditions))
+
+
+# The two sums every hold reads, built once and sent on the driver.
+_ENGAGED_FOR_REQUEST = _units_where(
+    _ENGAGEMENTS.c.request_id == bindparam("request_id"), _engaging_rows(bindparam("now"))
+)
+_HELD_BY_BUYER = _units_where(
+    _ENGAGEMENTS.c.offer_id == bindparam("offer_id"),
+    _ENGAGEMENTS.c.buyer_organization_id == bindparam("buyer_organization_id"),
+    _ENGAGEMENTS.c.status == "pending",
+    _ENGAGEMENTS.c.expires_at > bindparam("now"),
+)
+
+
+async def _units(session: AsyncSession, prepared: Prepared, parameters: dict[str, Any]) -> int:
+    row = await driver.fetch_one(session, prepared, parameters)
+    return int(row.units) if row is not None else 0
 
 
 def party_clause(principal: Principal) -> ColumnElement[bool]:
@@ -75,6 +126,11 @@ class EngagementRepository:
             .execution_options(populate_existing=True)
         )
         return (await self.session.scalars(statement)).all()
+
+    async def in_session(self, engagement_ids: Iterable[str]) -> Sequence[Engagement]:
+        """These engagements as the session holds them (read only where it holds none)."""
+        found = [await self.session.get(Engagement, i) for i in sorted(engagement_ids)]
+        return [engagement for engagement in found if engagement is not None]
 
     async def get_for_party(self, engagement_id: str, principal: Principal) -> Engagement | None:
         statement = select(Engagement).where(
@@ -171,15 +227,12 @@ class EngagementRepository:
         return events
 
     async def held_by_buyer(self, offer_id: str, buyer_organization_id: str, now: datetime) -> int:
-        total = await self.session.scalar(
-            select(func.coalesce(func.sum(Engagement.quantity), 0)).where(
-                Engagement.offer_id == offer_id,
-                Engagement.buyer_organization_id == buyer_organization_id,
-                Engagement.status == "pending",
-                Engagement.expires_at > now,
-            )
-        )
-        return int(total or 0)
+        parameters = {
+            "offer_id": offer_id,
+            "buyer_organization_id": buyer_organization_id,
+            "now": now,
+        }
+        return await _units(self.session, _HELD_BY_BUYER, parameters)
 
     async def accepted_for_request(self, request_id: str) -> int:
         total = await self.session.scalar(
@@ -192,18 +245,14 @@ class EngagementRepository:
 
     async def engaged_for_request(self, request_id: str, now: datetime) -> int:
         """Units the request has engaged: live pending holds, accepted and fulfilled work."""
-        total = await self.session.scalar(
-            select(func.coalesce(func.sum(Engagement.quantity), 0)).where(
-                Engagement.request_id == request_id, _engaging(now)
-            )
-        )
-        return int(total or 0)
+        parameters = {"request_id": request_id, "now": now}
+        return await _units(self.session, _ENGAGED_FOR_REQUEST, parameters)
 
     async def engaged_by_request(self, now: datetime) -> dict[str, int]:
         """``engaged_for_request`` of every request that has engaged any units."""
         rows = await self.session.execute(
             select(Engagement.request_id, func.sum(Engagement.quantity))
-            .where(_engaging(now))
+            .where(_engaging_rows(now))
             .group_by(Engagement.request_id)
         )
         return {request_id: int(units) for request_id, units in rows}
@@ -284,15 +333,6 @@ class EngagementRepository:
             .scalars()
             .all()
         )
-
-
-def _engaging(now: datetime) -> ColumnElement[bool]:
-    """Engagements that take units from their request: live pending holds, accepted and
-    fulfilled work."""
-    return or_(
-        Engagement.status.in_(("accepted", "fulfilled")),
-        and_(Engagement.status == "pending", Engagement.expires_at > now),
-    )
 
 
 def status_conditions(statuses: Sequence[str], now: datetime) -> ColumnElement[bool] | None:

@@ -176,7 +176,10 @@ async def create_engagement(
             _message(engagement, "buyer", request.organization_id, principal, data.message, now)
         )
     await publish(
-        session, EngagementsChanged(engagement_ids=(engagement.id,), type="engagement.created")
+        session,
+        EngagementsChanged(
+            engagement_ids=(engagement.id,), type="engagement.created", session_current=True
+        ),
     )
     return engagement
 

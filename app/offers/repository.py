@@ -12,14 +12,34 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, Table, bindparam, func, select, update
 
+from app.core import driver
+from app.core.driver import Prepared
 from app.core.sql import id_chunks
 from app.market.repository import MarketRepository
 from app.models import Engagement, Offer, Organization
 from app.offers.rules import OPEN_STATUSES, CapacityChange
+
+_OFFERS = cast(Table, Offer.__table__)
+# The hold: the hottest write of the market, built once and sent on the driver.
+_HOLD = Prepared(
+    update(_OFFERS)
+    .where(
+        _OFFERS.c.id == bindparam("offer_id"),
+        _OFFERS.c.status == "active",
+        _OFFERS.c.available_until >= bindparam("on"),
+        _OFFERS.c.reserved_quantity + _OFFERS.c.held_quantity + bindparam("quantity")
+        <= _OFFERS.c.total_quantity,
+    )
+    .values(
+        held_quantity=_OFFERS.c.held_quantity + bindparam("quantity"),
+        version=_OFFERS.c.version + 1,
+        updated_at=bindparam("now"),
+    )
+)
 
 
 class OfferRepository(MarketRepository[Offer]):
@@ -96,22 +116,8 @@ class OfferRepository(MarketRepository[Offer]):
         One conditional UPDATE: on PostgreSQL concurrent holds queue on the row lock and
         each re-checks the condition against the row as the one before it left it.
         """
-        result = await self.session.execute(
-            update(Offer)
-            .where(
-                Offer.id == offer_id,
-                Offer.status == "active",
-                Offer.available_until >= on,
-                Offer.reserved_quantity + Offer.held_quantity + quantity <= Offer.total_quantity,
-            )
-            .values(
-                held_quantity=Offer.held_quantity + quantity,
-                version=Offer.version + 1,
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        parameters = {"offer_id": offer_id, "on": on, "quantity": quantity, "now": now}
+        return await driver.execute(self.session, _HOLD, parameters) == 1
 
     async def lock(
         self, offer_ids: Sequence[str], *, skip_locked: bool = False

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import pytest
-from sqlalchemy import Table, bindparam, delete, insert, select, text
+from sqlalchemy import Table, bindparam, delete, insert, select, text, update
 from sqlalchemy.dialects.postgresql import asyncpg
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -31,6 +31,11 @@ ADD_PARTNER = Prepared(
     .values({name: bindparam(name) for name in ("id", "name", "slug", "created_at")})
     # a value of the statement itself, not a parameter: filled in on every call
     .values(status="active", updated_at=bindparam("created_at"), version=1)
+)
+RENAME_ACTIVE_PARTNER = Prepared(
+    update(PARTNERS)
+    .where(PARTNERS.c.id == bindparam("partner_id"), PARTNERS.c.status == "active")
+    .values(name=bindparam("name"), version=PARTNERS.c.version + 1, updated_at=bindparam("at"))
 )
 WHEN = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
@@ -86,6 +91,29 @@ async def test_a_row_written_and_read_on_the_driver_is_the_row_sqlalchemy_sees(
                 select(Partner.status, Partner.version).where(Partner.id == partner["id"])
             )
         ).one() == ("active", 1)
+
+
+async def test_a_write_says_how_many_rows_it_wrote(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """A conditional UPDATE tells a refusal (0 rows) from a change (1 row): holds rely on it."""
+    async with session_factory() as session, session.begin():
+        partner = partner_row("driver-count")
+        assert await driver.execute(session, ADD_PARTNER, partner) == 1
+        renamed = {"partner_id": partner["id"], "name": "Renamed", "at": WHEN}
+        assert await driver.execute(session, RENAME_ACTIVE_PARTNER, renamed) == 1
+        missing = {"partner_id": "par_none", "name": "Nobody", "at": WHEN}
+        assert await driver.execute(session, RENAME_ACTIVE_PARTNER, missing) == 0
+        await session.execute(
+            update(Partner).where(Partner.id == partner["id"]).values(status="suspended")
+        )
+        assert await driver.execute(session, RENAME_ACTIVE_PARTNER, renamed) == 0
+        stored = (
+            await session.execute(
+                select(Partner.name, Partner.version).where(Partner.id == partner["id"])
+            )
+        ).one()
+        assert tuple(stored) == ("Renamed", 2)
 
 
 async def test_a_first_statement_still_runs_in_the_sessions_transaction(
@@ -172,3 +200,14 @@ def test_a_statement_whose_text_changes_per_call_is_refused() -> None:
     )
     with pytest.raises(ValueError, match="fixed text"):
         expanding.compiled_for(asyncpg.dialect())  # type: ignore[no-untyped-call]
+
+
+def test_a_column_sqlalchemy_would_compute_must_be_given() -> None:
+    """``updated_at`` has a Python-side ``onupdate``: SQLAlchemy fills it per execution,
+    the driver cannot, so a statement that leaves it out is refused, not sent with NULL."""
+    leaves_it_out = Prepared(
+        update(PARTNERS).where(PARTNERS.c.id == bindparam("partner_id")).values(name="x")
+    )
+    with pytest.raises(ValueError, match="updated_at"):
+        leaves_it_out.compiled_for(asyncpg.dialect())  # type: ignore[no-untyped-call]
+    RENAME_ACTIVE_PARTNER.compiled_for(asyncpg.dialect())  # type: ignore[no-untyped-call]
