@@ -134,7 +134,7 @@ def bind_processor(column_type: Any, dialect: Dialect) -> Process | None:
 async def execute(session: AsyncSession, prepared: Prepared, parameters: Mapping[str, Any]) -> int:
     """Run ``prepared`` (a write) with ``parameters`` in the session's transaction; the
     number of rows it wrote (a conditional UPDATE's 0 says its condition failed)."""
-    connection = await session.connection()
+    connection = await _flushed_connection(session)
     driver = await driver_of(connection)
     if driver is None:
         result: Any = await connection.execute(prepared.statement, dict(parameters))
@@ -159,7 +159,7 @@ async def fetch_one(
 ) -> Any | None:
     """The first row of ``prepared`` (a select) with ``parameters``, or None. The row's
     columns read as attributes, processed by their types as SQLAlchemy's rows are."""
-    connection = await session.connection()
+    connection = await _flushed_connection(session)
     driver = await driver_of(connection)
     if driver is None:
         return (await connection.execute(prepared.statement, dict(parameters))).first()
@@ -171,6 +171,32 @@ async def fetch_one(
     except Exception as exc:
         raise await translated(connection, driver, compiled.sql, exc) from exc
     return None if record is None else rows.of(record)
+
+
+async def fetch_all(
+    session: AsyncSession, prepared: Prepared, parameters: Mapping[str, Any]
+) -> list[Any]:
+    """Every row of ``prepared`` (a select) with ``parameters``, as ``fetch_one`` reads one."""
+    connection = await _flushed_connection(session)
+    driver = await driver_of(connection)
+    if driver is None:
+        return list((await connection.execute(prepared.statement, dict(parameters))).all())
+    compiled = prepared.compiled_for(connection.dialect)
+    arguments = compiled.arguments(parameters)
+    try:
+        rows = await prepared.rows_for(driver, connection.dialect)
+        records = await driver.fetch(compiled.sql, *arguments)
+    except Exception as exc:
+        raise await translated(connection, driver, compiled.sql, exc) from exc
+    return [rows.of(record) for record in records]
+
+
+async def _flushed_connection(session: AsyncSession) -> AsyncConnection:
+    """The session's connection, with its pending ORM changes sent first: the statement
+    must see them, as any statement through the session would (autoflush)."""
+    if session.autoflush and (session.new or session.dirty or session.deleted):
+        await session.flush()
+    return await session.connection()
 
 
 async def driver_of(connection: AsyncConnection) -> asyncpg.Connection | None:

@@ -67,6 +67,14 @@ _HELD_BY_BUYER = _units_where(
 )
 
 
+_HISTORY = cast(Table, EngagementEvent.__table__)
+_HISTORY_OF_ONE = Prepared(
+    select(_HISTORY)
+    .where(_HISTORY.c.engagement_id == bindparam("engagement_id"))
+    .order_by(_HISTORY.c.id)
+)
+
+
 async def _units(session: AsyncSession, prepared: Prepared, parameters: dict[str, Any]) -> int:
     row = await driver.fetch_one(session, prepared, parameters)
     return int(row.units) if row is not None else 0
@@ -213,16 +221,24 @@ class EngagementRepository:
         if rows:
             await self.session.execute(insert(EngagementEvent), rows)
 
-    async def events_of(self, engagement_ids: Sequence[str]) -> dict[str, list[EngagementEvent]]:
+    async def events_of(self, engagement_ids: Sequence[str]) -> dict[str, list[Any]]:
+        """The history of each engagement, oldest first: plain rows with the columns of
+        ``EngagementEvent``. One engagement's (a hold, an answer) is read on the driver."""
         if not engagement_ids:
             return {}
-        rows = await self.session.execute(
-            select(EngagementEvent)
-            .where(EngagementEvent.engagement_id.in_(engagement_ids))
-            .order_by(EngagementEvent.engagement_id, EngagementEvent.id)
+        if len(engagement_ids) == 1:
+            (engagement_id,) = engagement_ids
+            rows = await driver.fetch_all(
+                self.session, _HISTORY_OF_ONE, {"engagement_id": engagement_id}
+            )
+            return {engagement_id: rows}
+        found = await self.session.execute(
+            select(_HISTORY)
+            .where(_HISTORY.c.engagement_id.in_(engagement_ids))
+            .order_by(_HISTORY.c.engagement_id, _HISTORY.c.id)
         )
-        events: dict[str, list[EngagementEvent]] = {i: [] for i in engagement_ids}
-        for event in rows.scalars():
+        events: dict[str, list[Any]] = {i: [] for i in engagement_ids}
+        for event in found:
             events[event.engagement_id].append(event)
         return events
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,9 +14,9 @@ from app.engagements.repository import EngagementRepository
 from app.engagements.rules import as_status, read_status
 from app.engagements.schemas import EngagementOut, EventOut, MessageOut, PartyOut
 from app.engagements.service import sides_of
-from app.models import Engagement, EngagementEvent, EngagementMessage, Organization
+from app.models import Engagement, EngagementMessage
+from app.organizations.parties import PartyRecord, parties_by_id
 from app.organizations.schemas import contact_of
-from app.organizations.service import organizations_by_id
 
 
 async def engagement_views(
@@ -28,7 +29,7 @@ async def engagement_views(
     organization_ids = {e.buyer_organization_id for e in engagements} | {
         e.seller_organization_id for e in engagements
     }
-    organizations = await organizations_by_id(session, organization_ids)
+    organizations = await parties_by_id(session, organization_ids)
     events = await EngagementRepository(session).events_of([e.id for e in engagements])
     out = []
     for engagement in engagements:
@@ -64,23 +65,20 @@ async def engagement_views(
     return out
 
 
-def _party(organization: Organization, *, contact: bool, on: date) -> PartyOut:
+def _party(organization: PartyRecord, *, contact: bool, on: date) -> PartyOut:
     return PartyOut(
         organization_id=organization.id,
         partner_id=organization.partner_id,
         name=organization.name,
         region=organization.region,
-        certifications=sorted(
-            c.code
-            for c in organization.certifications
-            if c.valid_until is None or c.valid_until >= on
-        ),
+        certifications=organization.valid_certifications(on),
         contact=contact_of(organization) if contact else None,
         erased=organization.erased_at is not None,
     )
 
 
-def _event(event: EngagementEvent) -> EventOut:
+def _event(event: Any) -> EventOut:
+    """A history row (``EngagementRepository.events_of``)."""
     return EventOut(
         from_status=as_status(event.from_status) if event.from_status else None,
         to_status=as_status(event.to_status),

@@ -4,12 +4,13 @@ from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import date
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Row, Select, Table, bindparam, exists, inspect, null, select
+from sqlalchemy import Row, Select, Table, bindparam, exists, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.util import identity_key
 
+from app.core import driver
 from app.core.db import stream_rows
+from app.core.driver import Prepared
 from app.core.pagination import PageParams, paginate
 from app.core.sql import code_prefix_match, csv_line, joined_values, one_of, text_contains
 from app.geo.filters import near_clause
@@ -25,6 +26,33 @@ _PLAIN_BY_ID = select(Organization).where(Organization.id == bindparam("organiza
 _HELD_CERTIFICATIONS = select(
     OrganizationCertification.code, OrganizationCertification.valid_until
 ).where(OrganizationCertification.organization_id == bindparam("organization_id"))
+
+# The two sides of an engagement (``parties``): one statement text for any pair.
+_CERTIFICATIONS = cast(Table, OrganizationCertification.__table__)
+_PARTY_COLUMNS = [
+    _ORGANIZATIONS.c[name]
+    for name in (
+        "id",
+        "partner_id",
+        "name",
+        "region",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "erased_at",
+    )
+]
+_CERTIFICATION_COLUMNS = [_CERTIFICATIONS.c[n] for n in ("organization_id", "code", "valid_until")]
+
+
+def _one_of_pair(column: Any) -> Any:
+    return or_(column == bindparam("first"), column == bindparam("second"))
+
+
+_PAIR = Prepared(select(*_PARTY_COLUMNS).where(_one_of_pair(_ORGANIZATIONS.c.id)))
+_PAIR_CERTIFICATIONS = Prepared(
+    select(*_CERTIFICATION_COLUMNS).where(_one_of_pair(_CERTIFICATIONS.c.organization_id))
+)
 
 # Field of the export (``COLUMNS["organizations"]``) -> the SQL expression of its cell.
 _EXPORT_COLUMNS = {
@@ -46,9 +74,6 @@ _EXPORT_COLUMNS = {
 }
 
 
-_KEPT = "capmatch.organizations"  # session.info: organisations get_many loaded, by id
-
-
 class OrganizationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -64,36 +89,29 @@ class OrganizationRepository:
         statement = self._select().where(Organization.id == organization_id)
         return (await self.session.execute(statement)).scalar_one_or_none()
 
-    async def get_many(self, organization_ids: Collection[str]) -> Sequence[Organization]:
-        """The organisations with their certifications; those this session holds loaded
-        already come without a query. A query would return those same objects unchanged
-        (the ORM does not overwrite loaded attributes), and one request often shows the
-        same organisations twice: an engagement's event and its answer."""
-        loaded = [
-            organization
-            for organization_id in organization_ids
-            if (organization := self._loaded(organization_id)) is not None
-        ]
-        rest = set(organization_ids) - {organization.id for organization in loaded}
-        if not rest:
-            return loaded
-        statement = self._select().where(Organization.id.in_(rest))
-        fetched = (await self.session.execute(statement)).scalars().all()
-        # The identity map holds objects weakly: keep these for the session's life.
-        self.session.info.setdefault(_KEPT, {}).update((o.id, o) for o in fetched)
-        return [*loaded, *fetched]
-
-    def _loaded(self, organization_id: str) -> Organization | None:
-        organization = self.session.info.get(_KEPT, {}).get(organization_id)
-        if organization is None:
-            key = identity_key(Organization, organization_id)
-            organization = self.session.sync_session.identity_map.get(key)
-        if not isinstance(organization, Organization):
-            return None
-        state = inspect(organization)
-        if not state.persistent or state.expired_attributes or "certifications" in state.unloaded:
-            return None  # deleted, detached, expired by a rollback or a commit: read again
-        return organization
+    async def parties(
+        self, organization_ids: Collection[str]
+    ) -> tuple[Sequence[Any], Sequence[Any]]:
+        """Plain rows of these organisations (id, partner, name, region, contact, erasure)
+        and of their certifications (organisation id, code, valid until). One or two ids,
+        the sides of an engagement, go on the driver; more (a page of engagements) through
+        the session."""
+        ids = sorted(set(organization_ids))
+        if not ids:
+            return [], []
+        if len(ids) <= 2:
+            pair = {"first": ids[0], "second": ids[-1]}
+            return (
+                await driver.fetch_all(self.session, _PAIR, pair),
+                await driver.fetch_all(self.session, _PAIR_CERTIFICATIONS, pair),
+            )
+        organizations = await self.session.execute(
+            select(*_PARTY_COLUMNS).where(_ORGANIZATIONS.c.id.in_(ids))
+        )
+        certifications = await self.session.execute(
+            select(*_CERTIFICATION_COLUMNS).where(_CERTIFICATIONS.c.organization_id.in_(ids))
+        )
+        return organizations.all(), certifications.all()
 
     async def get_plain(self, organization_id: str) -> Organization | None:
         """The organisation without its certifications (one query; the POST hot path)."""

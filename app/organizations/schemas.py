@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Protocol
 
 from pydantic import AfterValidator, BaseModel, EmailStr, Field, ValidationError, field_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -24,7 +24,16 @@ class Contact(StrictModel):
     )
 
 
-def contact_of(org: Organization) -> Contact | None:
+class HasContact(Protocol):
+    @property
+    def contact_name(self) -> str | None: ...
+    @property
+    def contact_email(self) -> str | None: ...
+    @property
+    def contact_phone(self) -> str | None: ...
+
+
+def contact_of(org: HasContact) -> Contact | None:
     """The organisation's contact person, or None when it gave none."""
     if not any((org.contact_name, org.contact_email, org.contact_phone)):
         return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -346,16 +346,6 @@ async def held_certifications(
 ) -> dict[str, date | None]:
     """Code -> valid_until of every certificate the organisation holds."""
     return await OrganizationRepository(session).held_certifications(organization_id)
-
-
-async def organizations_by_id(
-    session: AsyncSession, organization_ids: Collection[str]
-) -> dict[str, Organization]:
-    """The organisations with these ids, with their certifications."""
-    return {
-        organization.id: organization
-        for organization in await OrganizationRepository(session).get_many(organization_ids)
-    }
 
 
 async def id_of_external_ref(session: AsyncSession, *, partner_id: str, ref: str) -> str | None:

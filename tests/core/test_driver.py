@@ -25,6 +25,11 @@ PARTNERS = cast(Table, Partner.__table__)
 _COLUMNS = ("id", "type", "partner_id", "organization_id", "actor", "data", "created_at")
 APPEND = Prepared(insert(EVENTS).inline().values({name: bindparam(name) for name in _COLUMNS}))
 EVENT_BY_ID = Prepared(select(EVENTS).where(EVENTS.c.id == bindparam("event_id")))
+EVENTS_OF_PARTNER = Prepared(
+    select(EVENTS.c.id, EVENTS.c.data)
+    .where(EVENTS.c.partner_id == bindparam("partner_id"))
+    .order_by(EVENTS.c.id)
+)
 ADD_PARTNER = Prepared(
     insert(PARTNERS)
     .inline()
@@ -91,6 +96,38 @@ async def test_a_row_written_and_read_on_the_driver_is_the_row_sqlalchemy_sees(
                 select(Partner.status, Partner.version).where(Partner.id == partner["id"])
             )
         ).one() == ("active", 1)
+
+
+async def test_every_row_comes_back_in_order_processed_by_its_types(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    async with session_factory() as session, session.begin():
+        partner = partner_row("driver-all")
+        await driver.execute(session, ADD_PARTNER, partner)
+        rows = sorted((event_row(partner["id"]) for _ in range(3)), key=lambda row: row["id"])
+        for row in rows:
+            await driver.execute(session, APPEND, row)
+        read = await driver.fetch_all(session, EVENTS_OF_PARTNER, {"partner_id": partner["id"]})
+        assert [(r.id, r.data) for r in read] == [(row["id"], row["data"]) for row in rows]
+        assert await driver.fetch_all(session, EVENTS_OF_PARTNER, {"partner_id": "par_x"}) == []
+
+
+async def test_the_sessions_pending_objects_are_flushed_first(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """As through the session (autoflush): a statement sees the objects added before it."""
+    async with session_factory() as session, session.begin():
+        partner = partner_row("driver-flush")
+        session.add(Partner(**partner, status="active"))
+        row = event_row(partner["id"])
+        await driver.execute(session, APPEND, row)
+        assert not session.new
+        read = await driver.fetch_all(session, EVENTS_OF_PARTNER, {"partner_id": partner["id"]})
+        assert [r.id for r in read] == [row["id"]]
+        with session.no_autoflush:
+            session.add(Partner(**partner_row("driver-unflushed"), status="active"))
+            await driver.fetch_one(session, EVENT_BY_ID, {"event_id": row["id"]})
+            assert session.new
 
 
 async def test_a_write_says_how_many_rows_it_wrote(

@@ -52,6 +52,17 @@ async def test_a_hold_is_pending_for_72_hours_and_takes_capacity(
     assert await offer_counts(client, deal.offer["id"], deal.seller) == (0, 300, TOTAL - 300)
 
 
+async def test_a_hold_without_a_message_shows_its_history_at_once(
+    client: httpx.AsyncClient, market: Market
+) -> None:
+    """Nothing but the hold itself sends the history row before the answer reads it."""
+    deal = await make_deal(client, market)
+    body = await engaged(client, deal, 300)
+    assert [(e["from_status"], e["to_status"], e["actor"]) for e in body["history"]] == [
+        (None, "pending", "buyer")
+    ]
+
+
 async def test_accept_reserves_and_fulfil_keeps_the_reservation(
     client: httpx.AsyncClient, market: Market
 ) -> None:
