@@ -204,15 +204,24 @@ async def driver_of(connection: AsyncConnection) -> asyncpg.Connection | None:
 
     SQLAlchemy's adapter sends BEGIN with the first statement of a transaction, not when
     the transaction begins; before that first statement the driver would run outside it.
+    So when the driver goes first, the adapter is asked to begin as it would for its own
+    first statement (same isolation level, and its COMMIT or ROLLBACK ends it). Should a
+    SQLAlchemy release no longer have that method, the statement goes through the session.
     """
     if connection.dialect.name != "postgresql":
         return None
     raw = await connection.get_raw_connection()
     driver: asyncpg.Connection = raw.driver_connection
     adapter: Any = raw.dbapi_connection
-    if not adapter.autocommit and not driver.is_in_transaction():
+    if adapter.autocommit or driver.is_in_transaction():
+        return driver
+    begin = getattr(adapter, "_start_transaction", None)
+    mutex = getattr(adapter, "_execute_mutex", None)
+    if begin is None or mutex is None or getattr(adapter, "_transaction", True) is not None:
         return None
-    return driver
+    async with mutex:
+        await begin()
+    return driver if driver.is_in_transaction() else None
 
 
 async def translated(

@@ -44,7 +44,11 @@ from app.offers.service import (
     remaining_capacity,
 )
 from app.requests.rules import effective_status as request_status
-from app.requests.service import get_owned_request, lock_request, settle_request
+from app.requests.service import (
+    get_owned_request_row,
+    lock_request,
+    settle_request,
+)
 from app.taxonomy.vocabulary import Taxonomy
 
 
@@ -102,7 +106,7 @@ async def create_engagement(
     are summed with nobody adding to them meanwhile), then the offer with the hold.
     """
     now, on = utcnow(), today()
-    request = await get_owned_request(session, principal=principal, request_id=request_id)
+    request = await get_owned_request_row(session, principal=principal, request_id=request_id)
     status = request_status(request.status, request.needed_by, on=on)
     if status != "open":
         raise Conflict(f"Request {request_id} is {status}; only open requests engage offers.")

@@ -18,7 +18,12 @@ from app.core.pagination import PageParams, paginate
 from app.core.sql import csv_line, joined_codes, one_of
 from app.market.lifecycle import EXPIRED, status_clause
 from app.market.listing import MarketFilters, apply_market_filters
-from app.market.tenancy import owned_clause, viewer_parameters, visible_clause_for_kind
+from app.market.tenancy import (
+    owned_clause,
+    owned_clause_for_kind,
+    viewer_parameters,
+    visible_clause_for_kind,
+)
 from app.models import Organization
 from app.tabular.columns import COLUMNS, Kind
 
@@ -50,6 +55,23 @@ def _visible_row_statement(model: Any, kind: str) -> Prepared:
             )
         )
         _VISIBLE_ROW_STATEMENTS[key] = statement
+    return statement
+
+
+_OWNED_LOCKED_STATEMENTS: dict[tuple[str, str], Prepared] = {}
+
+
+def _owned_locked_statement(model: Any, kind: str) -> Prepared:
+    key = (model.__tablename__, kind)
+    statement = _OWNED_LOCKED_STATEMENTS.get(key)
+    if statement is None:
+        table = model.__table__
+        statement = Prepared(
+            select(table)
+            .where(table.c.id == bindparam("object_id"), owned_clause_for_kind(table.c, kind))
+            .with_for_update()
+        )
+        _OWNED_LOCKED_STATEMENTS[key] = statement
     return statement
 
 
@@ -99,6 +121,13 @@ class MarketRepository(Generic[M]):
         )
         found: M | None = (await self.session.execute(statement)).scalar_one_or_none()
         return found
+
+    async def get_owned_row_for_update(self, object_id: str, principal: Principal) -> Any | None:
+        """``get_owned_for_update`` as a plain row, read on the driver where it can be (a
+        hold's first statement: no ORM object to build when nothing on it changes)."""
+        statement = _owned_locked_statement(self.model, principal.kind)
+        parameters = {"object_id": object_id, **viewer_parameters(principal)}
+        return await driver.fetch_one(self.session, statement, parameters)
 
     async def open_ids_of_organization(
         self, organization_id: str, *, lock: bool = False

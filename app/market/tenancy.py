@@ -17,15 +17,24 @@ from app.auth.principal import Principal
 
 
 def owned_clause(model: Any, principal: Principal) -> ColumnElement[bool]:
-    if principal.kind == "partner":
-        return model.partner_id == principal.partner_id  # type: ignore[no-any-return]
-    if principal.kind == "organization":
-        return model.organization_id == principal.organization_id  # type: ignore[no-any-return]
-    return false()
+    return _owned(model, principal.kind, principal.partner_id, principal.organization_id)
 
 
 VIEWER_PARTNER = "viewer_partner_id"
 VIEWER_ORGANIZATION = "viewer_organization_id"
+
+
+def owned_clause_for_kind(model: Any, kind: str) -> ColumnElement[bool]:
+    """``owned_clause`` with the owner as bound parameters (``viewer_parameters``)."""
+    return _owned(model, kind, bindparam(VIEWER_PARTNER), bindparam(VIEWER_ORGANIZATION))
+
+
+def _owned(model: Any, kind: str, partner_id: Any, organization_id: Any) -> ColumnElement[bool]:
+    if kind == "partner":
+        return model.partner_id == partner_id  # type: ignore[no-any-return]
+    if kind == "organization":
+        return model.organization_id == organization_id  # type: ignore[no-any-return]
+    return false()
 
 
 def visible_clause(model: Any, principal: Principal) -> ColumnElement[bool]:

@@ -27,8 +27,8 @@ from app.matching.fit import (
 )
 from app.matching.service import want_of
 from app.matching.values import TaxonomyLike
-from app.models import CapacityRequest
 from app.offers.schemas import OfferRow
+from app.requests.schemas import RequestRow
 
 
 class OfferDoesNotFit(InvalidInput):
@@ -36,7 +36,7 @@ class OfferDoesNotFit(InvalidInput):
 
 
 async def check_fit(
-    session: AsyncSession, *, request: CapacityRequest, offer: OfferRow, taxonomy: TaxonomyLike
+    session: AsyncSession, *, request: RequestRow, offer: OfferRow, taxonomy: TaxonomyLike
 ) -> None:
     """Raise ``OfferDoesNotFit`` unless ``offer`` passes every hard filter of ``request``.
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, Select, and_, delete, func, select
+from sqlalchemy import ColumnElement, Row, Select, Table, and_, bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import driver
+from app.core.driver import Prepared
 from app.core.sql import id_chunks
 from app.matching.values import Certifications, HeldCertification
 from app.models import (
@@ -314,5 +316,16 @@ async def offer_ids_of(session: AsyncSession, organization_id: str, *, on: date)
     return list((await session.scalars(statement)).all())
 
 
+# One organisation's certificates: every hold's fit check reads them (on the driver).
+_CERTIFICATIONS = cast(Table, OrganizationCertification.__table__)
+_HELD_BY_ONE = Prepared(
+    select(_CERTIFICATIONS.c.code, _CERTIFICATIONS.c.valid_until, _CERTIFICATIONS.c.verified).where(
+        _CERTIFICATIONS.c.organization_id == bindparam("organization_id")
+    )
+)
+
+
 async def held_by(session: AsyncSession, organization_id: str) -> Certifications:
-    return (await certifications_of(session, [organization_id])).get(organization_id, {})
+    """The certificates ``organization_id`` holds, by code."""
+    rows = await driver.fetch_all(session, _HELD_BY_ONE, {"organization_id": organization_id})
+    return {row.code: HeldCertification(row.valid_until, row.verified) for row in rows}

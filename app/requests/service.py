@@ -115,6 +115,16 @@ async def get_owned_request(
     return request
 
 
+async def get_owned_request_row(
+    session: AsyncSession, *, principal: Principal, request_id: str
+) -> RequestRow:
+    """``get_owned_request`` as a plain row (nothing on the request changes), locked."""
+    request = await RequestRepository(session).get_owned_row_for_update(request_id, principal)
+    if request is None:
+        raise RequestNotFound(f"Request {request_id} not found.")
+    return request
+
+
 async def lock_request(session: AsyncSession, request_id: str) -> None:
     """Lock the request's row before its engagements' offers (changes on its owner's behalf,
     or by the other side of an engagement)."""

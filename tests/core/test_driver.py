@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import pytest
-from sqlalchemy import Table, bindparam, delete, insert, select, text, update
+from sqlalchemy import Table, bindparam, delete, event, insert, select, text, update
 from sqlalchemy.dialects.postgresql import asyncpg
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -160,9 +160,21 @@ async def test_a_first_statement_still_runs_in_the_sessions_transaction(
     transaction, and a write straight on the driver would commit on its own."""
     partner = partner_row("lazy-begin")
     sessions = async_sessionmaker(engine, expire_on_commit=False)
+    through_sqlalchemy: list[str] = []
+
+    def record(*args: object) -> None:
+        through_sqlalchemy.append(str(args[2]))
+
     async with sessions() as session:
-        await driver.execute(session, ADD_PARTNER, partner)
+        event.listen(engine.sync_engine, "before_cursor_execute", record)
+        try:
+            await driver.execute(session, ADD_PARTNER, partner)
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", record)
         await session.rollback()
+    # On PostgreSQL the driver begins the transaction itself and sends the first statement
+    # (nothing through SQLAlchemy); elsewhere the statement goes through the session.
+    assert bool(through_sqlalchemy) == (engine.dialect.name != "postgresql")
     async with sessions() as session:
         assert await session.scalar(select(Partner.id).where(Partner.id == partner["id"])) is None
         await driver.execute(session, ADD_PARTNER, partner)
