@@ -50,7 +50,7 @@ from app.main import create_app
 # (module or class path, attribute, label): the steps of a hold, none inside another.
 STEPS = (
     ("app.auth.repository:ApiKeyRepository", "find_usable", "API-key lookup (auth query)"),
-    ("app.engagements.service", "get_owned_request", "request SELECT (owned by the caller)"),
+    ("app.engagements.service", "get_owned_request_row", "request SELECT ... FOR UPDATE"),
     ("app.engagements.service", "get_visible_offer", "offer SELECT by id + visibility"),
     ("app.engagements.service", "check_fit", "fit check (request's filters)"),
     (
