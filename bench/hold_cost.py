@@ -23,25 +23,23 @@ import asyncio
 import cProfile
 import io
 import logging
-import os
 import pstats
 import secrets
-import subprocess
-import sys
 import time
 from typing import Any
 
-from api_read_write import (
-    REPO_DIR,
-    RESULTS_DIR,
-    BenchError,
-    database_urls,
-    drop_database,
-    recreate_database,
-)
+from api_read_write import RESULTS_DIR
 from engagements import offer_body, organization_body, request_body
 from harness import UNREFUSED_LIMITS
-from request_cost import CpuMeter, asgi_call, asgi_json, checked, cpu_per_request, print_breakdown
+from request_cost import (
+    CpuMeter,
+    asgi_call,
+    asgi_json,
+    checked,
+    cpu_per_request,
+    on_fresh_database,
+    print_breakdown,
+)
 
 from app.core.config import Settings
 from app.core.db import begin_read
@@ -73,7 +71,7 @@ STEPS = (
 )
 
 
-async def measure(args: argparse.Namespace, sqlalchemy_url: str) -> None:
+async def measure(args: argparse.Namespace, _dsn: str, sqlalchemy_url: str) -> None:
     admin_key = secrets.token_urlsafe(32)
     settings = Settings(
         database_url=sqlalchemy_url,
@@ -216,28 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if "bench" not in args.database:
         parser.error("--database must contain 'bench' (it is dropped and recreated)")
-    _, sqlalchemy_url = database_urls(args.server, args.database)
-    RESULTS_DIR.mkdir(exist_ok=True)
-    try:
-        asyncio.run(recreate_database(args.server, args.database))
-        subprocess.run(
-            [sys.executable, "-m", "app.cli", "migrate"],
-            cwd=REPO_DIR,
-            env=os.environ | {"CAPMATCH_DATABASE_URL": sqlalchemy_url},
-            check=True,
-            timeout=180,
-            stdout=subprocess.DEVNULL,
-        )
-        import uvloop
-
-        uvloop.run(measure(args, sqlalchemy_url))
-    except BenchError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    finally:
-        if not args.keep_db:
-            asyncio.run(drop_database(args.server, args.database))
-    return 0
+    return on_fresh_database(args, measure)
 
 
 if __name__ == "__main__":

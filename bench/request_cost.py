@@ -403,6 +403,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if "bench" not in args.database:
         parser.error("--database must contain 'bench' (it is dropped and recreated)")
+    return on_fresh_database(args, measure)
+
+
+def on_fresh_database(
+    args: argparse.Namespace, measure: Callable[[argparse.Namespace, str, str], Awaitable[None]]
+) -> int:
+    """Recreate ``args.database`` on ``args.server``, migrate it, run ``measure(args, dsn,
+    sqlalchemy_url)`` on uvloop, drop it (unless ``args.keep_db``); the exit status."""
     dsn, sqlalchemy_url = database_urls(args.server, args.database)
     RESULTS_DIR.mkdir(exist_ok=True)
     try:

@@ -41,37 +41,24 @@ def column_keys(model: Any) -> tuple[str, ...]:
     return keys
 
 
-_VISIBLE_ROW_STATEMENTS: dict[tuple[str, str], Prepared] = {}
+# One row by id, per (table, purpose, kind of key): built once, sent on the driver.
+_ROW_STATEMENTS: dict[tuple[str, str, str], Prepared] = {}
 
 
-def _visible_row_statement(model: Any, kind: str) -> Prepared:
-    key = (model.__tablename__, kind)
-    statement = _VISIBLE_ROW_STATEMENTS.get(key)
+def _row_statement(model: Any, kind: str, *, locked_if_owned: bool) -> Prepared:
+    """The row with id ``:object_id`` if a key of ``kind`` may see it, or (``locked_if_owned``)
+    if it owns it, its row then locked."""
+    key = (model.__tablename__, "owned" if locked_if_owned else "visible", kind)
+    statement = _ROW_STATEMENTS.get(key)
     if statement is None:
         table = model.__table__
-        statement = Prepared(
-            select(table).where(
-                table.c.id == bindparam("object_id"), visible_clause_for_kind(model, kind)
-            )
-        )
-        _VISIBLE_ROW_STATEMENTS[key] = statement
-    return statement
-
-
-_OWNED_LOCKED_STATEMENTS: dict[tuple[str, str], Prepared] = {}
-
-
-def _owned_locked_statement(model: Any, kind: str) -> Prepared:
-    key = (model.__tablename__, kind)
-    statement = _OWNED_LOCKED_STATEMENTS.get(key)
-    if statement is None:
-        table = model.__table__
-        statement = Prepared(
-            select(table)
-            .where(table.c.id == bindparam("object_id"), owned_clause_for_kind(table.c, kind))
-            .with_for_update()
-        )
-        _OWNED_LOCKED_STATEMENTS[key] = statement
+        by_id = table.c.id == bindparam("object_id")
+        if locked_if_owned:
+            query = select(table).where(by_id, owned_clause_for_kind(table.c, kind))
+            statement = Prepared(query.with_for_update())
+        else:
+            statement = Prepared(select(table).where(by_id, visible_clause_for_kind(model, kind)))
+        _ROW_STATEMENTS[key] = statement
     return statement
 
 
@@ -96,7 +83,7 @@ class MarketRepository(Generic[M]):
         """One row as the caller may see it: a plain row of attributes (no ORM identity
         map), read by a statement built once per (table, kind of key) and sent on the
         driver where it can be - the hottest read of the API."""
-        statement = _visible_row_statement(self.model, principal.kind)
+        statement = _row_statement(self.model, principal.kind, locked_if_owned=False)
         parameters = {"object_id": object_id, **viewer_parameters(principal)}
         return await driver.fetch_one(self.session, statement, parameters)
 
@@ -125,7 +112,7 @@ class MarketRepository(Generic[M]):
     async def get_owned_row_for_update(self, object_id: str, principal: Principal) -> Any | None:
         """``get_owned_for_update`` as a plain row, read on the driver where it can be (a
         hold's first statement: no ORM object to build when nothing on it changes)."""
-        statement = _owned_locked_statement(self.model, principal.kind)
+        statement = _row_statement(self.model, principal.kind, locked_if_owned=True)
         parameters = {"object_id": object_id, **viewer_parameters(principal)}
         return await driver.fetch_one(self.session, statement, parameters)
 
