@@ -219,8 +219,11 @@ async def driver_of(connection: AsyncConnection) -> asyncpg.Connection | None:
     mutex = getattr(adapter, "_execute_mutex", None)
     if begin is None or mutex is None or getattr(adapter, "_transaction", True) is not None:
         return None
-    async with mutex:
-        await begin()
+    try:
+        async with mutex:
+            await begin()
+    except Exception as exc:
+        raise await translated(connection, driver, "BEGIN", exc) from exc
     return driver if driver.is_in_transaction() else None
 
 
@@ -232,6 +235,9 @@ async def translated(
     gone = driver.is_closed() or isinstance(exc, OSError)
     if gone:
         await connection.invalidate(exc)
+    adapted = connection.dialect.loaded_dbapi.Error
+    if isinstance(exc, adapted):  # raised through SQLAlchemy's adapter (its BEGIN)
+        return DBAPIError.instance(sql, None, exc, adapted, connection_invalidated=gone)
     if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
         return IntegrityError(sql, None, exc)
     if isinstance(

@@ -243,6 +243,33 @@ async def test_a_lost_connection_reads_as_unavailable_and_leaves_the_pool(
         assert await session.scalar(text("SELECT 1")) == 1
 
 
+async def test_a_connection_lost_before_its_begin_reads_as_unavailable(
+    engine: AsyncEngine,
+) -> None:
+    """The driver begins the transaction itself when it sends the first statement; a
+    connection gone by then fails like any statement would: 503, out of the pool."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server connection to lose")
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    async with sessions() as session:
+        raw = await (await session.connection()).get_raw_connection()
+        connection: Any = raw.driver_connection
+        async with sessions() as other, other.begin():
+            await other.execute(
+                text("SELECT pg_terminate_backend(:pid)"), {"pid": connection.get_server_pid()}
+            )
+        for _ in range(100):  # until the server's goodbye reaches the idle connection
+            if connection.is_closed():
+                break
+            await asyncio.sleep(0.05)
+        with pytest.raises(DBAPIError) as raised:
+            await driver.fetch_one(session, EVENT_BY_ID, {"event_id": "evt_gone"})
+        assert is_database_unavailable(raised.value)
+        assert raised.value.connection_invalidated
+    async with sessions() as session:
+        assert await session.scalar(text("SELECT 1")) == 1
+
+
 def test_a_statement_whose_text_changes_per_call_is_refused() -> None:
     expanding = Prepared(
         select(EVENTS.c.id).where(EVENTS.c.id.in_(bindparam("ids", expanding=True)))
