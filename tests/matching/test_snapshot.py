@@ -70,12 +70,15 @@ async def test_a_start_maps_the_snapshot_and_replays_what_changed_since(
         assert second.index is not None
         base = second.index.parts()[0][0]
         assert len(base) == 3  # the snapshot's base, with the late offer in the delta
-        fresh = MatchFeed()
-        async with session_factory() as session:
-            reloaded = await fresh.current(session)
-        for name in ("lat", "lon", "per_week", "reserved", "available_until"):
-            rows = reloaded.parts()[0][0].rows_of(early)
-            assert np.array_equal(getattr(base, name), getattr(reloaded.parts()[0][0], name)[rows])
+    # Loaded afresh once the second feed has stopped: the test's sessions share one
+    # connection (per-test rollback), and two sessions nesting savepoints on it at once
+    # release each other's.
+    fresh = MatchFeed()
+    async with session_factory() as session:
+        reloaded = await fresh.current(session)
+    for name in ("lat", "lon", "per_week", "reserved", "available_until"):
+        rows = reloaded.parts()[0][0].rows_of(early)
+        assert np.array_equal(getattr(base, name), getattr(reloaded.parts()[0][0], name)[rows])
 
 
 async def test_a_snapshot_whose_marker_left_the_log_is_not_used(
