@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import cProfile
 import io
-import logging
 import pstats
 import secrets
 import time
@@ -30,18 +29,18 @@ from typing import Any
 
 from api_read_write import RESULTS_DIR
 from engagements import offer_body, organization_body, request_body
-from harness import UNREFUSED_LIMITS
 from request_cost import (
     CpuMeter,
     asgi_call,
     asgi_json,
+    bench_settings,
     checked,
     cpu_per_request,
+    logs_to,
     on_fresh_database,
     print_breakdown,
 )
 
-from app.core.config import Settings
 from app.core.db import begin_read
 from app.main import create_app
 
@@ -73,17 +72,7 @@ STEPS = (
 
 async def measure(args: argparse.Namespace, _dsn: str, sqlalchemy_url: str) -> None:
     admin_key = secrets.token_urlsafe(32)
-    settings = Settings(
-        database_url=sqlalchemy_url,
-        admin_api_key=admin_key,
-        environment="production",
-        log_level=args.log_level,
-        match_preload=False,
-        rate_limit=UNREFUSED_LIMITS["CAPMATCH_RATE_LIMIT"],
-        rate_limit_write=UNREFUSED_LIMITS["CAPMATCH_RATE_LIMIT_WRITE"],
-        rate_limit_auth_failures=UNREFUSED_LIMITS["CAPMATCH_RATE_LIMIT_AUTH_FAILURES"],
-    )
-    app = create_app(settings)
+    app = create_app(bench_settings(sqlalchemy_url, admin_key, args.log_level, match_preload=False))
     feed = app.state.match_feed
 
     async def stopped_follow(*_: Any, **__: Any) -> None:
@@ -91,10 +80,7 @@ async def measure(args: argparse.Namespace, _dsn: str, sqlalchemy_url: str) -> N
         await asyncio.Event().wait()
 
     feed.follow = stopped_follow
-    log_file = (RESULTS_DIR / "hold_cost.log").open("w")
-    for handler in logging.getLogger().handlers:
-        if isinstance(handler, logging.StreamHandler):
-            handler.setStream(log_file)
+    log_file = logs_to(RESULTS_DIR / "hold_cost.log")
     meter = CpuMeter(totals={})
     skipped = [f"{t}.{a}" for t, a, label in STEPS if not meter.wrap(t, a, label)]
     async with app.router.lifespan_context(app):

@@ -36,9 +36,10 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from api_read_write import (
     REPO_DIR,
@@ -211,24 +212,35 @@ def print_breakdown(title: str, median: float, best: float, parts: dict[str, flo
         )
 
 
-async def measure(args: argparse.Namespace, dsn: str, sqlalchemy_url: str) -> None:
-    admin_key = secrets.token_urlsafe(32)
-    settings = Settings(
+def bench_settings(sqlalchemy_url: str, admin_key: str, log_level: str, **extra: Any) -> Settings:
+    """capmatch as in production, every rate-limit budget counted but never refusing (the
+    limiter is one of the checks measured)."""
+    return Settings(
         database_url=sqlalchemy_url,
         admin_api_key=admin_key,
         environment="production",
-        log_level=args.log_level,
-        # Counted like in production, never refusing: the limiter is one of the checks.
+        log_level=log_level,
         rate_limit=UNREFUSED_LIMITS["CAPMATCH_RATE_LIMIT"],
         rate_limit_write=UNREFUSED_LIMITS["CAPMATCH_RATE_LIMIT_WRITE"],
         rate_limit_auth_failures=UNREFUSED_LIMITS["CAPMATCH_RATE_LIMIT_AUTH_FAILURES"],
+        **extra,
     )
-    app = create_app(settings)
-    # Production logging writes JSON to stderr; keep the lines (their cost counts), not the noise.
-    log_file = (RESULTS_DIR / "request_cost.log").open("w")
+
+
+def logs_to(path: Path) -> IO[str]:
+    """Production logging writes JSON to stderr: keep the lines (their cost counts) in
+    ``path``, not on the screen. The caller closes the file."""
+    log_file = path.open("w")
     for handler in logging.getLogger().handlers:
         if isinstance(handler, logging.StreamHandler):
             handler.setStream(log_file)
+    return log_file
+
+
+async def measure(args: argparse.Namespace, dsn: str, sqlalchemy_url: str) -> None:
+    admin_key = secrets.token_urlsafe(32)
+    app = create_app(bench_settings(sqlalchemy_url, admin_key, args.log_level))
+    log_file = logs_to(RESULTS_DIR / "request_cost.log")
     os.environ["BARE_DATABASE_URL"] = dsn
     import bare_app
 
@@ -407,7 +419,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def on_fresh_database(
-    args: argparse.Namespace, measure: Callable[[argparse.Namespace, str, str], Awaitable[None]]
+    args: argparse.Namespace,
+    measure: Callable[[argparse.Namespace, str, str], Coroutine[Any, Any, None]],
 ) -> int:
     """Recreate ``args.database`` on ``args.server``, migrate it, run ``measure(args, dsn,
     sqlalchemy_url)`` on uvloop, drop it (unless ``args.keep_db``); the exit status."""
