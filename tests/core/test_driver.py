@@ -217,6 +217,23 @@ async def test_other_database_errors_come_as_sqlalchemy_errors(
         assert not is_database_unavailable(raised.value)
 
 
+async def terminate_backend_of(
+    session: AsyncSession, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """End the server process behind ``session``'s connection (from another session) and
+    wait until the connection has noticed."""
+    raw = await (await session.connection()).get_raw_connection()
+    connection: Any = raw.driver_connection
+    async with sessions() as other, other.begin():
+        await other.execute(
+            text("SELECT pg_terminate_backend(:pid)"), {"pid": connection.get_server_pid()}
+        )
+    for _ in range(100):  # until the server's goodbye reaches the idle connection
+        if connection.is_closed():
+            break
+        await asyncio.sleep(0.05)
+
+
 async def test_a_lost_connection_reads_as_unavailable_and_leaves_the_pool(
     engine: AsyncEngine,
 ) -> None:
@@ -225,15 +242,7 @@ async def test_a_lost_connection_reads_as_unavailable_and_leaves_the_pool(
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     async with sessions() as session:
         await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        pid = await session.scalar(text("SELECT pg_backend_pid()"))
-        async with sessions() as other, other.begin():
-            await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-        raw = await (await session.connection()).get_raw_connection()
-        connection: Any = raw.driver_connection
-        for _ in range(100):  # until the server's goodbye reaches the idle connection
-            if connection.is_closed():
-                break
-            await asyncio.sleep(0.05)
+        await terminate_backend_of(session, sessions)
         with pytest.raises(DBAPIError) as raised:
             await driver.fetch_one(session, EVENT_BY_ID, {"event_id": "evt_gone"})
         assert is_database_unavailable(raised.value)
@@ -252,16 +261,7 @@ async def test_a_connection_lost_before_its_begin_reads_as_unavailable(
         pytest.skip("SQLite has no server connection to lose")
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     async with sessions() as session:
-        raw = await (await session.connection()).get_raw_connection()
-        connection: Any = raw.driver_connection
-        async with sessions() as other, other.begin():
-            await other.execute(
-                text("SELECT pg_terminate_backend(:pid)"), {"pid": connection.get_server_pid()}
-            )
-        for _ in range(100):  # until the server's goodbye reaches the idle connection
-            if connection.is_closed():
-                break
-            await asyncio.sleep(0.05)
+        await terminate_backend_of(session, sessions)  # no statement of its own sent yet
         with pytest.raises(DBAPIError) as raised:
             await driver.fetch_one(session, EVENT_BY_ID, {"event_id": "evt_gone"})
         assert is_database_unavailable(raised.value)
