@@ -1,6 +1,7 @@
 """ORM tables, one module per table. Importing this package registers them all."""
 
 from app.models.alert_pair import AlertPair
+from app.models.allocation import Allocation
 from app.models.api_key import ApiKey
 from app.models.engagement import Engagement, EngagementEvent, EngagementMessage
 from app.models.event import Event
@@ -17,6 +18,7 @@ from app.models.webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AlertPair",
+    "Allocation",
     "ApiKey",
     "CapacityRequest",
     "Engagement",
