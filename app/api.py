@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from app.alerts.router import router as saved_searches_router
+from app.allocation.router import router as allocations_router
 from app.analytics.router import router as analytics_router
 from app.auth.router import organizations_router as organization_keys_router
 from app.auth.router import partners_router as partner_keys_router
@@ -55,6 +56,7 @@ DOMAIN_ROUTERS = (
     imports_router,
     analytics_router,
     privacy_router,
+    allocations_router,
 )
 
 

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import select, update
 
+from app.auth.principal import Principal
+from app.market.listing import MarketFilters
 from app.market.repository import MarketRepository
+from app.market.tenancy import owned_clause
 from app.models import CapacityRequest, Organization
 from app.requests.rules import OPEN_STATUSES
 
@@ -36,6 +39,27 @@ class RequestRepository(MarketRepository[CapacityRequest]):
         "visibility": CapacityRequest.visibility,
         "status": CapacityRequest.status,
     }
+
+    async def owned_open(
+        self,
+        *,
+        principal: Principal,
+        filters: MarketFilters,
+        request_ids: Collection[str] | None,
+        limit: int,
+        on: date,
+    ) -> Sequence[CapacityRequest]:
+        """Open requests the caller owns (the admin: every one), by filter and/or ids, in
+        id order, at most ``limit``."""
+        statement = self._filtered(
+            select(CapacityRequest), principal=principal, filters=filters, on=on
+        )
+        if not principal.is_admin:
+            statement = statement.where(owned_clause(CapacityRequest, principal))
+        if request_ids is not None:
+            statement = statement.where(CapacityRequest.id.in_(request_ids))
+        statement = statement.order_by(CapacityRequest.id).limit(limit)
+        return (await self.session.scalars(statement)).all()
 
     async def current(self, request_ids: Collection[str]) -> Sequence[CapacityRequest]:
         """These requests as the database has them now (also after set-based updates)."""

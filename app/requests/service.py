@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -134,6 +135,21 @@ async def lock_request(session: AsyncSession, request_id: str) -> None:
 async def lock_open_requests_of(session: AsyncSession, organization_id: str) -> list[str]:
     """Lock the organisation's open requests in id order; their ids."""
     return await RequestRepository(session).open_ids_of_organization(organization_id, lock=True)
+
+
+async def owned_open_requests(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    filters: MarketFilters,
+    request_ids: Collection[str] | None = None,
+    limit: int,
+) -> Sequence[CapacityRequest]:
+    """Open, unexpired requests the caller owns (the admin: all), in id order."""
+    open_filters = replace(filters, statuses=("open",))
+    return await RequestRepository(session).owned_open(
+        principal=principal, filters=open_filters, request_ids=request_ids, limit=limit, on=today()
+    )
 
 
 async def list_requests(

@@ -1,0 +1,261 @@
+"""The optimal allocation for an objective, solved with HiGHS (linear and mixed-integer).
+
+The model: one variable per candidate edge (units the request takes from the offer),
+bounded by what the offer can deliver by the request's ``needed_by``; rows cap each offer
+(remaining capacity), each buyer's share of an offer, and each request (its unreserved
+quantity, and a floor in the fair objective). An edge whose offer has a minimum order
+above one is semi-integer: zero, or between the minimum and its bound. Without such edges
+the matrix is a network's (every column has one offer-side and one request-side entry
+in two laminar families), so the simplex's vertex solutions are whole units; with them,
+the program is a MIP solved to a zero gap on the total.
+
+Objectives are lexicographic, solved in stages on one model (each warm-started):
+- ``coverage``: the most units, then the least ``units x distance``;
+- ``fair``: the highest level ``t`` such that every request some offer can serve gets at
+  least ``t x quantity`` (max-min coverage; a request no candidate offer can serve at all
+  is left out, or every level would be 0), then the most units with those floors, then
+  the least distance.
+
+With minimum orders the program is a MIP: it starts from the greedy allocation (feasible,
+so the answer is never worse than greedy) and stops at ``time_limit_s`` with the best
+found (``status`` says so); the fair level comes from the linear relaxation and is lowered
+until whole orders reach it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass
+from importlib.metadata import version
+from typing import Any, Literal
+
+import highspy
+import numpy as np
+
+from app.allocation.market import FloatArray, IntArray, Market
+
+Objective = Literal["coverage", "fair"]
+SOLVER_NAME = f"highs {version('highspy')}"
+LEVEL_TOLERANCE = 1e-4  # the fair level is lowered in steps no smaller than this
+_FEASIBLE = (highspy.HighsModelStatus.kOptimal,)
+# highspy's stubs leave its constructor untyped and miss some methods this module calls.
+_Highs: Any = highspy.Highs
+
+
+def _silence_banner() -> None:
+    """HiGHS prints a licence banner to the process's stdout (C++, not Python's) when its
+    first instance is made, before any option can silence it: make that instance with
+    stdout pointed at /dev/null, so a JSON log stream stays JSON."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+            _Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+_silence_banner()
+
+
+class SolverFailed(RuntimeError):
+    """HiGHS ended without a usable solution (never expected for these bounded programs)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Solved:
+    quantities: IntArray  # per edge
+    level: float | None  # the fair level t (None for coverage)
+    solver: str
+    solve_ms: int
+    status: str  # optimal | time_limit
+
+
+def _highs(time_limit_s: float) -> Any:
+    solver = _Highs()
+    solver.setOptionValue("output_flag", False)
+    solver.setOptionValue("random_seed", 0)
+    solver.setOptionValue("threads", 1)
+    solver.setOptionValue("time_limit", float(time_limit_s))
+    return solver
+
+
+class _Program:
+    """The edge model on one HiGHS instance; ``level_column`` adds the fair level ``t``."""
+
+    def __init__(
+        self, market: Market, *, integral: bool, level_column: bool, time_limit_s: float
+    ) -> None:
+        self.market = market
+        offers, groups = len(market.offer_capacity), len(market.group_capacity)
+        self.request_row0 = offers + groups
+        rows = self.request_row0 + market.requests
+        edges = market.edges
+        index = np.empty(3 * edges, dtype=np.int32)
+        index[0::3] = market.edge_offer
+        index[1::3] = offers + market.edge_group
+        index[2::3] = self.request_row0 + market.edge_request
+        start = np.arange(0, 3 * edges + 1, 3, dtype=np.int32)
+        value = np.ones(3 * edges, dtype=np.float64)
+        lower = np.zeros(edges)
+        upper = market.edge_upper.astype(np.float64)
+        semi = market.edge_minimum > 1
+        self.mixed_integer = integral and bool(semi.any())
+        kinds: list[Any] = []
+        if self.mixed_integer:
+            kinds = [
+                highspy.HighsVarType.kSemiInteger if flag else highspy.HighsVarType.kInteger
+                for flag in semi.tolist()
+            ]
+            lower[semi] = market.edge_minimum[semi]
+        cost = np.zeros(edges)
+        columns = edges
+        if level_column:
+            servable = np.flatnonzero(market.reach() > 0)
+            index = np.concatenate([index, (self.request_row0 + servable).astype(np.int32)])
+            value = np.concatenate([value, -market.request_quantity[servable].astype(np.float64)])
+            start = np.append(start, len(index)).astype(np.int32)
+            lower, upper = np.append(lower, 0.0), np.append(upper, 0.0)
+            cost = np.append(cost, 0.0)
+            columns += 1
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = columns, rows
+        lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, lower, upper
+        inf = highspy.kHighsInf
+        lp.row_lower_ = np.full(rows, -inf)
+        lp.row_upper_ = np.concatenate(
+            [market.offer_capacity, market.group_capacity, market.request_quantity]
+        ).astype(np.float64)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = start, index, value
+        if self.mixed_integer:
+            lp.integrality_ = kinds
+        self.highs = _highs(time_limit_s)
+        self.highs.setOptionValue("mip_rel_gap", 0.0)
+        if not self.mixed_integer:
+            # Interior point, then crossover to a vertex (whole units on the network
+            # matrix): 10-20x faster than the simplex on the level's dense column.
+            self.highs.setOptionValue("solver", "ipm")
+        if self.highs.passModel(lp) != highspy.HighsStatus.kOk:
+            raise SolverFailed("HiGHS refused the model")
+        self.columns = columns
+        self.timed_out = False
+
+    def floors(self, lower: FloatArray) -> None:
+        """Each request takes at least ``lower`` units."""
+        rows = np.arange(
+            self.request_row0, self.request_row0 + self.market.requests, dtype=np.int32
+        )
+        self.highs.changeRowsBounds(
+            len(rows),
+            rows,
+            lower.astype(np.float64),
+            self.market.request_quantity.astype(np.float64),
+        )
+
+    def objective(self, cost: FloatArray, *, maximise: bool) -> None:
+        self.highs.changeColsCost(self.columns, np.arange(self.columns, dtype=np.int32), cost)
+        sense = highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize
+        self.highs.changeObjectiveSense(sense)
+
+    def run(self) -> bool:
+        """Solve; True when a solution was found (optimal, or the best at the time limit)."""
+        self.highs.run()
+        status = self.highs.getModelStatus()
+        if status in _FEASIBLE:
+            return True
+        if (
+            status == highspy.HighsModelStatus.kTimeLimit
+            and self.highs.getInfo().primal_solution_status == 2
+        ):
+            self.timed_out = True
+            return True
+        return False
+
+    def values(self) -> FloatArray:
+        return np.asarray(self.highs.getSolution().col_value, dtype=np.float64)
+
+    def edge_quantities(self) -> IntArray:
+        return np.rint(self.values()[: self.market.edges]).astype(np.int64)
+
+
+def _solution(quantities: IntArray) -> highspy.HighsSolution:
+    solution = highspy.HighsSolution()
+    solution.col_value = quantities.astype(np.float64).tolist()
+    solution.value_valid = True
+    return solution
+
+
+def _fair_level(market: Market, time_limit_s: float) -> float:
+    """The highest ``t`` such that every servable request can get ``t x quantity``: the
+    best minimum coverage, on the linear relaxation (minimum orders aside)."""
+    if not market.reach().any():
+        return 0.0
+    relaxed = _Program(market, integral=False, level_column=True, time_limit_s=time_limit_s)
+    cost = np.zeros(relaxed.columns)
+    cost[-1] = 1.0
+    relaxed.highs.changeColBounds(relaxed.columns - 1, 0.0, 1.0)
+    relaxed.floors(np.zeros(market.requests))  # the rows read: allocated - t x quantity >= 0
+    relaxed.objective(cost, maximise=True)
+    if not relaxed.run():
+        raise SolverFailed("no max-min level")
+    return min(1.0, max(0.0, float(relaxed.values()[-1])))
+
+
+def solve(
+    market: Market,
+    objective: Objective,
+    *,
+    time_limit_s: float = 60.0,
+    start: IntArray | None = None,
+) -> Solved:
+    """The optimal edge quantities for ``objective`` (see the module's docstring);
+    ``start``: a feasible allocation the coverage MIP starts from (the greedy one)."""
+    started = time.perf_counter()
+    if market.edges == 0:
+        return Solved(np.zeros(0, dtype=np.int64), None, SOLVER_NAME, 0, "optimal")
+    program = _Program(market, integral=True, level_column=False, time_limit_s=time_limit_s)
+    level = None
+    if objective == "fair":
+        level = _fair_level(market, time_limit_s)
+        reach = market.reach()
+        quantity = market.request_quantity
+        while True:
+            # A hair above: the level comes from floating point (the loop below catches excess).
+            floor = np.minimum(np.floor(level * quantity + 1e-6), reach)
+            program.floors(floor.astype(np.float64))
+            program.objective(np.ones(program.columns), maximise=True)
+            if program.run():
+                break
+            # Minimum orders can make the relaxation's level unreachable in whole orders:
+            # lower it until it is reachable (never below 0, where it always is).
+            level = 0.0 if level < LEVEL_TOLERANCE else level - max(LEVEL_TOLERANCE, level / 8)
+    else:
+        program.objective(np.ones(program.columns), maximise=True)
+        if program.mixed_integer and start is not None:
+            program.highs.setSolution(_solution(start))
+        if not program.run():
+            raise SolverFailed("no allocation")
+    # Whole units: the sum of the solution's rounded values could exceed the optimum.
+    total = math.floor(float(program.highs.getObjectiveValue()) + 1e-6)
+    # Then the least distance among allocations of that many units.
+    program.highs.addRow(
+        float(total),
+        highspy.kHighsInf,
+        program.market.edges,
+        np.arange(program.market.edges, dtype=np.int32),
+        np.ones(program.market.edges),
+    )
+    program.highs.setOptionValue("mip_rel_gap", 1e-6)
+    program.objective(market.edge_cost.astype(np.float64), maximise=False)
+    if not program.run():
+        raise SolverFailed(f"no least-distance allocation: {program.highs.getModelStatus()}")
+    quantities = program.edge_quantities()
+    elapsed = round((time.perf_counter() - started) * 1000)
+    status = "time_limit" if program.timed_out else "optimal"
+    return Solved(quantities, level, SOLVER_NAME, elapsed, status)
