@@ -11,7 +11,8 @@ from app.auth.routing import domain_router
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.market.query import RegionQuery
-from app.matching import service
+from app.matching import chains_service, service
+from app.matching.chain_schemas import ChainPage
 from app.matching.feed import MatchFeed
 from app.matching.reasons import is_german
 from app.matching.schemas import MatchSearch, OfferMatchPage, RequestMatchPage
@@ -112,4 +113,40 @@ async def offer_matches(
     """
     return await service.offer_matches(
         session, feed, principal=principal, offer_id=offer_id, window=window, taxonomy=taxonomy
+    )
+
+
+@requests_router.get("/{request_id}/chains", response_model=ChainPage, responses=RESPONSES)
+async def request_chains(
+    request_id: str,
+    session: SessionDep,
+    principal: AnyAuth,
+    feed: FeedDep,
+    taxonomy: TaxonomyDep,
+    response: Response,
+    limit: Annotated[int, Query(ge=1, le=20, description="Chains per page")] = 5,
+    cursor: Annotated[str | None, Query(max_length=500, description="next_cursor")] = None,
+    accept_language: Annotated[
+        str | None, Header(description="en (default) or de: the language of `reasons`")
+    ] = None,
+) -> ChainPage:
+    """Production chains: teams of visible offers, one per skill a requested product needs
+    (upstream first), that together make it when no single offer does; best first.
+
+    Hard filters per step, distances between consecutive steps within the delivering
+    step's service radius, the bottleneck quantity and a ready date from the chained lead
+    times (docs/guides/chains.md). Never an offer of the requesting organisation.
+    """
+    language = preferred_language(accept_language)
+    response.headers["Content-Language"] = language
+    response.headers["Vary"] = "Accept-Language"
+    return await chains_service.request_chains(
+        session,
+        feed,
+        principal=principal,
+        request_id=request_id,
+        limit=limit,
+        cursor=cursor,
+        language="de" if is_german(language) else "en",
+        taxonomy=taxonomy,
     )

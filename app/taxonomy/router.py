@@ -11,7 +11,14 @@ from app.auth.routing import domain_router
 from app.core.errors import problem_responses
 from app.taxonomy.codes import CodeKind
 from app.taxonomy.dependencies import TaxonomyDep
-from app.taxonomy.schemas import TaxonomyList, flat_list, preferred_language, tree_list
+from app.taxonomy.schemas import (
+    ProductList,
+    TaxonomyList,
+    flat_list,
+    preferred_language,
+    product_list,
+    tree_list,
+)
 from app.taxonomy.vocabulary import Taxonomy
 
 router = domain_router("/taxonomy", tags=["taxonomy"])
@@ -52,15 +59,17 @@ async def list_skills(
     return _listing(taxonomy, "skill", format, accept_language)
 
 
-@router.get("/products", **_ROUTE)
+@router.get("/products", **{**_ROUTE, "response_model": ProductList})
 async def list_products(
     _: AnyAuth,
     taxonomy: TaxonomyDep,
     format: FormatQuery = "flat",
     accept_language: AcceptLanguage = None,
-) -> TaxonomyList:
-    """Products offers and requests may name."""
-    return _listing(taxonomy, "product", format, accept_language)
+) -> ProductList:
+    """Products offers and requests may name, with the skills that together make each
+    (upstream first) and the certifications it usually needs."""
+    language = preferred_language(accept_language)
+    return product_list(taxonomy, language, tree=format == "tree")
 
 
 @router.get("/certifications", **_ROUTE)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Literal, cast
 
 from pydantic import BaseModel, Field
 
@@ -30,24 +31,52 @@ class TaxonomyList(BaseModel):
     data: list[TaxonomyEntry]
 
 
-def _entry(term: Term, language: Language) -> TaxonomyEntry:
-    return TaxonomyEntry(
-        code=term.code,
-        label=term.label(language),
-        label_en=term.label_en,
-        label_de=term.label_de,
-        description=term.description,
-        parent=term.parent,
-        deprecated=term.deprecated,
+class ProductEntry(TaxonomyEntry):
+    skills: list[str] = Field(
+        description="The skills that together make the product, upstream first (material "
+        "flow): its own and its ancestors' entries; a family code such as `mask` has none "
+        "(its variants do). A production chain has one step per skill.",
+        examples=[["textile.nonwoven.meltblown", "textile.sewing.medical"]],
+    )
+    certifications: list[str] = Field(
+        description="Certifications the product usually needs (its own and its ancestors')"
+    )
+    children: list[ProductEntry] | None = Field(  # type: ignore[assignment]
+        default=None, description="Only with format=tree: the codes one level down"
     )
 
 
-def flat_list(taxonomy: Taxonomy, kind: CodeKind, language: Language) -> TaxonomyList:
-    return TaxonomyList(data=[_entry(term, language) for term in taxonomy.terms[kind].values()])
+class ProductList(BaseModel):
+    data: list[ProductEntry]
 
 
-def tree_list(taxonomy: Taxonomy, kind: CodeKind, language: Language) -> TaxonomyList:
-    by_code = {code: _entry(term, language) for code, term in taxonomy.terms[kind].items()}
+def _fields(term: Term, language: Language) -> dict[str, object]:
+    return {
+        "code": term.code,
+        "label": term.label(language),
+        "label_en": term.label_en,
+        "label_de": term.label_de,
+        "description": term.description,
+        "parent": term.parent,
+        "deprecated": term.deprecated,
+    }
+
+
+def _entry(term: Term, language: Language) -> TaxonomyEntry:
+    return TaxonomyEntry.model_validate(_fields(term, language))
+
+
+def _product(taxonomy: Taxonomy, term: Term, language: Language) -> ProductEntry:
+    return ProductEntry.model_validate(
+        {
+            **_fields(term, language),
+            "skills": list(taxonomy.product_recipe(term.code)),
+            "certifications": list(taxonomy.recipe_certifications(term.code)),
+        }
+    )
+
+
+def _tree(by_code: Mapping[str, TaxonomyEntry]) -> list[TaxonomyEntry]:
     roots = []
     for entry in by_code.values():  # sorted: every parent comes before its children
         if entry.parent is None:
@@ -57,7 +86,27 @@ def tree_list(taxonomy: Taxonomy, kind: CodeKind, language: Language) -> Taxonom
             parent.children = [*(parent.children or []), entry]
     for entry in by_code.values():
         entry.children = entry.children or []
-    return TaxonomyList(data=roots)
+    return roots
+
+
+def flat_list(taxonomy: Taxonomy, kind: CodeKind, language: Language) -> TaxonomyList:
+    return TaxonomyList(data=[_entry(term, language) for term in taxonomy.terms[kind].values()])
+
+
+def tree_list(taxonomy: Taxonomy, kind: CodeKind, language: Language) -> TaxonomyList:
+    by_code = {code: _entry(term, language) for code, term in taxonomy.terms[kind].items()}
+    return TaxonomyList(data=_tree(by_code))
+
+
+def product_list(taxonomy: Taxonomy, language: Language, *, tree: bool) -> ProductList:
+    """Products with the skills and certifications that make them (flat or as a tree)."""
+    by_code = {
+        code: _product(taxonomy, term, language) for code, term in taxonomy.terms["product"].items()
+    }
+    if not tree:
+        return ProductList(data=list(by_code.values()))
+    # Every node is a ProductEntry, so its children are too.
+    return ProductList(data=cast(list[ProductEntry], _tree(by_code)))
 
 
 def preferred_language(accept_language: str | None) -> Language:

@@ -73,6 +73,8 @@ class Taxonomy:
     usually_needs: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # (offered skill, wanted skill) -> strength in [0, 1]
     transfers: Mapping[tuple[str, str], float] = field(default_factory=dict)
+    # Material flow, upstream first: the order of a production chain's steps.
+    flow: tuple[str, ...] = ()
     # Answers already worked out: the vocabulary never changes, the scorer asks again.
     _product_skills: dict[str, frozenset[str]] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -115,6 +117,30 @@ class Taxonomy:
     def product_certifications(self, product: str) -> frozenset[str]:
         """Certifications a product usually needs (inherited like ``product_skills``)."""
         return self._product_relation(self.usually_needs, product)
+
+    def product_recipe(self, product: str) -> tuple[str, ...]:
+        """The skills that together make ``product``, upstream first (``flow_key``): its
+        own and its ancestors' entries, not its variants' (those make a variant). A skill
+        another one refines is left out: the specific one's step does both."""
+        own = frozenset().union(
+            *(self.made_with.get(code, frozenset()) for code in ancestors(product))
+        )
+        needed = [s for s in own if not any(o.startswith(s + ".") for o in own)]
+        return tuple(sorted(needed, key=self.flow_key))
+
+    def recipe_certifications(self, product: str) -> tuple[str, ...]:
+        """Certifications ``product`` usually needs: its own and its ancestors' entries."""
+        codes = (self.usually_needs.get(code, frozenset()) for code in ancestors(product))
+        return tuple(sorted(frozenset().union(*codes)))
+
+    def flow_key(self, skill: str) -> tuple[int, str]:
+        """Where ``skill`` stands in the material flow: the place of its nearest listed
+        ancestor (or itself), after every listed one when none is; then the code."""
+        places = {code: place for place, code in enumerate(self.flow)}
+        for code in reversed(ancestors(skill)):
+            if code in places:
+                return places[code], skill
+        return len(self.flow), skill
 
     def _product_relation(
         self, relation: Mapping[str, frozenset[str]], product: str
@@ -265,7 +291,7 @@ def _read(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise TaxonomyError(f"{path}: the top level must be a mapping")
-    unknown = set(data) - {*_SECTIONS, "products_made_with", "skill_transfers"}
+    unknown = set(data) - {*_SECTIONS, "products_made_with", "skill_transfers", "skill_flow"}
     if unknown:
         raise TaxonomyError(f"{path}: unknown sections {', '.join(sorted(unknown))}")
     return data
@@ -306,6 +332,7 @@ def _merge(
     made_with: dict[str, set[str]],
     usually_needs: dict[str, set[str]],
     transfers: dict[tuple[str, str], float],
+    flow: list[str],
 ) -> None:
     for section, kind in _SECTIONS.items():
         entries = data.get(section) or {}
@@ -327,6 +354,13 @@ def _merge(
         if not 0.0 <= strength <= 1.0:
             raise TaxonomyError(f"{source}: transfer strength {strength} is outside [0, 1]")
         transfers[(raw["from"], raw["to"])] = float(strength)
+    if "skill_flow" in data:  # an order is a whole: a later file's list replaces it
+        listed = data["skill_flow"] or []
+        if not isinstance(listed, list) or not all(isinstance(code, str) for code in listed):
+            raise TaxonomyError(f"{source}: skill_flow must be a list of skill codes")
+        if len(set(listed)) != len(listed):
+            raise TaxonomyError(f"{source}: skill_flow names a skill twice")
+        flow[:] = listed
 
 
 def _check_references(
@@ -334,6 +368,7 @@ def _check_references(
     made_with: dict[str, set[str]],
     usually_needs: dict[str, set[str]],
     transfers: dict[tuple[str, str], float],
+    flow: list[str],
 ) -> None:
     problems = []
     for kind, by_code in terms.items():
@@ -357,6 +392,9 @@ def _check_references(
             for code in (source, target)
             if code not in terms["skill"]
         ]
+    problems += [
+        f"skill_flow names unknown skill {code}" for code in flow if code not in terms["skill"]
+    ]
     if problems:
         raise TaxonomyError("invalid taxonomy: " + "; ".join(problems))
 
@@ -375,13 +413,15 @@ def _load(extension: Path | None) -> Taxonomy:
     made_with: dict[str, set[str]] = {}
     usually_needs: dict[str, set[str]] = {}
     transfers: dict[tuple[str, str], float] = {}
+    flow: list[str] = []
     for path in (BUILTIN_FILE, extension):
         if path is not None:
-            _merge(_read(path), path, terms, made_with, usually_needs, transfers)
-    _check_references(terms, made_with, usually_needs, transfers)
+            _merge(_read(path), path, terms, made_with, usually_needs, transfers, flow)
+    _check_references(terms, made_with, usually_needs, transfers, flow)
     return Taxonomy(
         terms={kind: dict(sorted(by_code.items())) for kind, by_code in terms.items()},
         made_with={p: frozenset(s) for p, s in made_with.items()},
         usually_needs={p: frozenset(c) for p, c in usually_needs.items()},
         transfers=dict(transfers),
+        flow=tuple(flow),
     )

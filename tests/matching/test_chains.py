@@ -1,0 +1,427 @@
+"""The production chain search (``app.matching.chains``) against a brute-force oracle.
+
+The oracle below walks every team the rules allow, one offer per step, in plain Python;
+with pools and beam wide enough to hold everything the fast search must find the same
+best chains, and with its defaults every chain it returns must keep every rule.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import fields, replace
+from datetime import date
+from typing import Any, cast
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.geo.distance import haversine_km
+from app.matching.candidates import build_candidates
+from app.matching.chain_pool import CHAIN_WEIGHTS, ChainWant
+from app.matching.chains import Chain, find_chains
+from app.matching.values import (
+    DISTANCE_SCALE_KM,
+    FULL_TIME_DAYS,
+    HeldCertification,
+    OfferRecord,
+    Viewer,
+    quantise,
+)
+from tests.matching.support import TAXONOMY, TODAY, between, day
+
+STUTTGART = (48.7758, 9.1829)
+MASK = "mask.surgical"
+MASK_RECIPE = TAXONOMY.product_recipe(MASK)  # meltblown, medical sewing, welding
+GOWN = "gown.isolation"
+GOWN_RECIPE = TAXONOMY.product_recipe(GOWN)  # spunbond, sewing
+HUGE = 10**6  # pools and beam that hold every offer and partial: the search is exhaustive
+
+
+def want(**changes: Any) -> ChainWant:
+    values: dict[str, Any] = {
+        "quantity": 20_000,
+        "unit": "pieces",
+        "needed_by": day(70),
+        "today": TODAY,
+        "lat": STUTTGART[0],
+        "lon": STUTTGART[1],
+        "max_distance_km": 400.0,
+        "required_certifications": (),
+    }
+    values.update(changes)
+    return ChainWant(**values)
+
+
+def offer(offer_id: str, skill: str, **changes: Any) -> OfferRecord:
+    values: dict[str, Any] = {
+        "id": offer_id,
+        "lat": STUTTGART[0] - 0.2,
+        "lon": STUTTGART[1],
+        "skills": (skill,),
+        "products": (),
+        "capacity_per_week": 7_000,
+        "available_from": TODAY,
+        "available_until": day(120),
+        "lead_time_days": 7,
+        "service_radius_km": 300.0,
+        "partner_id": "p1",
+    }
+    values.update(changes)
+    return OfferRecord(**values)
+
+
+def chains(
+    offers: Sequence[OfferRecord],
+    wanted: ChainWant,
+    recipes: Sequence[tuple[str, Sequence[str]]] = ((MASK, MASK_RECIPE),),
+    **options: Any,
+) -> list[Chain]:
+    options.setdefault("limit", 20)
+    return find_chains([(build_candidates(offers), None)], wanted, recipes, **options)
+
+
+# --- the oracle ----------------------------------------------------------------------------
+
+
+def _covers(offered: Sequence[str], wanted: str) -> bool:
+    return any(code == wanted or code.startswith(wanted + ".") for code in offered)
+
+
+def _made(o: OfferRecord, start: int, needed_by: int) -> int:
+    """What ``o`` makes from ``start`` to needed_by, as matching counts it."""
+    end = min(o.available_until.toordinal(), needed_by)
+    window = (o.available_until - o.available_from).days + 1
+    total = o.capacity_per_week * window // 7 if o.capacity_total is None else o.capacity_total
+    in_time = o.capacity_per_week * max(0, end - start + 1) // 7
+    return max(0, min(total, in_time) - o.reserved_quantity)
+
+
+def _certified(o: OfferRecord, codes: Sequence[str], on: date) -> bool:
+    def held(code: str) -> bool:
+        return any(
+            (have == code or have.startswith(code + "."))
+            and (c.valid_until is None or c.valid_until >= on)
+            for have, c in o.certifications.items()
+        )
+
+    return all(held(code) for code in codes)
+
+
+def _delivers(o: OfferRecord, w: ChainWant) -> float | None:
+    """The distance to the delivery point when ``o`` may be a last step's offer."""
+    distance = haversine_km(w.lat, w.lon, o.lat, o.lon)
+    if o.unit != w.unit or not _certified(o, w.required_certifications, w.needed_by):
+        return None
+    if o.service_radius_km is not None and distance > o.service_radius_km:
+        return None
+    if w.max_distance_km is not None and distance > w.max_distance_km:
+        return None
+    return distance
+
+
+def _usable(o: OfferRecord, w: ChainWant, viewer: Viewer | None, excluded: set[str]) -> bool:
+    start = max(o.available_from.toordinal(), w.today.toordinal() + o.lead_time_days)
+    return (
+        o.visible_to(viewer)
+        and o.id not in excluded
+        and o.available_until >= w.today
+        and start <= min(o.available_until, w.needed_by).toordinal()
+        and _made(o, start, w.needed_by.toordinal()) > 0
+    )
+
+
+def oracle(
+    offers: Sequence[OfferRecord],
+    w: ChainWant,
+    recipes: Sequence[tuple[str, Sequence[str]]],
+    *,
+    viewer: Viewer | None = None,
+    excluded: set[str] | frozenset[str] = frozenset(),
+) -> list[tuple[float, tuple[str, ...], int, date]]:
+    """(score, offer ids, quantity, ready_by) of every chain the rules allow, best first."""
+    needed_by = w.needed_by.toordinal()
+    usable = [o for o in offers if _usable(o, w, viewer, set(excluded))]
+    found = []
+    for product, recipe in recipes:
+        if len(recipe) < 2:
+            continue
+        if any(
+            _delivers(o, w) is not None
+            and (_covers(o.products, product) or all(_covers(o.skills, s) for s in recipe))
+            for o in usable
+        ):
+            continue  # one offer makes it alone
+        per_step = [[o for o in usable if _covers(o.skills, skill)] for skill in recipe]
+        for team in itertools.product(*per_step):
+            if len({o.id for o in team}) < len(team):
+                continue
+            last = _delivers(team[-1], w)
+            if last is None:
+                continue
+            start, bottleneck, nearness, ok = w.today.toordinal(), None, 0.0, True
+            for k, o in enumerate(team):
+                start = max(start + o.lead_time_days, o.available_from.toordinal())
+                made = _made(o, start, needed_by)
+                if start > min(o.available_until.toordinal(), needed_by) or made <= 0:
+                    ok = False
+                    break
+                if o.unit == w.unit:
+                    bottleneck = made if bottleneck is None else min(bottleneck, made)
+                if k:
+                    hop = haversine_km(team[k - 1].lat, team[k - 1].lon, o.lat, o.lon)
+                    radius = team[k - 1].service_radius_km
+                    if radius is not None and hop > radius:
+                        ok = False
+                        break
+                    nearness += math.exp(-hop / DISTANCE_SCALE_KM)
+            if not ok or bottleneck is None:
+                continue
+            nearness += math.exp(-last / DISTANCE_SCALE_KM)
+            score = quantise(
+                min(
+                    1.0,
+                    CHAIN_WEIGHTS["quantity"] * min(1.0, bottleneck / w.quantity)
+                    + CHAIN_WEIGHTS["distance"] * nearness / len(team)
+                    + CHAIN_WEIGHTS["time"]
+                    * min(1.0, max(0.0, (needed_by - start) / FULL_TIME_DAYS)),
+                )
+            )
+            found.append(
+                (
+                    score,
+                    tuple(o.id for o in team),
+                    min(bottleneck, w.quantity),
+                    date.fromordinal(start),
+                )
+            )
+    return sorted(found, key=lambda chain: (-chain[0], chain[1]))
+
+
+def agree(fast: list[Chain], slow: list[tuple[float, tuple[str, ...], int, date]]) -> None:
+    """The same chains in the same order; scores within rounding (numpy's exp may differ
+    from math's in the last bit, which can move a 6th decimal)."""
+    assert len(fast) == len(slow)
+    for chain, (score, ids, quantity, ready_by) in zip(fast, slow, strict=True):
+        assert abs(chain.score - score) <= 2e-6
+        if tuple(step.offer_id for step in chain.steps) != ids:
+            assert abs(chain.score - score) <= 2e-6  # a near tie, ordered either way
+            continue
+        assert chain.quantity == quantity
+        assert chain.ready_by == ready_by
+
+
+# --- hand-made cases -----------------------------------------------------------------------
+
+
+def three_firms() -> list[OfferRecord]:
+    return [
+        offer("meltblown", "textile.nonwoven.meltblown", lead_time_days=5, capacity_per_week=3_500),
+        offer("sewing", "textile.sewing.medical", lead_time_days=3, lat=48.6),
+        offer("welding", "textile.ultrasonic-welding", lead_time_days=4, lat=48.7),
+    ]
+
+
+def test_three_firms_make_a_mask_in_material_order() -> None:
+    wanted = want(quantity=50_000)
+    [chain] = chains(three_firms(), wanted)
+    assert [s.offer_id for s in chain.steps] == ["meltblown", "sewing", "welding"]
+    assert [s.skill for s in chain.steps] == list(MASK_RECIPE)
+    # each step starts when the one before is ready: today + 5, then + 3, then + 4
+    assert [s.starts_on for s in chain.steps] == [day(5), day(8), day(12)]
+    assert chain.ready_by == day(12)
+    # meltblown makes 3,500 a week from day 5 to day 70 (66 days): the bottleneck
+    assert chain.steps[0].deliverable_quantity == 33_000
+    assert chain.quantity == 33_000
+    assert chain.breakdown["quantity"] == quantise(33_000 / 50_000)
+    agree([chain], oracle(three_firms(), wanted, [(MASK, MASK_RECIPE)]))
+
+
+def test_the_quantity_is_at_most_what_is_wanted() -> None:
+    [chain] = chains(three_firms(), want(quantity=20_000))
+    assert chain.quantity == 20_000
+    assert chain.breakdown["quantity"] == 1.0
+
+
+def test_a_step_out_of_the_delivering_steps_radius_breaks_the_chain() -> None:
+    far = [*three_firms()[:1], replace(three_firms()[1], lat=STUTTGART[0] + 1.5), three_firms()[2]]
+    # sewing is ~190 km north of meltblown; meltblown delivers 100 km at most
+    assert chains([replace(far[0], service_radius_km=100.0), *far[1:]], want()) == []
+    assert len(chains(far, want())) == 1  # 300 km is enough
+
+
+def test_the_last_step_must_reach_the_delivery_point_and_hold_the_required_certificates() -> None:
+    firms = three_firms()
+    assert chains(firms, want(max_distance_km=5.0)) == []
+    assert chains(firms, want(required_certifications=("en-14683",))) == []
+    held = {"en-14683": HeldCertification(valid_until=day(100))}
+    # upstream steps need not hold it; the last one must, valid on needed_by
+    certified = [*firms[:2], replace(firms[2], certifications=held)]
+    assert len(chains(certified, want(required_certifications=("en-14683",)))) == 1
+    assert chains(certified, want(required_certifications=("en-14683",), needed_by=day(101))) == []
+
+
+def test_a_required_certificate_in_progress_counts_from_its_expected_date() -> None:
+    if "expected_by" not in {f.name for f in fields(HeldCertification)}:
+        pytest.skip("certifications in progress are not in this tree yet")
+    firms = three_firms()
+    wanted = want(required_certifications=("en-14683",))
+
+    def expected(on: int) -> list[OfferRecord]:
+        in_progress = cast(Any, HeldCertification)(expected_by=day(on))  # newer field
+        held = {"en-14683": in_progress}
+        return [*firms[:2], replace(firms[2], certifications=held)]
+
+    [chain] = chains(expected(30), wanted)
+    assert chain.steps[-1].starts_on == day(30)  # not before the certificate is issued
+    assert chain.ready_by == day(30)
+    # expected_by + lead time (4 days) after needed_by: it does not count
+    assert chains(expected(67), wanted) == []
+
+
+def test_a_chain_too_slow_for_needed_by_is_not_proposed() -> None:
+    assert chains(three_firms(), want(needed_by=day(11))) == []
+    assert len(chains(three_firms(), want(needed_by=day(12)))) == 1
+
+
+def test_an_upstream_step_in_another_unit_takes_part_but_not_in_the_bottleneck() -> None:
+    firms = three_firms()
+    in_kg = [replace(firms[0], unit="kg", capacity_per_week=10), *firms[1:]]
+    [chain] = chains(in_kg, want())
+    assert chain.steps[0].unit == "kg"
+    assert chain.quantity == 20_000
+    # the last step must deliver in the request's unit
+    assert chains([*firms[:2], replace(firms[2], unit="kg")], want()) == []
+
+
+def test_no_chain_when_one_offer_makes_the_product_alone() -> None:
+    firms = three_firms()
+    assert (
+        chains([*firms, offer("all", "textile.sewing.medical", skills=MASK_RECIPE)], want()) == []
+    )
+    assert (
+        chains(
+            [*firms, offer("maker", "textile.cutting", products=("mask.surgical.type-ii",))], want()
+        )
+        == []
+    )
+    # one that could not deliver it (too far) does not count
+    far = offer("all", "x", skills=MASK_RECIPE, lat=53.5, service_radius_km=100.0)
+    assert len(chains([*firms, far], want())) == 1
+
+
+def test_an_offer_takes_one_step_and_invisible_or_own_offers_none() -> None:
+    both = offer("both", "x", skills=("textile.nonwoven.meltblown", "textile.sewing.medical"))
+    # "both" may not be meltblown and sewing at once: without another sewer, no chain
+    assert chains([both, three_firms()[2]], want()) == []
+    [chain] = chains([both, *three_firms()[1:]], want())
+    assert [s.offer_id for s in chain.steps] == ["both", "sewing", "welding"]
+    hidden = replace(three_firms()[0], shared=False, partner_id="p2")
+    assert chains([hidden, *three_firms()[1:]], want(), viewer=Viewer(partner_id="p1")) == []
+    assert len(chains([hidden, *three_firms()[1:]], want(), viewer=Viewer(partner_id="p2"))) == 1
+    assert chains(three_firms(), want(), excluded=["sewing"]) == []
+
+
+def test_best_first_ties_by_the_steps_offer_ids_and_the_same_every_time() -> None:
+    twins = [*three_firms(), replace(three_firms()[1], id="sewing-2")]
+    found = chains(twins, want())
+    assert [[s.offer_id for s in c.steps] for c in found] == [
+        ["meltblown", "sewing", "welding"],
+        ["meltblown", "sewing-2", "welding"],
+    ]
+    assert found[0].score == found[1].score
+    assert chains(list(reversed(twins)), want()) == found
+
+
+# --- properties ----------------------------------------------------------------------------
+
+SKILLS = st.sampled_from([*MASK_RECIPE, *GOWN_RECIPE, "textile.sewing", "textile.cutting"])
+
+
+@st.composite
+def markets(draw: st.DrawFn) -> tuple[list[OfferRecord], ChainWant]:
+    wanted = want(
+        quantity=draw(between(1_000, 60_000)),
+        needed_by=day(100 - draw(between(0, 90))),  # mostly far off: chains take time
+        max_distance_km=draw(st.none() | st.floats(50.0, 400.0)),
+        required_certifications=draw(st.sampled_from([(), (), ("en-14683",)])),
+    )
+    records = []
+    for i in range(draw(between(4, 14))):
+        start = draw(between(-10, 30))
+        skills = tuple(dict.fromkeys(draw(st.lists(SKILLS, min_size=1, max_size=1 + (i % 4 == 0)))))
+        records.append(
+            offer(
+                f"o{i:02d}",
+                skills[0],
+                skills=skills,
+                products=(("mask.surgical",) if draw(between(0, 7)) == 0 else ()),
+                lat=STUTTGART[0] + draw(st.floats(-1.0, 1.0)),
+                lon=STUTTGART[1] + draw(st.floats(-1.0, 1.0)),
+                capacity_per_week=draw(between(0, 8_000))
+                if i % 3 == 0
+                else draw(between(500, 8_000)),
+                capacity_total=draw(st.none() | between(0, 50_000)),
+                reserved_quantity=draw(between(0, 1_000)),
+                available_from=day(start),
+                available_until=day(start + draw(between(0, 150))),
+                lead_time_days=draw(between(0, 14)),
+                service_radius_km=draw(st.none() | st.floats(20.0, 300.0)),
+                unit=draw(st.sampled_from(["pieces"] * 5 + ["kg"])),
+                partner_id=draw(st.sampled_from(["p1", "p2"])),
+                shared=draw(between(0, 3)) > 0,
+                certifications=draw(
+                    st.sampled_from([{}, {"en-14683": HeldCertification(valid_until=day(60))}])
+                ),
+            )
+        )
+    return records, wanted
+
+
+RECIPES = [(MASK, MASK_RECIPE), (GOWN, GOWN_RECIPE)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    markets(),
+    st.sampled_from([None, Viewer(partner_id="p1")]),
+    st.sets(st.sampled_from(["o00", "o01"])),
+)
+def test_an_exhaustive_search_finds_exactly_the_oracles_chains(
+    market: tuple[list[OfferRecord], ChainWant], viewer: Viewer | None, excluded: set[str]
+) -> None:
+    records, wanted = market
+    found = chains(
+        records,
+        wanted,
+        RECIPES,
+        viewer=viewer,
+        excluded=excluded,
+        limit=10,
+        pool_size=HUGE,
+        beam=HUGE,
+    )
+    agree(found, oracle(records, wanted, RECIPES, viewer=viewer, excluded=excluded)[:10])
+
+
+@settings(max_examples=150, deadline=None)
+@given(markets(), st.sampled_from([None, Viewer(partner_id="p1")]))
+def test_every_chain_keeps_every_rule_and_comes_in_order(
+    market: tuple[list[OfferRecord], ChainWant], viewer: Viewer | None
+) -> None:
+    records, wanted = market
+    found = chains(records, wanted, RECIPES, viewer=viewer, pool_size=4, beam=2)
+    allowed = {
+        ids: (score, quantity, ready_by)
+        for score, ids, quantity, ready_by in oracle(records, wanted, RECIPES, viewer=viewer)
+    }
+    for chain in found:
+        ids = tuple(step.offer_id for step in chain.steps)
+        assert ids in allowed  # a team the rules allow, with their quantity and ready date
+        score, quantity, ready_by = allowed[ids]
+        assert abs(chain.score - score) <= 2e-6
+        assert (chain.quantity, chain.ready_by) == (quantity, ready_by)
+        assert 0.0 <= chain.score <= 1.0
+    assert [c.sort_key for c in found] == sorted(c.sort_key for c in found)
