@@ -5,7 +5,8 @@ Pure (numpy, no I/O). For each requested product with a recipe of two or more sk
 ``app.matching.chain_pool`` gives each step the offers that may take it; a beam search
 then walks the steps from the first to the last, extending each kept partial chain by
 every offer of the next step at once (a partials x offers array) and keeping the
-``beam`` best partials by an optimistic bound of the final score. docs/guides/chains.md
+``beam`` best partials by an estimate of their final score (what they make and when so
+far, the hops to come as the straight line to the delivery point). docs/guides/chains.md
 has the rules; in short:
 
 - consecutive steps are within the delivering step's service radius, the last step
@@ -104,6 +105,18 @@ def _factors(
     return quantity, distance, time
 
 
+def _ahead(to_delivery: FloatArray, hops: int) -> FloatArray:
+    """What the ``hops`` still to go may add to the nearness sum, estimated: the path from
+    here to the delivery point is at least the straight line (triangle inequality), taken
+    as that line cut into equal hops. This ranks partials by where they are, not only by
+    what they make; as an estimate it may cut a chain a wider beam would keep
+    (bench/README.md has how often)."""
+    if hops == 0:
+        return np.zeros(to_delivery.size)
+    estimate: FloatArray = hops * np.exp(-to_delivery / (DISTANCE_SCALE_KM * hops))
+    return estimate
+
+
 def _weighted(quantity: FloatArray, distance: FloatArray, time: FloatArray) -> FloatArray:
     score = (
         CHAIN_WEIGHTS["quantity"] * quantity
@@ -133,9 +146,10 @@ def _first(pool: Pool, want: ChainWant, hops: int, lead_after: int, beam: int) -
     ok = np.flatnonzero((start <= end) & (made > 0))
     bottleneck = np.where(pool.same_unit[ok], made[ok], NO_LIMIT)
     nearness = np.zeros(ok.size)
-    # Optimistic: the hops to come as if at distance 0, the steps to come at their least
-    # lead time and with nothing short.
-    bound = _weighted(*_factors(bottleneck, nearness + hops, start[ok] + lead_after, want, hops))
+    # The hops to come estimated (``_ahead``), the steps to come at their least lead time
+    # and with nothing short.
+    ahead = _ahead(pool.to_delivery[ok], hops)
+    bound = _weighted(*_factors(bottleneck, nearness + ahead, start[ok] + lead_after, want, hops))
     chosen = _keep(bound, beam)
     return _Partials(
         at=ok[chosen][:, None],
@@ -181,13 +195,14 @@ def _extend(
         partials.bottleneck[row],
     )
     nearness = partials.nearness[row] + np.exp(-hop[row, column] / DISTANCE_SCALE_KM)
-    # Hops not yet taken (the one to the delivery point included), counted as at 0 km.
+    # Hops not yet taken (the one to the delivery point included).
     to_come = hops - step
     if step == hops - 1:
         nearness = nearness + np.exp(-pool.to_delivery[column] / DISTANCE_SCALE_KM)
         to_come = 0
     ready = start[row, column] + lead_after
-    bound = _weighted(*_factors(bottleneck, nearness + to_come, ready, want, hops))
+    ahead = _ahead(pool.to_delivery[column], to_come)
+    bound = _weighted(*_factors(bottleneck, nearness + ahead, ready, want, hops))
     chosen = _keep(bound, keep)
     row, column = row[chosen], column[chosen]
     return _Partials(
