@@ -67,25 +67,38 @@ def crisis_market(requests: int, offers: int, *, k: int, moq_share: float, seed:
     reach_km = rng.choice([150.0, 300.0, 500.0], size=requests)
     minimum = np.where(rng.random(offers) < moq_share, rng.integers(1, 11, offers) * 100, 1)
     edge_request, edge_offer, edge_km = [], [], []
-    cell = 2.0  # a coarse grid of degrees: a request looks at offers in nearby cells only
-    keys = np.floor(offer_lat / cell).astype(int) * 1000 + np.floor(offer_lon / cell).astype(int)
-    by_cell: dict[int, np.ndarray] = {}
-    for key in np.unique(keys):
-        by_cell[int(key)] = np.flatnonzero(keys == key)
+    # Each request's k nearest offers within its reach, from a grid of cells: rings of
+    # cells are added until the k-th nearest lies inside the radius the rings fully cover.
+    cell = 0.25
+    row_of = np.floor(offer_lat / cell).astype(np.int64)
+    col_of = np.floor(offer_lon / cell).astype(np.int64)
+    keys = row_of * 10_000 + col_of
+    order = np.argsort(keys, kind="stable")
+    cells, starts = np.unique(keys[order], return_index=True)
+    by_cell = {
+        int(key): order[start:end]
+        for key, start, end in zip(cells, starts, [*starts[1:], len(order)], strict=True)
+    }
+    empty = np.zeros(0, dtype=np.int64)
     for r in range(requests):
         row, col = int(np.floor(request_lat[r] / cell)), int(np.floor(request_lon[r] / cell))
-        near = [
-            by_cell.get((row + dr) * 1000 + col + dc)
-            for dr in (-2, -1, 0, 1, 2)
-            for dc in (-3, -2, -1, 0, 1, 2, 3)
-        ]
-        pool = np.concatenate([n for n in near if n is not None] or [np.zeros(0, np.int64)])
-        if len(pool) == 0:
-            continue
-        km = _km(request_lat[r], request_lon[r], offer_lat[pool], offer_lon[pool])
-        inside = km <= reach_km[r]
+        cell_km = cell * 111.0 * np.cos(np.radians(min(abs(request_lat[r]) + 1, 89)))
+        ring = 1
+        while True:
+            parts = [
+                by_cell.get((row + dr) * 10_000 + col + dc, empty)
+                for dr in range(-ring, ring + 1)
+                for dc in range(-ring, ring + 1)
+            ]
+            pool = np.concatenate(parts)
+            km = _km(request_lat[r], request_lon[r], offer_lat[pool], offer_lon[pool])
+            covered = ring * cell_km
+            inside = km <= reach_km[r]
+            if covered >= reach_km[r] or int((km[inside] <= covered).sum()) >= k:
+                break
+            ring += 1
         pool, km = pool[inside], km[inside]
-        best = np.argsort(km, kind="stable")[:k]
+        best = np.lexsort((pool, km))[:k]
         edge_request += [r] * len(best)
         edge_offer += pool[best].tolist()
         edge_km += km[best].tolist()
@@ -126,6 +139,9 @@ def main() -> None:
     parser.add_argument("--moq-share", type=float, default=0.0)
     parser.add_argument("--time-limit", type=float, default=120.0)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--engines", default="auto,highs", help="auto (OR-Tools when it can), highs"
+    )
     args = parser.parse_args()
     for size in args.sizes.split(","):
         requests, offers = (int(part) for part in size.split("x"))
@@ -141,10 +157,18 @@ def main() -> None:
         started = time.perf_counter()
         baseline = greedy(market)
         report("greedy", market, baseline, (time.perf_counter() - started) * 1000)
-        for objective in ("coverage", "fair"):
-            solved = solve(market, objective, time_limit_s=args.time_limit, start=baseline)
-            assert market.violations(solved.quantities) == []
-            report(objective, market, solved.quantities, solved.solve_ms, solved.status)
+        for engine in args.engines.split(","):
+            for objective in ("coverage", "fair"):
+                solved = solve(
+                    market,
+                    objective,
+                    time_limit_s=args.time_limit,
+                    start=baseline,
+                    engine=engine,
+                )
+                assert market.violations(solved.quantities) == []
+                label = f"{solved.status}, {solved.solver}"
+                report(objective, market, solved.quantities, solved.solve_ms, label)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,12 @@ class AllocationCreate(StrictModel):
     candidates_per_request: int = Field(
         default=20, ge=1, le=100, strict=True, description="Top matches per request considered"
     )
+    solver: Literal["auto", "highs", "ortools"] = Field(
+        default="auto",
+        description="`auto`: OR-Tools' min-cost flow when it is installed (the `ortools` "
+        "extra) and no candidate offer has a minimum order, else HiGHS; `ortools` answers 501 "
+        "where it is not installed and 422 when minimum orders are in play",
+    )
     time_limit_s: float = Field(
         default=20.0,
         gt=0,

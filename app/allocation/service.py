@@ -46,7 +46,7 @@ class AllocationNotFound(NotFound):
 class SolverMissing(AppError):
     status_code = 501
     slug = "solver-missing"
-    title = "The allocation solver is not installed"
+    title = "The allocation solver asked for is not installed"
 
 
 class AllocationStale(Conflict):
@@ -269,11 +269,29 @@ async def create_allocation(
         requests, matches, capacities, unreserved, pending, settings.engagement_hold_share
     )
 
+    if data.solver == "ortools":
+        if not solver.flow.available():
+            raise SolverMissing(
+                "OR-Tools is not installed on this server (pip install 'capmatch[ortools]'); "
+                "use solver auto or highs."
+            )
+        if bool((market.edge_minimum > 1).any()):
+            raise InvalidInput.at(
+                "solver",
+                "candidate offers have minimum orders, which a min-cost flow cannot keep; "
+                "use auto or highs",
+            )
+
     def run() -> tuple[Any, Any]:
         baseline = greedy(market)
-        return solver.solve(
-            market, data.objective, time_limit_s=data.time_limit_s, start=baseline
-        ), baseline
+        solved = solver.solve(
+            market,
+            data.objective,
+            time_limit_s=data.time_limit_s,
+            start=baseline,
+            engine=data.solver,
+        )
+        return solved, baseline
 
     # CPU work, off the event loop (HiGHS releases the GIL while it solves).
     solved, baseline = await asyncio.to_thread(run)

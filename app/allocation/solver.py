@@ -12,9 +12,10 @@ the program is a MIP solved to a zero gap on the total.
 Objectives are lexicographic, solved in stages on one model (each warm-started):
 - ``coverage``: the most units, then the least ``units x distance``;
 - ``fair``: the highest level ``t`` such that every request some offer can serve gets at
-  least ``t x quantity`` (max-min coverage; a request no candidate offer can serve at all
-  is left out, or every level would be 0), then the most units with those floors, then
-  the least distance.
+  least ``floor(t x quantity)`` whole units (max-min coverage; a request no candidate
+  offer can serve at all is left out, or every level would be 0), then the most units
+  with those floors, then the least distance. The level starts from the linear program's
+  max-min and is raised by bisection on the floors' feasibility.
 
 With minimum orders the program is a MIP: it starts from the greedy allocation (feasible,
 so the answer is never worse than greedy) and stops at ``time_limit_s`` with the best
@@ -35,9 +36,11 @@ from typing import Any, Literal
 import highspy
 import numpy as np
 
+from app.allocation import flow
 from app.allocation.market import FloatArray, IntArray, Market
 
 Objective = Literal["coverage", "fair"]
+Engine = Literal["auto", "highs", "ortools"]
 SOLVER_NAME = f"highs {version('highspy')}"
 LEVEL_TOLERANCE = 1e-4  # the fair level is lowered in steps no smaller than this
 _FEASIBLE = (highspy.HighsModelStatus.kOptimal,)
@@ -61,6 +64,10 @@ def _silence_banner() -> None:
 
 
 _silence_banner()
+
+
+class EngineUnavailable(RuntimeError):
+    """The engine asked for cannot solve this market here."""
 
 
 class SolverFailed(RuntimeError):
@@ -204,7 +211,35 @@ def _fair_level(market: Market, time_limit_s: float) -> float:
     relaxed.objective(cost, maximise=True)
     if not relaxed.run():
         raise SolverFailed("no max-min level")
-    return min(1.0, max(0.0, float(relaxed.values()[-1])))
+    low = min(1.0, max(0.0, float(relaxed.values()[-1])))
+    # Whole units can go higher than the fractional level: floor(t x quantity) may fit
+    # where t x quantity does not. Bisect on the floors' feasibility (a network LP: its
+    # vertices are whole, so feasible in the LP is feasible in units).
+    reach = market.reach()
+    servable = reach > 0
+    quantity = market.request_quantity
+    high = min(1.0, float((reach[servable] / quantity[servable]).min()))
+    relaxed.highs.changeColBounds(relaxed.columns - 1, 0.0, 0.0)
+    relaxed.objective(np.zeros(relaxed.columns), maximise=True)
+    relaxed.highs.setOptionValue("solver", "simplex")
+
+    def feasible(level: float) -> bool:
+        floor = np.minimum(np.floor(level * quantity + 1e-9), reach)
+        relaxed.floors(np.where(servable, floor, 0).astype(np.float64))
+        return relaxed.run()
+
+    if high <= low:
+        return low
+    if feasible(high):
+        return high
+    tolerance = 1.0 / (2 * int(quantity[servable].max()))
+    while high - low > tolerance:
+        middle = (low + high) / 2
+        if feasible(middle):
+            low = middle
+        else:
+            high = middle
+    return low
 
 
 def solve(
@@ -213,12 +248,23 @@ def solve(
     *,
     time_limit_s: float = 60.0,
     start: IntArray | None = None,
+    engine: Engine = "auto",
 ) -> Solved:
     """The optimal edge quantities for ``objective`` (see the module's docstring);
-    ``start``: a feasible allocation the coverage MIP starts from (the greedy one)."""
+    ``start``: a feasible allocation the coverage MIP starts from (the greedy one).
+    ``engine``: ``auto`` takes OR-Tools' min-cost flow when it is installed and no edge
+    has a minimum order, else HiGHS; ``ortools`` insists (``EngineUnavailable``)."""
     started = time.perf_counter()
     if market.edges == 0:
         return Solved(np.zeros(0, dtype=np.int64), None, SOLVER_NAME, 0, "optimal")
+    minimum_orders = bool((market.edge_minimum > 1).any())
+    if engine == "ortools" and not flow.available():
+        raise EngineUnavailable("OR-Tools is not installed: pip install 'capmatch[ortools]'")
+    if engine == "ortools" and minimum_orders:
+        raise EngineUnavailable("a min-cost flow cannot keep minimum orders; use HiGHS")
+    if engine != "highs" and flow.available() and not minimum_orders:
+        quantities, level, elapsed = flow.solve(market, fair=objective == "fair")
+        return Solved(quantities, level, flow.name(), elapsed, "optimal")
     program = _Program(market, integral=True, level_column=False, time_limit_s=time_limit_s)
     level = None
     if objective == "fair":
@@ -226,8 +272,7 @@ def solve(
         reach = market.reach()
         quantity = market.request_quantity
         while True:
-            # A hair above: the level comes from floating point (the loop below catches excess).
-            floor = np.minimum(np.floor(level * quantity + 1e-6), reach)
+            floor = np.minimum(np.floor(level * quantity + 1e-9), reach)
             program.floors(floor.astype(np.float64))
             program.objective(np.ones(program.columns), maximise=True)
             if program.run():
@@ -251,11 +296,14 @@ def solve(
         np.arange(program.market.edges, dtype=np.int32),
         np.ones(program.market.edges),
     )
+    most = program.edge_quantities()
     program.highs.setOptionValue("mip_rel_gap", 1e-6)
     program.objective(market.edge_cost.astype(np.float64), maximise=False)
-    if not program.run():
-        raise SolverFailed(f"no least-distance allocation: {program.highs.getModelStatus()}")
-    quantities = program.edge_quantities()
+    if program.mixed_integer:
+        program.highs.setSolution(_solution(most))
+    # The stage before is a solution of this one: should HiGHS still fail on it (it did,
+    # rarely, on semi-integer columns after the added row), keep that one.
+    quantities = program.edge_quantities() if program.run() else most
     elapsed = round((time.perf_counter() - started) * 1000)
     status = "time_limit" if program.timed_out else "optimal"
     return Solved(quantities, level, SOLVER_NAME, elapsed, status)

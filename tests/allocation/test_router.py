@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from app.allocation import flow
 from tests.fixtures.assertions import assert_invalid, assert_problem
 from tests.fixtures.factories import (
     OrgCtx,
@@ -253,3 +254,30 @@ async def test_tenancy_and_bad_input(
         headers=market.partner.headers,
     )
     assert_invalid(bad_objective, "objective")
+
+
+async def test_the_flow_solver_is_refused_clearly_where_it_cannot_serve(
+    client: httpx.AsyncClient, one_offer_three_buyers: Shortage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    market = one_offer_three_buyers
+    ids = [request["id"] for request in market.requests]
+    # The offer has a minimum order of 500: a min-cost flow cannot keep it.
+    moq = await client.post(
+        "/v1/allocations",
+        json={"request_ids": ids, "solver": "ortools"},
+        headers=market.partner.headers,
+    )
+    assert_invalid(moq, "solver")
+    highs = await allocate(client, market.partner, request_ids=ids, solver="highs")
+    assert highs["solver"].startswith("highs")
+
+    monkeypatch.setattr(flow, "min_cost_flow", None)
+    missing = await client.post(
+        "/v1/allocations",
+        json={"request_ids": ids, "solver": "ortools"},
+        headers=market.partner.headers,
+    )
+    problem = assert_problem(missing, 501)
+    assert "capmatch[ortools]" in problem["detail"]
+    auto = await allocate(client, market.partner, request_ids=ids)
+    assert auto["solver"].startswith("highs")

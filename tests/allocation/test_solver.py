@@ -7,12 +7,13 @@ from collections import deque
 from itertools import product
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.allocation.greedy import greedy
 from app.allocation.market import Market, figures
-from app.allocation.solver import solve
+from app.allocation.solver import Engine, solve
 
 
 @st.composite
@@ -84,10 +85,16 @@ def max_flow(market: Market) -> int:
         total += pushed
 
 
-@settings(max_examples=150, deadline=None)
-@given(markets(minimum_orders=False))
-def test_coverage_reaches_the_maximum_flow_and_never_trails_greedy(market: Market) -> None:
-    solved = solve(market, "coverage")
+ENGINES = pytest.mark.parametrize("engine", ["highs", "ortools"])
+
+
+@ENGINES
+@settings(max_examples=100, deadline=None)
+@given(market=markets(minimum_orders=False))
+def test_coverage_reaches_the_maximum_flow_and_never_trails_greedy(
+    market: Market, engine: Engine
+) -> None:
+    solved = solve(market, "coverage", engine=engine)
     assert market.violations(solved.quantities) == []
     mine = figures(market, solved.quantities)
     assert mine.allocated == max_flow(market)
@@ -106,11 +113,14 @@ def test_every_allocation_keeps_every_rule_with_minimum_orders(market: Market) -
     assert figures(market, coverage.quantities).allocated >= figures(market, baseline).allocated
 
 
-@settings(max_examples=150, deadline=None)
-@given(markets(minimum_orders=False))
-def test_fair_has_the_best_minimum_coverage_then_the_most_units(market: Market) -> None:
-    fair = figures(market, solve(market, "fair").quantities)
-    coverage = figures(market, solve(market, "coverage").quantities)
+@ENGINES
+@settings(max_examples=100, deadline=None)
+@given(market=markets(minimum_orders=False))
+def test_fair_has_the_best_minimum_coverage_then_the_most_units(
+    market: Market, engine: Engine
+) -> None:
+    fair = figures(market, solve(market, "fair", engine=engine).quantities)
+    coverage = figures(market, solve(market, "coverage", engine=engine).quantities)
     baseline = figures(market, greedy(market))
     # Whole units: the level is met to within one unit per request.
     slack = 1 / int(market.request_quantity.min())
@@ -119,7 +129,23 @@ def test_fair_has_the_best_minimum_coverage_then_the_most_units(market: Market) 
     assert fair.allocated <= coverage.allocated
 
 
-def test_fair_matches_brute_force_on_a_tiny_market() -> None:
+@settings(max_examples=100, deadline=None)
+@given(market=markets(minimum_orders=False))
+def test_both_engines_agree_on_units_and_the_fair_minimum(market: Market) -> None:
+    for objective in ("coverage", "fair"):
+        highs = figures(market, solve(market, objective, engine="highs").quantities)
+        flow = figures(market, solve(market, objective, engine="ortools").quantities)
+        assert flow.allocated == highs.allocated
+        assert flow.min_coverage >= highs.min_coverage - 1 / int(market.request_quantity.min())
+        # Distances are priced in 100 m steps by the flow: equal up to that rounding.
+        assert (
+            abs(flow.allocated * ((flow.mean_distance_km or 0) - (highs.mean_distance_km or 0)))
+            <= 0.05 * market.edges + 1e-6
+        )
+
+
+@ENGINES
+def test_fair_matches_brute_force_on_a_tiny_market(engine: Engine) -> None:
     """Two requests of 9 and 3 share an offer of 6; only the first also reaches an offer of
     3. Every whole-unit split enumerated: the best minimum coverage is 2/3 (7 + 2 or 6 + 3),
     with all 9 units placed."""
@@ -138,5 +164,5 @@ def test_fair_matches_brute_force_on_a_tiny_market() -> None:
             continue
         got = figures(market, quantities)
         best = max(best, (got.min_coverage, got.allocated))
-    fair = figures(market, solve(market, "fair").quantities)
+    fair = figures(market, solve(market, "fair", engine=engine).quantities)
     assert (fair.min_coverage, fair.allocated) == best
