@@ -52,31 +52,38 @@ DISTANCE_UNIT_KM = 0.1
 
 
 class _Graph:
-    """Node and arc numbering shared by the max-flow and the min-cost-flow programs."""
+    """Node and arc numbering shared by the max-flow and the min-cost-flow programs.
+
+    A buyer's share of an offer needs a node of its own only when the buyer has several
+    edges on that offer; a single edge's bound already holds the share (``Market.build``),
+    so it runs from the offer straight to the request: in a market of one request per
+    buyer that halves the graph.
+    """
 
     def __init__(self, market: Market) -> None:
-        offers, groups = len(market.offer_capacity), len(market.group_capacity)
+        offers = len(market.offer_capacity)
         self.source, self.sink = 0, 1
-        offer0, group0 = 2, 2 + offers
-        self.request0 = group0 + groups
+        offer0 = 2
+        edges_per_group = np.bincount(market.edge_group, minlength=len(market.group_capacity))
+        shared = np.flatnonzero(edges_per_group > 1)  # groups that need a node
+        group_node = np.full(len(market.group_capacity), -1, dtype=np.int64)
+        group_node[shared] = offer0 + offers + np.arange(len(shared))
+        self.request0 = offer0 + offers + len(shared)
         self.nodes = self.request0 + market.requests
-        group_offer = np.zeros(groups, dtype=np.int64)
+        group_offer = np.zeros(len(market.group_capacity), dtype=np.int64)
         group_offer[market.edge_group] = market.edge_offer
-        used_groups = np.unique(market.edge_group)
+        via_group = group_node[market.edge_group]
+        edge_tails = np.where(via_group >= 0, via_group, offer0 + market.edge_offer)
         self.tails = np.concatenate(
-            [
-                np.full(offers, self.source),
-                offer0 + group_offer[used_groups],
-                group0 + market.edge_group,
-            ]
+            [np.full(offers, self.source), offer0 + group_offer[shared], edge_tails]
         )
         self.heads = np.concatenate(
-            [offer0 + np.arange(offers), group0 + used_groups, self.request0 + market.edge_request]
+            [offer0 + np.arange(offers), group_node[shared], self.request0 + market.edge_request]
         )
         self.capacities = np.concatenate(
-            [market.offer_capacity, market.group_capacity[used_groups], market.edge_upper]
+            [market.offer_capacity, market.group_capacity[shared], market.edge_upper]
         ).astype(np.int64)
-        self.edge0 = offers + len(used_groups)  # the first edge arc
+        self.edge0 = offers + len(shared)  # the first edge arc
         self.edges = market.edges
 
 

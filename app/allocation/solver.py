@@ -99,16 +99,26 @@ class _Program:
         self, market: Market, *, integral: bool, level_column: bool, time_limit_s: float
     ) -> None:
         self.market = market
-        offers, groups = len(market.offer_capacity), len(market.group_capacity)
-        self.request_row0 = offers + groups
+        offers = len(market.offer_capacity)
+        # A buyer's share of an offer needs a row only when the buyer has several edges on
+        # it; a single edge's bound already holds the share (``Market.build``).
+        shared = np.bincount(market.edge_group, minlength=len(market.group_capacity)) > 1
+        group_row = np.full(len(market.group_capacity), -1, dtype=np.int64)
+        group_row[shared] = offers + np.arange(int(shared.sum()))
+        self.request_row0 = offers + int(shared.sum())
         rows = self.request_row0 + market.requests
         edges = market.edges
-        index = np.empty(3 * edges, dtype=np.int32)
-        index[0::3] = market.edge_offer
-        index[1::3] = offers + market.edge_group
-        index[2::3] = self.request_row0 + market.edge_request
-        start = np.arange(0, 3 * edges + 1, 3, dtype=np.int32)
-        value = np.ones(3 * edges, dtype=np.float64)
+        # Column-wise entries, rows ascending: offer, the share's row if any, request.
+        edge_group_row = group_row[market.edge_group]
+        entries = 2 + (edge_group_row >= 0).astype(np.int64)
+        start = np.concatenate([[0], np.cumsum(entries)]).astype(np.int32)
+        index = np.empty(int(start[-1]), dtype=np.int32)
+        index[start[:-1]] = market.edge_offer
+        has_group = edge_group_row >= 0
+        index[start[:-1][has_group] + 1] = edge_group_row[has_group]
+        index[start[1:] - 1] = self.request_row0 + market.edge_request
+        value = np.ones(len(index), dtype=np.float64)
+        self.group_capacity = market.group_capacity[shared]
         lower = np.zeros(edges)
         upper = market.edge_upper.astype(np.float64)
         semi = market.edge_minimum > 1
@@ -136,7 +146,7 @@ class _Program:
         inf = highspy.kHighsInf
         lp.row_lower_ = np.full(rows, -inf)
         lp.row_upper_ = np.concatenate(
-            [market.offer_capacity, market.group_capacity, market.request_quantity]
+            [market.offer_capacity, self.group_capacity, market.request_quantity]
         ).astype(np.float64)
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = start, index, value
