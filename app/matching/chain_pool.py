@@ -135,10 +135,15 @@ class _Part:
     offset: int  # keys of this part's rows start here
     rows: IntArray  # rows passing the filters every step shares
     start: IntArray  # earliest standalone start of those rows
+    covers: dict[str, BoolArray]  # per skill of the recipe: does the row's offer cover it
 
 
 def _parts(
-    parts: Parts, want: ChainWant, viewer: Viewer | None, excluded: Collection[str]
+    parts: Parts,
+    want: ChainWant,
+    recipe: Sequence[str],
+    viewer: Viewer | None,
+    excluded: Collection[str],
 ) -> list[_Part]:
     today, needed_by = want.today.toordinal(), want.needed_by.toordinal()
     found, offset = [], 0
@@ -146,7 +151,10 @@ def _parts(
         n = len(c)
         if not n:
             continue
-        keep = c.available_until >= today  # the index holds only active offers
+        # The skills first: they leave a small part of the market to look at further.
+        covers = {skill: _code_rows(c, "skill", skill) for skill in recipe}
+        keep = np.logical_or.reduce(list(covers.values()))
+        keep &= c.available_until >= today  # the index holds only active offers
         if alive is not None:
             keep &= alive
         if viewer is not None and not viewer.sees_all:
@@ -154,19 +162,20 @@ def _parts(
             keep &= c.shared | (c.partner == partner)
         if excluded:
             keep[c.rows_of(excluded)] = False
-        start = np.maximum(c.available_from, np.int64(today) + c.lead_time_days)
-        end = np.minimum(c.available_until, needed_by)
-        keep &= start <= end
         rows = np.flatnonzero(keep)
+        available_from = c.available_from[rows].astype(np.int64)
+        available_until = c.available_until[rows].astype(np.int64)
+        start = np.maximum(available_from, today + c.lead_time_days[rows].astype(np.int64))
+        end = np.minimum(available_until, needed_by)
         # Something deliverable even when started as early as it can be: a chain starts
         # it later, never earlier.
         per_week = c.per_week[rows].astype(np.int64)
-        total = window_total(
-            per_week, c.capacity_total[rows], c.available_from[rows], c.available_until[rows]
-        )
-        made = deliverable(per_week, total, c.reserved[rows], start[rows], end[rows])
-        rows = rows[made > 0]
-        found.append(_Part(c, offset, rows, start[rows].astype(np.int64)))
+        total = window_total(per_week, c.capacity_total[rows], available_from, available_until)
+        made = deliverable(per_week, total, c.reserved[rows], start, end)
+        ok = (start <= end) & (made > 0)
+        rows = rows[ok]
+        covered = {skill: rows_covered[rows] for skill, rows_covered in covers.items()}
+        found.append(_Part(c, offset, rows, start[ok], covered))
         offset += n
     return found
 
@@ -280,30 +289,27 @@ def step_pools(
     parts: Parts,
     want: ChainWant,
     *,
-    product: str,
     recipe: Sequence[str],
     viewer: Viewer | None = None,
     excluded: Collection[str] = (),
     pool_size: int = POOL_SIZE,
 ) -> list[Pool]:
     """One pool per step of ``recipe`` (upstream first), or none at all when no chain is
-    needed (one offer that passes the last step's filters makes the product alone: it
-    names the product or a variant, or covers every skill) or none is possible (a step
-    without offers)."""
+    needed (one offer that passes the last step's filters covers every skill: it makes
+    the product alone; naming the product is not enough, API.md counts skills) or none is
+    possible (a step without offers)."""
     if len(recipe) < 2:
         return []  # one skill: a single offer's job, which matching ranks
-    scanned = _parts(parts, want, viewer, excluded)
+    scanned = _parts(parts, want, recipe, viewer, excluded)
     needed_by = want.needed_by.toordinal()
     final_skill = recipe[-1]
     # The last step, and the check that no single offer could do it all.
     last: list[_Found] = []
     for part in scanned:
         c, rows = part.c, part.rows
-        covers = {skill: _code_rows(c, "skill", skill)[rows] for skill in recipe}
-        alone = _code_rows(c, "product", product)[rows] | np.logical_and.reduce(
-            list(covers.values())
-        )
-        maybe = (covers[final_skill] | alone) & (c.unit[rows] == _unit(c, want.unit))
+        covers = part.covers
+        alone = np.logical_and.reduce(list(covers.values()))
+        maybe = covers[final_skill] & (c.unit[rows] == _unit(c, want.unit))
         at = np.flatnonzero(maybe)
         since = _certified_from(c, rows[at], want.required_certifications, needed_by)
         # One in progress counts when expected in time (expected_by + lead time no later
@@ -330,7 +336,7 @@ def step_pools(
         found: list[_Found] = []
         for part in scanned:
             c, rows = part.c, part.rows
-            at = np.flatnonzero(_code_rows(c, "skill", skill)[rows])
+            at = np.flatnonzero(part.covers[skill])
             at = at[part.start[at] + lead_after <= needed_by]
             distance = haversine_km_array(want.lat, want.lon, c.lat[rows[at]], c.lon[rows[at]])
             reach = ~(c.service_radius_km[rows[at]] + farthest < distance)

@@ -296,7 +296,6 @@ def find_chains(
         pools = step_pools(
             parts,
             want,
-            product=product,
             recipe=recipe,
             viewer=viewer,
             excluded=excluded,

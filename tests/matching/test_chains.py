@@ -145,12 +145,11 @@ def oracle(
     needed_by = w.needed_by.toordinal()
     usable = [o for o in offers if _usable(o, w, viewer, set(excluded))]
     found = []
-    for product, recipe in recipes:
+    for _product, recipe in recipes:
         if len(recipe) < 2:
             continue
         if any(
-            _delivers(o, w) is not None
-            and (_covers(o.products, product) or all(_covers(o.skills, s) for s in recipe))
+            _delivers(o, w) is not None and all(_covers(o.skills, s) for s in recipe)
             for o in usable
         ):
             continue  # one offer makes it alone
@@ -296,19 +295,15 @@ def test_an_upstream_step_in_another_unit_takes_part_but_not_in_the_bottleneck()
     assert chains([*firms[:2], replace(firms[2], unit="kg")], want()) == []
 
 
-def test_no_chain_when_one_offer_makes_the_product_alone() -> None:
+def test_no_chain_when_one_offer_covers_every_skill() -> None:
     firms = three_firms()
-    assert (
-        chains([*firms, offer("all", "textile.sewing.medical", skills=MASK_RECIPE)], want()) == []
-    )
-    assert (
-        chains(
-            [*firms, offer("maker", "textile.cutting", products=("mask.surgical.type-ii",))], want()
-        )
-        == []
-    )
+    alone = offer("all", "textile.sewing.medical", skills=MASK_RECIPE)
+    assert chains([*firms, alone], want()) == []
+    # naming the product is not covering its skills (API.md counts skills)
+    named = replace(firms[1], products=("mask.surgical",))
+    assert len(chains([firms[0], named, firms[2]], want())) == 1
     # one that could not deliver it (too far) does not count
-    far = offer("all", "x", skills=MASK_RECIPE, lat=53.5, service_radius_km=100.0)
+    far = replace(alone, lat=53.5, service_radius_km=100.0)
     assert len(chains([*firms, far], want())) == 1
 
 
