@@ -225,21 +225,25 @@ async def _upsert(run: Run, row: RowInput) -> Action:
 
 
 def _organization_certifications(body: dict[str, Any], existing: Any | None) -> None:
-    """Codes -> certificates; one the organisation holds keeps its expiry and number."""
+    """Codes -> certificates; one the organisation has keeps its status, expected date,
+    expiry and number (the file lists codes only), so importing it again changes nothing."""
     codes = body.get("certifications")
     if codes is None:
         return
     held = {c.code: c for c in existing.certifications} if existing is not None else {}
-    body["certifications"] = [
-        {
-            "code": code,
-            "valid_until": held[code].valid_until.isoformat()
-            if code in held and held[code].valid_until
-            else None,
-            "certificate_number": held[code].certificate_number if code in held else None,
-        }
-        for code in sorted(codes)
-    ]
+    body["certifications"] = [_certificate(code, held.get(code)) for code in sorted(codes)]
+
+
+def _certificate(code: str, current: Any | None) -> dict[str, Any]:
+    if current is None:
+        return {"code": code}
+    return {
+        "code": code,
+        "status": current.status,
+        "expected_by": current.expected_by.isoformat() if current.expected_by else None,
+        "valid_until": current.valid_until.isoformat() if current.valid_until else None,
+        "certificate_number": current.certificate_number,
+    }
 
 
 def _suspect(run: Run, row: RowInput, body: dict[str, Any]) -> Any:

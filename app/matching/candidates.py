@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from app.matching.leaves import DEFAULT_LEAF_SIZE, Leaves, bit_sets, build_leaves, partition_key
 from app.matching.values import (
+    HELD_NOW,
     NO_EXPIRY,
     NOT_HELD,
     BoolArray,
@@ -48,18 +49,19 @@ class Reach:
 class Candidates:
     """N offers as column arrays sorted by id, the form the fast scorer works on.
 
-    Rows are in id order, so a row number is also the tie-breaker. What repeats is
-    stored once: ``profile[i]`` points at offer i's set of skills and products
-    (``profile_codes[profile_start[p]:profile_start[p + 1]]``, indexes into ``codes``),
-    ``cert_profile[i]`` at the certifications its organisation holds
-    (``cert_valid_until[q, j]``: ordinal until which ``cert_codes[j]`` is held,
-    ``NOT_HELD`` or ``NO_EXPIRY``). Partners, units and regions are interned.
+        Rows are in id order, so a row number is also the tie-breaker. What repeats is
+        stored once: ``profile[i]`` points at offer i's set of skills and products
+        (``profile_codes[profile_start[p]:profile_start[p + 1]]``, indexes into ``codes``),
+        ``cert_profile[i]`` at the certifications its organisation holds
+        (``cert_valid_until[q, j]``: ordinal until which ``cert_codes[j]`` is held,
+        ``NOT_HELD`` or ``NO_EXPIRY``; ``cert_expected_by[q, j]`` when one in progress is
+    expected, ``HELD_NOW`` otherwise). Partners, units and regions are interned.
 
-    Memory is what limits the index (bench/README.md), so ids drop the start all of
-    them share (``id_prefix``: ``off_01`` for ids made within a year or two), and small
-    numbers (units, partners, regions, code mixes, lead times, booked units) take the
-    narrowest integer type that holds the values present. Arithmetic on them widens
-    first: ``today + lead_time_days`` would overflow 16 bits.
+        Memory is what limits the index (bench/README.md), so ids drop the start all of
+        them share (``id_prefix``: ``off_01`` for ids made within a year or two), and small
+        numbers (units, partners, regions, code mixes, lead times, booked units) take the
+        narrowest integer type that holds the values present. Arithmetic on them widens
+        first: ``today + lead_time_days`` would overflow 16 bits.
     """
 
     id_prefix: str
@@ -89,6 +91,7 @@ class Candidates:
     cert_codes: tuple[str, ...]
     cert_valid_until: IntArray  # (Q, len(cert_codes))
     cert_verified: BoolArray  # (Q, len(cert_codes))
+    cert_expected_by: IntArray  # (Q, len(cert_codes)): ordinal when in progress, else HELD_NOW
     leaves: Leaves
     reach_cache: dict[tuple[Kind, str], Reach] = field(
         default_factory=dict, compare=False, repr=False
@@ -127,12 +130,14 @@ class Candidates:
         return found
 
     def certifications(self, row: int) -> dict[str, HeldCertification]:
-        """What the organisation of the offer in ``row`` holds, as the index has it."""
+        """What the organisation of the offer in ``row`` holds or has in progress."""
         q = int(self.cert_profile[row])
         held = {}
         for j, code in enumerate(self.cert_codes):
-            until = int(self.cert_valid_until[q, j])
-            if until != NOT_HELD:
+            until, expected = int(self.cert_valid_until[q, j]), int(self.cert_expected_by[q, j])
+            if expected != HELD_NOW:
+                held[code] = HeldCertification(expected_by=date.fromordinal(expected))
+            elif until != NOT_HELD:
                 valid_until = None if until == NO_EXPIRY else date.fromordinal(until)
                 held[code] = HeldCertification(valid_until, bool(self.cert_verified[q, j]))
         return held
@@ -271,11 +276,14 @@ class CandidatesBuilder:
         cert_index = {code: j for j, code in enumerate(cert_codes)}
         valid_until = np.full((len(cert_keys), len(cert_codes)), NOT_HELD, dtype=np.int64)
         verified = np.zeros((len(cert_keys), len(cert_codes)), dtype=np.bool_)
+        expected_by = np.full((len(cert_keys), len(cert_codes)), HELD_NOW, dtype=np.int64)
         for q, key in enumerate(cert_keys):
             for code, held in key:
                 j = cert_index[code]
                 valid_until[q, j] = held.valid_until.toordinal() if held.valid_until else NO_EXPIRY
                 verified[q, j] = held.verified
+                if held.expected_by is not None:
+                    expected_by[q, j] = held.expected_by.toordinal()
 
         # Regions: renumber so that "no region" is -1 and names are sorted.
         region_names = sorted(name for name in regions.values if name)
@@ -340,6 +348,7 @@ class CandidatesBuilder:
             cert_codes=cert_codes,
             cert_valid_until=valid_until,
             cert_verified=verified,
+            cert_expected_by=expected_by,
             leaves=leaves,
         )
 

@@ -23,15 +23,16 @@ from datetime import date
 import numpy as np
 
 from app.geo.distance import haversine_km_array
-from app.matching.bounds import distance_lower_bound
 from app.matching.demand import AfterRequest, DemandMatch
+from app.matching.demand_bounds import group_bounds
 from app.matching.demand_columns import Requests
-from app.matching.demand_plan import DemandScored, OfferPlan, prepare_offer
+from app.matching.demand_plan import DemandScored, OfferPlan, prepare_offer, requirements
 from app.matching.demand_results import demand_matches
 from app.matching.values import (
     DISTANCE_SCALE_KM,
     FACTORS,
     FULL_TIME_DAYS,
+    IN_PROGRESS_CREDIT,
     MOQ_PENALTY,
     UNVERIFIED_CREDIT,
     VERIFIED_CREDIT,
@@ -52,38 +53,6 @@ MAX_BATCH_ROWS = 16384  # up to this, as for offers
 # Bounds are raw sums; a score is rounded half up to 6 decimals, so a member may score
 # up to half a unit of the 6th decimal above its bound: compare with that much room.
 BOUND_SLACK = 1e-6
-
-
-def _group_bounds(o: OfferPlan, r: Requests, today: int) -> tuple[IntArray, FloatArray]:
-    """The groups a member of which could match, and the best score one could reach."""
-    g = r.groups
-    offer = o.record
-    per_profile = o.reach.total / np.maximum(r.profile_size, 1)
-    skill = np.zeros(len(g), dtype=np.float64)
-    if len(g):
-        skill = np.maximum.reduceat(per_profile[g.profiles], g.profile_start[:-1])
-    latest = g.needed_by_max
-    end = np.minimum(o.until, latest)
-    in_time = offer.capacity_per_week * np.maximum(0, end - o.start + 1) // 7
-    deliverable = np.maximum(0, np.minimum(o.total, in_time) - offer.reserved_quantity)
-    groups = np.flatnonzero((skill > 0.0) & (deliverable > 0) & (latest >= today))
-    nearest = distance_lower_bound(offer.lat, offer.lon, g, groups)
-    near = nearest <= g.max_distance_km[groups]
-    if offer.service_radius_km is not None:
-        near &= nearest <= offer.service_radius_km
-    groups, nearest = groups[near], nearest[near]
-    bounds: dict[str, FloatArray] = {
-        "skill": skill[groups],
-        "certification": np.ones(groups.size, dtype=np.float64),
-        "distance": np.exp(-nearest / DISTANCE_SCALE_KM),
-        "capacity": np.minimum(1.0, deliverable[groups] / g.quantity_min[groups]),
-        "time": np.minimum(1.0, np.maximum(0.0, (latest[groups] - o.start) / FULL_TIME_DAYS)),
-    }
-    weights = r.weights[g.weight[groups]]
-    upper = np.zeros(groups.size, dtype=np.float64)
-    for k, name in enumerate(FACTORS):
-        upper = upper + weights[:, k] * bounds[name]
-    return groups, upper
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +82,8 @@ def _passing(o: OfferPlan, r: Requests, rows: IntArray, f: _Filters) -> IntArray
     if f.allowed is not None:
         keep &= f.allowed[rows]
     keep &= o.reach.total[r.profile[rows]] > 0.0  # at least one wanted code covered
-    keep &= o.met_until[r.required[rows]] >= needed_by
-    passing: IntArray = rows[keep]
+    rows = rows[keep]
+    passing: IntArray = rows[requirements(o, r, rows, r.needed_by[rows]).met]
     return passing
 
 
@@ -130,11 +99,16 @@ def _score_rows(
     """The best ``limit`` of ``rows`` that pass distance and capacity and score >= ``floor``."""
     offer = o.record
     needed_by = r.needed_by[rows]
+    # Rows passed ``_passing``: every required certification is met; one in progress
+    # moves the start to its expected date and costs credit.
+    required = requirements(o, r, rows, needed_by)
+    start, in_progress = required.start, required.in_progress
     end = np.minimum(o.until, needed_by)
-    in_time = offer.capacity_per_week * np.maximum(0, end - o.start + 1) // 7
+    in_time = offer.capacity_per_week * np.maximum(0, end - start + 1) // 7
     deliverable = np.maximum(0, np.minimum(o.total, in_time) - offer.reserved_quantity)
     ok = np.flatnonzero(deliverable > 0)
-    rows, needed_by, deliverable = rows[ok], needed_by[ok], deliverable[ok]
+    rows, needed_by, deliverable, start = rows[ok], needed_by[ok], deliverable[ok], start[ok]
+    in_progress = [values[ok] for values in in_progress]
 
     distance = haversine_km_array(r.lat[rows], r.lon[rows], offer.lat, offer.lon)
     near = ~(r.max_distance_km[rows] < distance)  # NaN: no limit
@@ -142,20 +116,26 @@ def _score_rows(
         near &= distance <= offer.service_radius_km
     ok = np.flatnonzero(near)
     rows, needed_by, deliverable, distance = rows[ok], needed_by[ok], deliverable[ok], distance[ok]
+    start = start[ok]
+    in_progress = [values[ok] for values in in_progress]
 
     profile = r.profile[rows]
     skill = o.reach.total[profile] / r.profile_size[profile]
     preferred = r.preferred[rows]
     credit = np.zeros(rows.size, dtype=np.float64)
+    latest_expected = needed_by - offer.lead_time_days
     for column in r.preferred_codes.T:  # in order; the pad adds 0.0, which changes nothing
         codes = column[preferred]
+        coming = np.where(o.expected[codes] <= latest_expected, IN_PROGRESS_CREDIT, 0.0)
         credit = credit + np.where(
             o.verified_until[codes] >= needed_by,
             VERIFIED_CREDIT,
-            np.where(o.held_until[codes] >= needed_by, UNVERIFIED_CREDIT, 0.0),
+            np.where(o.held_until[codes] >= needed_by, UNVERIFIED_CREDIT, coming),
         )
     size = r.preferred_size[preferred]
     certification = np.where(size > 0, credit / np.maximum(size, 1), 1.0)
+    for pending in in_progress:  # in the request's order, as the reference multiplies
+        certification = np.where(pending, certification * IN_PROGRESS_CREDIT, certification)
     quantity = r.quantity[rows]
     capacity = np.minimum(1.0, deliverable / quantity)
     capacity = np.where(offer.min_order_quantity > quantity, capacity * MOQ_PENALTY, capacity)
@@ -164,7 +144,7 @@ def _score_rows(
         "certification": certification,
         "distance": np.exp(-distance / DISTANCE_SCALE_KM),
         "capacity": capacity,
-        "time": np.minimum(1.0, np.maximum(0.0, (needed_by - o.start) / FULL_TIME_DAYS)),
+        "time": np.minimum(1.0, np.maximum(0.0, (needed_by - start) / FULL_TIME_DAYS)),
     }
     weights = r.weights[r.weight[rows]]
     score = np.zeros(rows.size, dtype=np.float64)
@@ -190,6 +170,7 @@ def _score_rows(
         factors={name: values[chosen] for name, values in factors.items()},
         distance=distance[chosen],
         deliverable=deliverable[chosen],
+        start=start[chosen],
     )
 
 
@@ -208,6 +189,7 @@ def _best(a: DemandScored | None, b: DemandScored, limit: int) -> DemandScored:
         },
         distance=np.concatenate((a.distance, b.distance))[chosen],
         deliverable=np.concatenate((a.deliverable, b.deliverable))[chosen],
+        start=np.concatenate((a.start, b.start))[chosen],
     )
 
 
@@ -221,7 +203,7 @@ def _search(
     after: AfterRequest | None,
     batch_rows: int,
 ) -> DemandScored | None:
-    groups, upper = _group_bounds(o, r, f.today)
+    groups, upper = group_bounds(o, r, f.today)
     live = np.flatnonzero(upper + BOUND_SLACK >= min_score)
     ranked = live[np.argsort(-upper[live], kind="stable")]
     order, bounds = groups[ranked], upper[ranked]
@@ -389,6 +371,7 @@ def request_standing(
                 factors={name: values[at[:1]] for name, values in found.factors.items()},
                 distance=found.distance[at[:1]],
                 deliverable=found.deliverable[at[:1]],
+                start=found.start[at[:1]],
             )
             match = demand_matches(o, requests, one, taxonomy, language)[0]
             score = match.score

@@ -16,6 +16,7 @@ from app.matching.feed import offer_record
 from app.matching.fit import (
     BeyondRequestDistance,
     BeyondServiceRadius,
+    CertificationLate,
     CertificationMissing,
     Fit,
     Misfit,
@@ -66,6 +67,14 @@ def describe(misfit: Misfit) -> str:
             return f"the offer was available until {until.isoformat()}"
         case CertificationMissing(code=code, needed_by=needed_by):
             return f"the offer's organisation does not hold {code} valid on {needed_by.isoformat()}"
+        case CertificationLate(
+            code=code, expected_by=expected_by, lead_time_days=lead, needed_by=needed_by
+        ):
+            return (
+                f"the offer's organisation expects {code} by {expected_by.isoformat()} "
+                f"(certification in progress); with {lead} days lead time that is too late "
+                f"for {needed_by.isoformat()}"
+            )
         case BeyondRequestDistance(distance_km=distance, max_distance_km=limit):
             return (
                 f"the offer is {_km_beyond(distance, limit)} km from the delivery point; "

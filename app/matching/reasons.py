@@ -7,6 +7,15 @@ from typing import TypeVar
 
 from app.matching.values import Explanation, Kind, TaxonomyLike
 
+# required, preferred held (code, verified), preferred missing, required and preferred
+# in progress (code, expected by)
+_CertificationFacts = tuple[
+    tuple[str, ...],
+    tuple[tuple[str, bool], ...],
+    tuple[str, ...],
+    tuple[tuple[str, date], ...],
+    tuple[tuple[str, date], ...],
+]
 _Key = TypeVar("_Key")
 _Value = TypeVar("_Value")
 
@@ -50,9 +59,7 @@ class ReasonWriter:
         self._dates: dict[date, str] = {}
         # Sentences that depend on a few small facts, written once per writer.
         self._coverage: dict[tuple[int, int, int], str] = {}
-        self._certifications: dict[
-            tuple[tuple[str, ...], tuple[tuple[str, bool], ...], tuple[str, ...]], list[str]
-        ] = {}
+        self._certifications: dict[_CertificationFacts, list[str]] = {}
         self._capacity: dict[tuple[int, int, int, date], list[str]] = {}
         self._time: dict[tuple[date, date], str] = {}
 
@@ -77,7 +84,13 @@ class ReasonWriter:
         coverage = self._coverage.get(coverage_key)
         if coverage is None:
             coverage = _remember(self._coverage, coverage_key, self._write_coverage(*coverage_key))
-        certification_key = (facts.required, facts.preferred_held, facts.preferred_missing)
+        certification_key = (
+            facts.required,
+            facts.preferred_held,
+            facts.preferred_missing,
+            facts.required_expected,
+            facts.preferred_expected,
+        )
         certifications = self._certifications.get(certification_key)
         if certifications is None:
             certifications = _remember(
@@ -117,12 +130,20 @@ class ReasonWriter:
         required: tuple[str, ...],
         preferred_held: tuple[tuple[str, bool], ...],
         preferred_missing: tuple[str, ...],
+        required_expected: tuple[tuple[str, date], ...],
+        preferred_expected: tuple[tuple[str, date], ...],
     ) -> list[str]:
         de = self.de
         reasons: list[str] = []
+        expected = dict(required_expected)
         for code in required:
             label = self._label(code)
-            reasons.append(f"erfüllt die Pflichtzertifizierung {label}" if de else f"holds {label}")
+            if code in expected:
+                reasons.append(self._expected(label, expected[code]))
+            else:
+                reasons.append(
+                    f"erfüllt die Pflichtzertifizierung {label}" if de else f"holds {label}"
+                )
         for code, verified in preferred_held:
             label = self._label(code)
             if de:
@@ -131,10 +152,17 @@ class ReasonWriter:
                 )
             else:
                 reasons.append(f"holds {label} ({'verified' if verified else 'not verified'})")
+        for code, day in preferred_expected:
+            reasons.append(self._expected(self._label(code), day))
         for code in preferred_missing:
             label = self._label(code)
             reasons.append(f"{label} fehlt" if de else f"lacks {label}")
         return reasons
+
+    def _expected(self, label: str, day: date) -> str:
+        if self.de:
+            return f"{label} erwartet bis {self._date(day)} (Zertifizierung läuft)"
+        return f"{label} expected by {self._date(day)} (certification in progress)"
 
     def _write_capacity(
         self, short: int, wanted: int, min_order_quantity: int, needed_by: date

@@ -10,13 +10,22 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.matching.fit import Fit, assess_fit, certification_credit, earliest_start
+from app.matching.fit import (
+    Fit,
+    assess_fit,
+    certification_credit,
+    certification_expected,
+    certification_factor,
+    earliest_start,
+    required_in_progress,
+)
 from app.matching.reasons import build_reasons
 from app.matching.values import (
     DISTANCE_DECIMALS,
     DISTANCE_SCALE_KM,
     FACTORS,
     FULL_TIME_DAYS,
+    IN_PROGRESS_CREDIT,
     MOQ_PENALTY,
     VERIFIED_CREDIT,
     After,
@@ -54,12 +63,7 @@ def _score_one(
         total += value
     skill = total / len(best)
 
-    certification = 1.0
-    if want.preferred_certifications:
-        credit = 0.0
-        for code in want.preferred_certifications:
-            credit += certification_credit(code, offer.certifications, want.needed_by)
-        certification = credit / len(want.preferred_certifications)
+    certification = certification_factor(want, offer)
 
     proximity = math.exp(-distance / DISTANCE_SCALE_KM)
 
@@ -67,7 +71,7 @@ def _score_one(
     if offer.min_order_quantity > want.quantity:
         capacity = capacity * MOQ_PENALTY
 
-    slack_days = (want.needed_by - earliest_start(offer, want.today)).days
+    slack_days = (want.needed_by - earliest_start(offer, want)).days
     time = min(1.0, max(0.0, slack_days / FULL_TIME_DAYS))
 
     factors = {
@@ -91,21 +95,32 @@ def _score_one(
 
 def explain(want: Want, offer: OfferRecord, scored: _Scored) -> Explanation:
     held = [
-        (code, certification_credit(code, offer.certifications, want.needed_by))
+        (code, certification_credit(code, offer, want.needed_by))
         for code in want.preferred_certifications
     ]
+    expected = {code: certification_expected(code, offer, want.needed_by) for code, _ in held}
     return Explanation(
         wanted=len(scored.best),
         fully_covered=sum(1 for value in scored.best if value >= 1.0),
         partly_covered=sum(1 for value in scored.best if 0.0 < value < 1.0),
         required=want.required_certifications,
-        preferred_held=tuple((code, credit >= VERIFIED_CREDIT) for code, credit in held if credit),
+        preferred_held=tuple(
+            (code, credit >= VERIFIED_CREDIT)
+            for code, credit in held
+            if credit > IN_PROGRESS_CREDIT
+        ),
         preferred_missing=tuple(code for code, credit in held if not credit),
+        required_expected=required_in_progress(want, offer),
+        preferred_expected=tuple(
+            (code, day)
+            for code, credit in held
+            if credit == IN_PROGRESS_CREDIT and (day := expected[code]) is not None
+        ),
         distance_km=scored.distance_km,
         deliverable=scored.deliverable,
         quantity=want.quantity,
         min_order_quantity=offer.min_order_quantity,
-        start=earliest_start(offer, want.today),
+        start=earliest_start(offer, want),
         needed_by=want.needed_by,
     )
 

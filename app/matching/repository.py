@@ -108,6 +108,8 @@ async def certifications_of(
         OrganizationCertification.code,
         OrganizationCertification.valid_until,
         OrganizationCertification.verified,
+        OrganizationCertification.status,
+        OrganizationCertification.expected_by,
     )
     column = OrganizationCertification.organization_id
     statements = (
@@ -117,8 +119,17 @@ async def certifications_of(
     )
     held: dict[str, dict[str, HeldCertification]] = {}
     for statement in statements:
-        for organization_id, code, valid_until, verified in await session.execute(statement):
-            held.setdefault(organization_id, {})[code] = HeldCertification(valid_until, verified)
+        for (
+            organization_id,
+            code,
+            valid_until,
+            verified,
+            status,
+            expected_by,
+        ) in await session.execute(statement):
+            held.setdefault(organization_id, {})[code] = _certification(
+                valid_until, verified, status, expected_by
+            )
     return dict(held)
 
 
@@ -319,13 +330,30 @@ async def offer_ids_of(session: AsyncSession, organization_id: str, *, on: date)
 # One organisation's certificates: every hold's fit check reads them (on the driver).
 _CERTIFICATIONS = cast(Table, OrganizationCertification.__table__)
 _HELD_BY_ONE = Prepared(
-    select(_CERTIFICATIONS.c.code, _CERTIFICATIONS.c.valid_until, _CERTIFICATIONS.c.verified).where(
-        _CERTIFICATIONS.c.organization_id == bindparam("organization_id")
-    )
+    select(
+        _CERTIFICATIONS.c.code,
+        _CERTIFICATIONS.c.valid_until,
+        _CERTIFICATIONS.c.verified,
+        _CERTIFICATIONS.c.status,
+        _CERTIFICATIONS.c.expected_by,
+    ).where(_CERTIFICATIONS.c.organization_id == bindparam("organization_id"))
 )
 
 
 async def held_by(session: AsyncSession, organization_id: str) -> Certifications:
-    """The certificates ``organization_id`` holds, by code."""
+    """The certificates ``organization_id`` holds or has in progress, by code."""
     rows = await driver.fetch_all(session, _HELD_BY_ONE, {"organization_id": organization_id})
-    return {row.code: HeldCertification(row.valid_until, row.verified) for row in rows}
+    return {
+        row.code: _certification(row.valid_until, row.verified, row.status, row.expected_by)
+        for row in rows
+    }
+
+
+def _certification(
+    valid_until: date | None, verified: bool, status: str, expected_by: date | None
+) -> HeldCertification:
+    """A stored certification as matching sees it: one in progress has only its date (an
+    expiry or a verification it might carry from before counts only once it is held)."""
+    if status == "in_progress" and expected_by is not None:
+        return HeldCertification(expected_by=expected_by)
+    return HeldCertification(valid_until, verified)

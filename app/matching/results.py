@@ -10,9 +10,12 @@ from app.matching.reasons import ReasonWriter
 from app.matching.scored import Scored
 from app.matching.values import (
     DISTANCE_DECIMALS,
+    HELD_NOW,
+    IN_PROGRESS_CREDIT,
     VERIFIED_CREDIT,
     Explanation,
     FloatArray,
+    IntArray,
     Match,
     TaxonomyLike,
     quantise_array,
@@ -37,8 +40,9 @@ def matches(
     fully = (found.best >= 1.0).sum(axis=1).tolist()
     partly = ((found.best > 0.0) & (found.best < 1.0)).sum(axis=1).tolist()
     certifications = preferred_facts(
-        want.preferred_certifications, found.preferred, found.rows.size
+        want.preferred_certifications, found.preferred, found.preferred_ready, found.rows.size
     )
+    required = required_facts(want.required_certifications, found.required_ready, found.rows.size)
     minimum_orders = c.min_order_quantity[found.rows].tolist()
     offer_ids = c.offer_ids(found.rows)
     starts = [date.fromordinal(day) for day in found.start.tolist()]
@@ -48,7 +52,7 @@ def matches(
     for i, (score, deliverable) in enumerate(
         zip(found.score.tolist(), found.deliverable.tolist(), strict=True)
     ):
-        held, missing = certifications[i]
+        held, expected, missing = certifications[i]
         facts = Explanation(
             wanted=wanted,
             fully_covered=fully[i],
@@ -56,6 +60,8 @@ def matches(
             required=want.required_certifications,
             preferred_held=held,
             preferred_missing=missing,
+            required_expected=required[i],
+            preferred_expected=expected,
             distance_km=distances[i],
             deliverable=deliverable,
             quantity=want.quantity,
@@ -76,25 +82,57 @@ def matches(
     return matches
 
 
-def preferred_facts(
-    codes: tuple[str, ...], credits: list[FloatArray], matches: int
-) -> list[tuple[tuple[tuple[str, bool], ...], tuple[str, ...]]]:
-    """Per match: the preferred certifications held (code, verified) and those missing.
+Expected = tuple[tuple[str, date], ...]  # (code, expected by) of certifications in progress
+_PreferredFacts = tuple[tuple[tuple[str, bool], ...], Expected, tuple[str, ...]]
 
-    Credits take a few values (0, unverified, verified), so most matches share one
-    answer and each distinct one is worked out once.
+
+def preferred_facts(
+    codes: tuple[str, ...], credits: list[FloatArray], ready: list[IntArray], matches: int
+) -> list[_PreferredFacts]:
+    """Per match: the preferred certifications held (code, verified), those in progress
+    (code, expected by) and those missing.
+
+    Credits and dates take a few values, so most matches share one answer and each
+    distinct one is worked out once.
     """
     if not codes:
-        return [((), ())] * matches
-    answers: dict[tuple[float, ...], tuple[tuple[tuple[str, bool], ...], tuple[str, ...]]] = {}
+        return [((), (), ())] * matches
+    answers: dict[tuple[tuple[float, ...], tuple[int, ...]], _PreferredFacts] = {}
     out = []
-    for row in zip(*(values.tolist() for values in credits), strict=True):
-        answer = answers.get(row)
+    for key in zip(
+        zip(*(values.tolist() for values in credits), strict=True),
+        zip(*(values.tolist() for values in ready), strict=True),
+        strict=True,
+    ):
+        answer = answers.get(key)
         if answer is None:
-            pairs = list(zip(codes, row, strict=True))
-            answer = answers[row] = (
-                tuple((code, credit >= VERIFIED_CREDIT) for code, credit in pairs if credit > 0.0),
-                tuple(code for code, credit in pairs if credit == 0.0),
+            facts = list(zip(codes, *key, strict=True))
+            answer = answers[key] = (
+                tuple(
+                    (code, credit >= VERIFIED_CREDIT)
+                    for code, credit, _ in facts
+                    if credit > IN_PROGRESS_CREDIT
+                ),
+                tuple(
+                    (code, date.fromordinal(day))
+                    for code, credit, day in facts
+                    if credit == IN_PROGRESS_CREDIT
+                ),
+                tuple(code for code, credit, _ in facts if credit == 0.0),
             )
         out.append(answer)
     return out
+
+
+def required_facts(codes: tuple[str, ...], ready: list[IntArray], matches: int) -> list[Expected]:
+    """Per match: the required certifications only in progress, with their expected dates."""
+    if not codes:
+        return [()] * matches
+    return [
+        tuple(
+            (code, date.fromordinal(day))
+            for code, day in zip(codes, days, strict=True)
+            if day != HELD_NOW
+        )
+        for days in zip(*(values.tolist() for values in ready), strict=True)
+    ]

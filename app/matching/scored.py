@@ -23,10 +23,12 @@ class Scored:
     start: IntArray
     deliverable: IntArray
     best: FloatArray
-    preferred: list[FloatArray]
+    preferred: list[FloatArray]  # per preferred certification: the credit
+    required_ready: list[IntArray]  # per required certification: expected-by ordinal or HELD_NOW
+    preferred_ready: list[IntArray]  # per preferred certification: the same (or NEVER)
 
 
-def nothing(wanted: int, preferred: int) -> Scored:
+def nothing(wanted: int, preferred: int, required: int) -> Scored:
     """No rows yet."""
     no_floats = np.zeros(0, dtype=np.float64)
     no_ints = np.zeros(0, dtype=np.int64)
@@ -39,6 +41,8 @@ def nothing(wanted: int, preferred: int) -> Scored:
         deliverable=no_ints,
         best=np.zeros((0, wanted), dtype=np.float64),
         preferred=[no_floats] * preferred,
+        required_ready=[no_ints] * required,
+        preferred_ready=[no_ints] * preferred,
     )
 
 
@@ -52,6 +56,8 @@ def select(s: Scored, chosen: IntArray) -> Scored:
         deliverable=s.deliverable[chosen],
         best=s.best[chosen],
         preferred=[values[chosen] for values in s.preferred],
+        required_ready=[values[chosen] for values in s.required_ready],
+        preferred_ready=[values[chosen] for values in s.preferred_ready],
     )
 
 
@@ -65,6 +71,12 @@ def concat(a: Scored, b: Scored) -> Scored:
         deliverable=np.concatenate((a.deliverable, b.deliverable)),
         best=np.concatenate((a.best, b.best)),
         preferred=[np.concatenate(pair) for pair in zip(a.preferred, b.preferred, strict=True)],
+        required_ready=[
+            np.concatenate(pair) for pair in zip(a.required_ready, b.required_ready, strict=True)
+        ],
+        preferred_ready=[
+            np.concatenate(pair) for pair in zip(a.preferred_ready, b.preferred_ready, strict=True)
+        ],
     )
 
 

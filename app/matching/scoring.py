@@ -25,6 +25,8 @@ from app.matching.values import (
     DISTANCE_SCALE_KM,
     FACTORS,
     FULL_TIME_DAYS,
+    HELD_NOW,
+    IN_PROGRESS_CREDIT,
     MOQ_PENALTY,
     UNVERIFIED_CREDIT,
     VERIFIED_CREDIT,
@@ -52,18 +54,32 @@ MAX_BATCH_ROWS = 16384  # up to this (bench/README.md)
 BOUND_SLACK = 1e-6
 
 
-def _certification_credit(
+NEVER = np.iinfo(np.int64).max  # expected-by ordinal: the certification does not count
+
+
+def _certification(
     q: SearchPlan, c: Candidates, rows: IntArray, columns: IntArray
-) -> FloatArray:
-    """Per row: the best credit among the matching held certifications valid on needed_by."""
+) -> tuple[FloatArray, IntArray]:
+    """Per row, for one wanted certification (its matching ``columns``): the best credit
+    among the organisation's certifications that serve it for needed_by, and from when it
+    has one (``HELD_NOW`` when held, the earliest in-time expected date when only in
+    progress, ``NEVER`` when neither); ``fit.certification_credit`` and ``_expected``."""
     best = np.zeros(rows.size, dtype=np.float64)
+    ready = np.full(rows.size, NEVER, dtype=np.int64)
+    if not columns.size:
+        return best, ready
     profiles = c.cert_profile[rows]
+    latest_expected = q.needed_by - c.lead_time_days[rows].astype(np.int64)
     for column in columns.tolist():  # usually one: a code without narrower codes held
-        valid_until = c.cert_valid_until[profiles, column]
+        valid = c.cert_valid_until[profiles, column] >= q.needed_by  # NOT_HELD is below
+        expected = c.cert_expected_by[profiles, column]
+        held = valid & (expected == HELD_NOW)
+        coming = valid & (expected != HELD_NOW) & (expected <= latest_expected)
         credit = np.where(c.cert_verified[profiles, column], VERIFIED_CREDIT, UNVERIFIED_CREDIT)
-        # NOT_HELD is below every needed_by ordinal
-        best = np.maximum(best, np.where(valid_until >= q.needed_by, credit, 0.0))
-    return best
+        credit = np.where(held, credit, np.where(coming, IN_PROGRESS_CREDIT, 0.0))
+        best = np.maximum(best, credit)
+        ready = np.minimum(ready, np.where(held | coming, expected, NEVER))
+    return best, ready
 
 
 def _coverage(q: SearchPlan, c: Candidates, rows: IntArray) -> list[FloatArray]:
@@ -94,13 +110,21 @@ def _score_rows(
     if allowed is not None:
         keep &= allowed[rows]
     rows = rows[keep]
+    # Required certifications: each held, or in progress and expected in time; production
+    # counts from the latest expected date on, and each one in progress costs credit.
+    required_ready: list[IntArray] = []
     for columns in q.required:
-        rows = rows[_certification_credit(q, c, rows, columns) > 0.0]
+        ready = _certification(q, c, rows, columns)[1]
+        ok = np.flatnonzero(ready != NEVER)
+        rows = rows[ok]
+        required_ready = [values[ok] for values in required_ready] + [ready[ok]]
     # Cheap per-row tests before the trigonometry.
     available_from = c.available_from[rows]
     available_until = c.available_until[rows]
     per_week = c.per_week[rows].astype(np.int64)  # x days: 64 bits
     start = np.maximum(available_from, np.int64(q.today) + c.lead_time_days[rows])
+    for ready in required_ready:
+        start = np.maximum(start, ready)  # HELD_NOW (held) is before any start
     end = np.minimum(available_until, q.needed_by)
     total = window_total(per_week, c.capacity_total[rows], available_from, available_until)
     in_time = per_week * np.maximum(0, end - start + 1) // 7
@@ -112,6 +136,7 @@ def _score_rows(
     ok = np.flatnonzero((deliverable > 0) & (covered > 0.0))
     rows, start, deliverable, covered = rows[ok], start[ok], deliverable[ok], covered[ok]
     best = [values[ok] for values in best]
+    required_ready = [values[ok] for values in required_ready]
 
     distance = haversine_km_array(want.lat, want.lon, c.lat[rows], c.lon[rows])
     near = ~(c.service_radius_km[rows] < distance)  # NaN radius: unlimited
@@ -126,15 +151,21 @@ def _score_rows(
         covered[ok],
     )
     best = [values[ok] for values in best]
+    required_ready = [values[ok] for values in required_ready]
     skill = covered / len(best)
 
-    preferred = [_certification_credit(q, c, rows, columns) for columns in q.preferred]
+    preferred_states = [_certification(q, c, rows, columns) for columns in q.preferred]
+    preferred = [credit for credit, _ in preferred_states]
     certification = np.ones(rows.size, dtype=np.float64)
     if preferred:
         credit = np.zeros(rows.size, dtype=np.float64)
         for values in preferred:
             credit = credit + values
         certification = credit / len(preferred)
+    for ready in required_ready:  # in the reference's order so the floats agree
+        certification = np.where(
+            ready != HELD_NOW, certification * IN_PROGRESS_CREDIT, certification
+        )
 
     proximity = np.exp(-distance / DISTANCE_SCALE_KM)
     capacity = np.minimum(1.0, deliverable / want.quantity)
@@ -175,6 +206,8 @@ def _score_rows(
         deliverable=deliverable[chosen],
         best=np.column_stack([values[chosen] for values in best]),
         preferred=[values[chosen] for values in preferred],
+        required_ready=[values[chosen] for values in required_ready],
+        preferred_ready=[ready[chosen] for _, ready in preferred_states],
     )
 
 
@@ -227,7 +260,7 @@ def _search(
         best = batch if best is None else top(concat(best, batch), limit)
         batch_rows = min(BATCH_GROWTH * batch_rows, MAX_BATCH_ROWS)
         i = j
-    return best if best is not None else nothing(len(q.reaches), len(q.preferred))
+    return best if best is not None else nothing(len(q.reaches), len(q.preferred), len(q.required))
 
 
 def score_offers(

@@ -38,7 +38,9 @@ from app.matching.leaves import Leaves
 
 logger = logging.getLogger("capmatch.matching")
 
-FORMAT = 1  # the layout below; a file of another format (or capmatch version) is ignored
+# The layout below; a file of another format (or capmatch version) is ignored, so the
+# base is loaded afresh. 2: certifications in progress (``cert_expected_by``).
+FORMAT = 2
 OFF = "off"
 AUTO = "auto"
 MIN_OFFERS = 10_000  # a smaller base loads from the database in about a second

@@ -39,11 +39,15 @@ DISTANCE_SCALE_KM = 150.0  # distance factor = exp(-d / scale): 0.5 at ~104 km, 
 FULL_TIME_DAYS = 14  # starting this many days (or more) before needed_by scores 1
 VERIFIED_CREDIT = 1.0  # a preferred certification held and verified
 UNVERIFIED_CREDIT = 0.7  # held (valid on needed_by) but not verified
+# In progress, expected in time (expected_by + lead_time_days <= needed_by): a preferred
+# one earns this; each required one multiplies the certification factor by it.
+IN_PROGRESS_CREDIT = 0.5
 MOQ_PENALTY = 0.2  # capacity factor multiplier when min_order_quantity > quantity wanted
 SCORE_DECIMALS = 6
 DISTANCE_DECIMALS = 3
 NO_EXPIRY = date.max.toordinal()  # a certification without valid_until
 NOT_HELD = -1  # ordinal sentinel: the organisation does not hold the certification
+HELD_NOW = 0  # expected-by ordinal of a certification already held (before any date)
 
 
 class Labelled(Protocol):
@@ -127,10 +131,21 @@ class Want:
 
 @dataclass(frozen=True, slots=True)
 class HeldCertification:
-    """A certification an offer's organisation holds."""
+    """A certification an offer's organisation holds, or has in progress when
+    ``expected_by`` is set (then it has no ``valid_until`` and is not verified: the
+    certificate is not issued yet)."""
 
     valid_until: date | None = None
     verified: bool = False
+    expected_by: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.expected_by is not None and (self.valid_until is not None or self.verified):
+            raise ValueError("a certification in progress has no expiry and is not verified")
+
+    @property
+    def in_progress(self) -> bool:
+        return self.expected_by is not None
 
 
 Certifications = Mapping[str, HeldCertification]  # code -> as held by one organisation
@@ -213,6 +228,10 @@ class Explanation:
     required: tuple[str, ...]
     preferred_held: tuple[tuple[str, bool], ...]  # (code, verified)
     preferred_missing: tuple[str, ...]
+    # Certifications in progress that count, with the date each is expected: required
+    # ones (the others of ``required`` are held) and preferred ones.
+    required_expected: tuple[tuple[str, date], ...]
+    preferred_expected: tuple[tuple[str, date], ...]
     distance_km: float
     deliverable: int
     quantity: int

@@ -56,7 +56,7 @@ class Organization(Timestamps, Versioned, Base):
 
 
 class OrganizationCertification(Base):
-    """A certification an organisation holds (admin may mark it verified)."""
+    """A certification an organisation holds or is acquiring (admin may verify a held one)."""
 
     __tablename__ = "organization_certifications"
 
@@ -67,6 +67,12 @@ class OrganizationCertification(Base):
     valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)
     certificate_number: Mapped[str | None] = mapped_column(String(100), nullable=True)
     verified: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # ``held``, or ``in_progress`` until the certificate is issued, expected by
+    # ``expected_by`` (set exactly when in progress; the schemas enforce it).
+    status: Mapped[str] = mapped_column(
+        String(16), nullable=False, default="held", server_default="held"
+    )
+    expected_by: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     organization: Mapped[Organization] = relationship(back_populates="certifications", lazy="raise")
 

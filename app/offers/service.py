@@ -54,8 +54,8 @@ def _check_certifications_held(
             errors.append(
                 FieldError(
                     field=f"certifications[{index}]",
-                    message=f"{code} is not held by organization {organization.id}; "
-                    "add it to the organisation's certifications first",
+                    message=f"{code} is neither held nor in progress at organization "
+                    f"{organization.id}; add it to the organisation's certifications first",
                 )
             )
             continue

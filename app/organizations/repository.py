@@ -50,8 +50,12 @@ def _one_of_pair(column: Any) -> Any:
 
 
 _PAIR = Prepared(select(*_PARTY_COLUMNS).where(_one_of_pair(_ORGANIZATIONS.c.id)))
+# A deal shows the certificates a side holds, not those it is still acquiring.
+_HELD_ONLY = _CERTIFICATIONS.c.status == "held"
 _PAIR_CERTIFICATIONS = Prepared(
-    select(*_CERTIFICATION_COLUMNS).where(_one_of_pair(_CERTIFICATIONS.c.organization_id))
+    select(*_CERTIFICATION_COLUMNS).where(
+        _one_of_pair(_CERTIFICATIONS.c.organization_id), _HELD_ONLY
+    )
 )
 
 # Field of the export (``COLUMNS["organizations"]``) -> the SQL expression of its cell.
@@ -93,9 +97,9 @@ class OrganizationRepository:
         self, organization_ids: Collection[str]
     ) -> tuple[Sequence[Any], Sequence[Any]]:
         """Plain rows of these organisations (id, partner, name, region, contact, erasure)
-        and of their certifications (organisation id, code, valid until). One or two ids,
-        the sides of an engagement, go on the driver; more (a page of engagements) through
-        the session."""
+        and of the certificates they hold (organisation id, code, valid until; none in
+        progress). One or two ids, the sides of an engagement, go on the driver; more (a
+        page of engagements) through the session."""
         ids = sorted(set(organization_ids))
         if not ids:
             return [], []
@@ -109,7 +113,9 @@ class OrganizationRepository:
             select(*_PARTY_COLUMNS).where(_ORGANIZATIONS.c.id.in_(ids))
         )
         certifications = await self.session.execute(
-            select(*_CERTIFICATION_COLUMNS).where(_CERTIFICATIONS.c.organization_id.in_(ids))
+            select(*_CERTIFICATION_COLUMNS).where(
+                _CERTIFICATIONS.c.organization_id.in_(ids), _HELD_ONLY
+            )
         )
         return organizations.all(), certifications.all()
 
@@ -185,7 +191,9 @@ class OrganizationRepository:
         return found.all()
 
     async def held_certifications(self, organization_id: str) -> dict[str, date | None]:
-        """Code -> valid_until of every certificate the organisation holds."""
+        """Code -> valid_until of every certification the organisation holds or has in
+        progress (an offer may claim either: a converting firm posts ahead of its
+        certificate)."""
         rows = await self.session.execute(
             _HELD_CERTIFICATIONS, {"organization_id": organization_id}
         )

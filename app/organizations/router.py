@@ -238,7 +238,7 @@ async def verify_organization(
 @router.post(
     "/{organization_id}/certifications/{code}/verify",
     response_model=OrganizationOut,
-    responses=problem_responses(401, 403, 404, 413, 422, 503),
+    responses=problem_responses(401, 403, 404, 409, 413, 422, 503),
 )
 async def verify_certification(
     code: str,
@@ -248,7 +248,8 @@ async def verify_certification(
     _admin: AdminAuth,
     response: Response,
 ) -> OrganizationOut:
-    """Mark one of an organisation's certificates as checked by the operator (admin)."""
+    """Mark one of an organisation's held certificates as checked by the operator (admin);
+    one in progress answers 409."""
     updated = await service.set_certification_verified(
         session, organization=organization, code=code, verified=data.verified
     )

@@ -3,7 +3,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal, Protocol
 
-from pydantic import AfterValidator, BaseModel, EmailStr, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    EmailStr,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from app.core.schemas import JsonDate, OutModel, PatchModel, StrictModel
@@ -40,10 +48,47 @@ def contact_of(org: HasContact) -> Contact | None:
     return Contact(name=org.contact_name, email=org.contact_email, phone=org.contact_phone)
 
 
+CertificationStatus = Literal["held", "in_progress"]
+
+
 class CertificationIn(StrictModel):
     code: Code = Field(examples=["iso-13485"])
-    valid_until: JsonDate | None = Field(default=None, description="Expiry date of the certificate")
+    status: CertificationStatus = Field(
+        default="held",
+        description="held, or in_progress: being acquired, expected by expected_by",
+    )
+    expected_by: JsonDate | None = Field(
+        default=None,
+        description="When the certificate is expected: required for in_progress, refused for held",
+        validate_default=True,
+    )
+    valid_until: JsonDate | None = Field(
+        default=None,
+        description="Expiry date of a held certificate (refused while in progress: "
+        "the certificate is not issued yet)",
+    )
     certificate_number: str | None = Field(default=None, max_length=100)
+
+    # Field validators (not one model validator) so that an error names its field:
+    # ``certifications[0].expected_by``. ``status`` is declared first, so it is known.
+    @field_validator("expected_by")
+    @classmethod
+    def _expected_when_in_progress(cls, value: date | None, info: ValidationInfo) -> date | None:
+        status = info.data.get("status")
+        if status == "in_progress" and value is None:
+            raise ValueError("required when status is in_progress")
+        if status == "held" and value is not None:
+            raise ValueError("only a certification in progress has an expected date")
+        return value
+
+    @field_validator("valid_until")
+    @classmethod
+    def _no_expiry_in_progress(cls, value: date | None, info: ValidationInfo) -> date | None:
+        if info.data.get("status") == "in_progress" and value is not None:
+            raise ValueError(
+                "a certification in progress has no expiry yet; set it when it turns held"
+            )
+        return value
 
 
 def _unique_codes(values: list[CertificationIn]) -> list[CertificationIn]:
@@ -111,9 +156,11 @@ class Verification(StrictModel):
 
 class CertificationOut(OutModel):
     code: str
+    status: CertificationStatus
+    expected_by: date | None = Field(description="Set while the certification is in progress")
     valid_until: date | None
     certificate_number: str | None
-    verified: bool
+    verified: bool = Field(description="Checked by the operator (held certifications only)")
 
 
 def address_of(organization: Organization) -> Address | None:

@@ -41,6 +41,10 @@ class OrganizationNotFound(NotFound):
     pass
 
 
+class CertificationNotIssued(Conflict):
+    title = "Certification is in progress"
+
+
 class OrganizationIsClosed(Conflict):
     title = "Organisation is closed"
 
@@ -114,13 +118,19 @@ def _apply_contact(organization: Organization, contact: Contact | None) -> None:
 def _certifications(
     wanted: list[CertificationIn], current: list[OrganizationCertification]
 ) -> list[OrganizationCertification]:
-    """The new list; an unchanged certificate keeps its verification."""
+    """The new list; an unchanged certificate keeps its verification.
+
+    A certification that turns held (or changes at all) is a new certificate: unverified
+    until the operator checks it.
+    """
     by_code = {certification.code: certification for certification in current}
     result = []
     for item in wanted:
         existing = by_code.get(item.code)
         unchanged = existing is not None and (
-            existing.valid_until == item.valid_until
+            existing.status == item.status
+            and existing.expected_by == item.expected_by
+            and existing.valid_until == item.valid_until
             and existing.certificate_number == item.certificate_number
         )
         if existing is not None and unchanged:
@@ -129,6 +139,8 @@ def _certifications(
         result.append(
             OrganizationCertification(
                 code=item.code,
+                status=item.status,
+                expected_by=item.expected_by,
                 valid_until=item.valid_until,
                 certificate_number=item.certificate_number,
                 verified=False,
@@ -332,6 +344,12 @@ async def set_certification_verified(
 ) -> Organization:
     for certification in organization.certifications:
         if certification.code == code:
+            if verified and certification.status != "held":
+                raise CertificationNotIssued(
+                    f"Organization {organization.id}'s {code} certification is in progress "
+                    f"(expected by {certification.expected_by}); only a held certificate can "
+                    "be verified. Verify it once the organisation reports it held."
+                )
             if certification.verified != verified:
                 certification.verified = verified
                 organization.updated_at = utcnow()

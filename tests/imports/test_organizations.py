@@ -102,3 +102,23 @@ async def test_merge_updates_the_candidate(
 async def test_organisation_keys_cannot_import_organisations(upload: Any, market: Market) -> None:
     response = await upload(csv_bytes([HEADER]), headers=market.a1.headers, kind="organizations")
     assert response.status_code == 403
+
+
+async def test_a_certification_in_progress_survives_an_import_of_its_codes(
+    imported: Imported, client: httpx.AsyncClient, market: Market
+) -> None:
+    """The file lists codes only: a certification the organisation has in progress keeps
+    its status and date, and importing the same row again changes nothing."""
+    in_progress = {"code": "en-14683", "status": "in_progress", "expected_by": "2027-01-15"}
+    org = await make_organization(client, market.a, certifications=[in_progress])
+    content = csv_bytes([["id", "certifications"], [org.id, "en-14683; iso-13485"]])
+
+    first = await imported(content, headers=market.a.headers, kind="organizations")
+    assert (first["status"], first["updated"]) == ("succeeded", 1), first["errors"]
+    again = await imported(content, headers=market.a.headers, kind="organizations")
+    assert (again["status"], again["unchanged"]) == ("succeeded", 1), again["errors"]
+    read = await client.get(f"/v1/organizations/{org.id}", headers=market.a.headers)
+    by_code = {c["code"]: c for c in read.json()["certifications"]}
+    assert by_code["en-14683"]["status"] == "in_progress"
+    assert by_code["en-14683"]["expected_by"] == "2027-01-15"
+    assert by_code["iso-13485"]["status"] == "held"

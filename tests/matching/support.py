@@ -101,13 +101,17 @@ def codes(
     return st.lists(element, min_size=min_size, max_size=max_size, unique=True).map(tuple)
 
 
+# Held (valid until some day, or open-ended), or in progress, expected some day: before
+# today, in time for some requests, too late for others.
+HELD = st.builds(
+    HeldCertification,
+    valid_until=st.none() | st.integers(-30, 200).map(day),
+    verified=st.booleans(),
+)
+IN_PROGRESS = st.builds(HeldCertification, expected_by=st.integers(-30, 150).map(day))
 held_certifications: st.SearchStrategy[Mapping[str, HeldCertification]] = st.dictionaries(
     st.sampled_from(["iso-13485", "ce.mdr", "en-14683"]) | st.sampled_from(CERTIFICATIONS),
-    st.builds(
-        HeldCertification,
-        valid_until=st.none() | st.integers(-30, 200).map(day),
-        verified=st.booleans(),
-    ),
+    HELD | IN_PROGRESS,
     max_size=4,
 )
 
@@ -220,12 +224,15 @@ def aimed_offer(draw: st.DrawFn, want: Want, offer: OfferRecord) -> OfferRecord:
     """``offer`` moved so that it usually passes ``want``'s hard filters: near, naming some
     wanted codes, in time, holding the required certifications, in the wanted unit."""
     wanted = _some(draw, want.wanted)
+    days = (want.needed_by - TODAY).days
+    # Required ones held, or in progress expected before needed_by (in time or not,
+    # depending on the lead time drawn below).
+    required = st.builds(HeldCertification, verified=st.booleans()) | st.builds(
+        HeldCertification, expected_by=st.integers(-10, max(days, 0)).map(day)
+    )
     held = {
         **offer.certifications,
-        **{
-            code: HeldCertification(verified=draw(st.booleans()))
-            for code in want.required_certifications
-        },
+        **{code: draw(required) for code in want.required_certifications},
     }
     return replace(
         offer,

@@ -9,6 +9,7 @@ import pytest
 from app.matching.fit import (
     BeyondRequestDistance,
     BeyondServiceRadius,
+    CertificationLate,
     CertificationMissing,
     Misfit,
     NothingCovered,
@@ -28,6 +29,16 @@ NEEDED_BY = date(2027, 1, 31)
         (
             CertificationMissing(code="en-14683", needed_by=NEEDED_BY),
             "the offer's organisation does not hold en-14683 valid on 2027-01-31",
+        ),
+        (
+            CertificationLate(
+                code="en-14683",
+                expected_by=date(2027, 1, 25),
+                lead_time_days=7,
+                needed_by=NEEDED_BY,
+            ),
+            "the offer's organisation expects en-14683 by 2027-01-25 (certification in "
+            "progress); with 7 days lead time that is too late for 2027-01-31",
         ),
         (
             BeyondRequestDistance(distance_km=512.7, max_distance_km=400.0),

@@ -109,6 +109,56 @@ def test_removing_a_required_certification_removes_the_match(
     assert only(want, replace(offer, certifications=kept)) is None
 
 
+@PROPERTY
+@given(
+    matching_pairs(),
+    st.sampled_from(CERTIFICATIONS),
+    st.booleans(),
+    st.booleans(),
+    st.integers(-30, 120),
+)
+def test_held_and_valid_beats_in_progress_other_things_equal(
+    pair: tuple[Want, OfferRecord], code: str, required: bool, verified: bool, expected: int
+) -> None:
+    """The same offer with ``code`` held (valid on needed_by) or in progress, required or
+    preferred: held never ranks lower, and with the default weights it scores higher
+    whenever its certification factor is above 0."""
+    want, offer = pair
+    if required:
+        codes = (*want.required_certifications, code)
+        want = replace(want, required_certifications=tuple(dict.fromkeys(codes)))
+    else:
+        codes = (*want.preferred_certifications, code)
+        want = replace(want, preferred_certifications=tuple(dict.fromkeys(codes)))
+    # Only ``code`` differs: no other certificate serves it.
+    others = {
+        c: h for c, h in offer.certifications.items() if c != code and not c.startswith(code + ".")
+    }
+    waiting = replace(
+        offer, certifications={**others, code: HeldCertification(expected_by=day(expected))}
+    )
+    held = replace(
+        offer,
+        certifications={
+            **others,
+            code: HeldCertification(valid_until=want.needed_by, verified=verified),
+        },
+    )
+    in_progress = only(want, waiting)
+    assume(in_progress is not None)
+    assert in_progress is not None
+    event("required" if required else "preferred")
+    winner = only(want, held)
+    assert winner is not None
+    assert winner.score >= in_progress.score
+    assert winner.breakdown["certification"] >= in_progress.breakdown["certification"]
+    assert winner.deliverable_quantity >= in_progress.deliverable_quantity
+    if want.weights is None and winner.breakdown["certification"] > 0.0:
+        assert winner.score > in_progress.score
+    if required:
+        assert in_progress.breakdown["certification"] < 1.0
+
+
 RANKING = settings(
     max_examples=60,
     deadline=None,

@@ -4,6 +4,7 @@ would give; a snapshot its database cannot vouch for is never used."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,15 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.matching import feed as feed_module
+from app.matching import snapshot
+from app.matching.candidates import build_candidates
 from app.matching.feed import MatchFeed
-from app.matching.snapshot import SnapshotStore
+from app.matching.snapshot import Marker, SnapshotStore
+from app.matching.values import HeldCertification
 from app.models import MarketChange
 from tests.fixtures.factories import Market, make_offer
+from tests.matching.support import day
+from tests.matching.support import make_offer as offer_record
 from tests.matching.test_notify import eventually, following, holds
 
 URL = "sqlite+aiosqlite:///tests-snapshot.db"  # names the file only
@@ -131,3 +137,30 @@ def test_the_setting_names_a_private_directory_or_off(tmp_path: Path) -> None:
     other = SnapshotStore.configured(str(tmp_path / "snapshots"), URL + "-other")
     assert other is not None
     assert other.path != private.path
+
+
+def test_certifications_in_progress_survive_the_file_and_an_older_layout_is_ignored(
+    tmp_path: Path,
+) -> None:
+    held = {
+        "en-14683": HeldCertification(expected_by=day(30)),
+        "iso-13485": HeldCertification(valid_until=day(90), verified=True),
+    }
+    candidates = build_candidates([offer_record("o1", certifications=held)])
+    store = SnapshotStore(tmp_path, URL, min_offers=0)
+    store.write(candidates, {"seq": 1}, Marker(seq=1, created_at="2026-01-05T00:00:00+00:00"))
+    stored = store.read()
+    assert stored is not None
+    assert stored.candidates.certifications(0) == held
+
+    # A file of the layout before certifications in progress is rebuilt, not misread.
+    with np.load(store.path, allow_pickle=False) as old:
+        arrays = {name: old[name] for name in old.files}
+    meta = json.loads(bytes(arrays.pop("meta")).decode())
+    meta["format"] = snapshot.FORMAT - 1
+    del arrays["cert_expected_by"]
+    encoded = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    with open(store.path, "wb") as output:
+        save: Any = np.savez
+        save(output, meta=encoded, **arrays)
+    assert store.read() is None

@@ -96,12 +96,16 @@ async def test_partner_creates_organization(client: httpx.AsyncClient) -> None:
     assert {c["code"]: c for c in org["certifications"]} == {
         "iso-13485": {
             "code": "iso-13485",
+            "status": "held",
+            "expected_by": None,
             "valid_until": "2027-06-30",
             "certificate_number": "Q-1",
             "verified": False,
         },
         "en-14683": {
             "code": "en-14683",
+            "status": "held",
+            "expected_by": None,
             "valid_until": None,
             "certificate_number": None,
             "verified": False,
@@ -566,6 +570,8 @@ async def test_patch_replaces_certifications(client: httpx.AsyncClient, market: 
     assert after["iso-13485"]["verified"] is True
     assert after["iso-9001"] == {
         "code": "iso-9001",
+        "status": "held",
+        "expected_by": None,
         "valid_until": "2028-01-31",
         "certificate_number": None,
         "verified": False,
@@ -582,6 +588,8 @@ async def test_patch_replaces_certifications(client: httpx.AsyncClient, market: 
     assert changed.json()["certifications"] == [
         {
             "code": "iso-13485",
+            "status": "held",
+            "expected_by": None,
             "valid_until": "2030-01-01",
             "certificate_number": None,
             "verified": False,
