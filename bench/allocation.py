@@ -6,17 +6,23 @@ candidate offers by distance within its reach, what each offer can deliver by th
 request's needed_by (per week x weeks left, at most its capacity) and minimum orders on a
 share of the offers. The same market goes to the greedy baseline (each request in turn
 takes its top matches) and to both objectives, so every figure has its baseline from the
-same run. Pure solver path: the candidate search of the matches endpoint is not included
-(bench/match.py measures it per request).
+same run. With ``--from-index`` the market is bench/match_seed.py's instead (the archetypes of
+bench/match.py: real postal places, skills, products, certifications, windows, lead times
+and minimum orders) and the edges are what allocation takes in production: each
+request's top-k from the matching engine's scorer over the offer index (every hard
+filter), timed; request quantities are scaled so demand is twice the capacity of the
+offers that appear as candidates.
 
     python bench/allocation.py                       # 1k x 10k, then 10k x 100k
     python bench/allocation.py --sizes 1000x10000 --k 20 --moq-share 0.2
+    python bench/allocation.py --from-index --sizes 10000x100000
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from datetime import date
 
 import numpy as np
 
@@ -120,6 +126,61 @@ def crisis_market(requests: int, offers: int, *, k: int, moq_share: float, seed:
     )
 
 
+def index_market(requests: int, offers: int, *, k: int, seed: int) -> Market:
+    """The market from the matching engine's own top-k (see the module's docstring)."""
+    import match_seed
+    from match import offer_records, want_of
+
+    from app.matching.candidates import build_candidates
+    from app.matching.scoring import score_offers
+    from app.taxonomy.vocabulary import load_taxonomy
+
+    today = date.today()
+    places = match_seed.load_places()
+    generated = match_seed.generate_market(offers, seed, places, today)
+    needs = match_seed.generate_needs(requests, seed, places, today)
+    records = offer_records(generated)
+    candidates = build_candidates(records)
+    taxonomy = load_taxonomy()
+    started = time.perf_counter()
+    found = [score_offers(want_of(need, today), candidates, taxonomy, limit=k) for need in needs]
+    searched = time.perf_counter() - started
+    print(
+        f"  candidates: {k} per request from the index of {offers:,} offers in "
+        f"{searched * 1000:,.0f} ms ({searched / requests * 1000:.2f} ms per request)"
+    )
+    by_id = {record.id: record for record in records}
+    used = sorted({match.offer_id for matches in found for match in matches})
+    offer_index = {offer_id: index for index, offer_id in enumerate(used)}
+    totals = match_seed._totals(generated, 0, offers)
+    position = {offer_id: index for index, offer_id in enumerate(generated.offer_ids)}
+    capacity = [
+        max(0, int(totals[position[offer_id]]) - by_id[offer_id].reserved_quantity)
+        for offer_id in used
+    ]
+    quantity = np.array([need.quantity for need in needs], dtype=np.float64)
+    quantity = np.maximum(1, np.rint(quantity * 2 * sum(capacity) / quantity.sum()))
+    edge_request, edge_offer, upper, cost, minimum, rank = [], [], [], [], [], []
+    for request, matches in enumerate(found):
+        for place, match in enumerate(matches):
+            edge_request.append(request)
+            edge_offer.append(offer_index[match.offer_id])
+            upper.append(match.deliverable_quantity)
+            cost.append(match.distance_km)
+            minimum.append(by_id[match.offer_id].min_order_quantity)
+            rank.append(place)
+    return Market.build(
+        request_quantity=quantity.astype(np.int64),
+        offer_capacity=capacity,
+        edge_request=edge_request,
+        edge_offer=edge_offer,
+        edge_upper=upper,
+        edge_cost=cost,
+        edge_minimum=minimum,
+        edge_rank=rank,
+    )
+
+
 def report(name: str, market: Market, quantities: np.ndarray, ms: float, extra: str = "") -> None:
     got = figures(market, quantities)
     allocated = market.allocated(quantities)
@@ -139,6 +200,7 @@ def main() -> None:
     parser.add_argument("--moq-share", type=float, default=0.0)
     parser.add_argument("--time-limit", type=float, default=120.0)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--from-index", action="store_true", help="match_seed's market")
     parser.add_argument(
         "--engines", default="auto,highs", help="auto (OR-Tools when it can), highs"
     )
@@ -146,11 +208,17 @@ def main() -> None:
     for size in args.sizes.split(","):
         requests, offers = (int(part) for part in size.split("x"))
         started = time.perf_counter()
-        market = crisis_market(requests, offers, k=args.k, moq_share=args.moq_share, seed=args.seed)
+        if args.from_index:
+            market = index_market(requests, offers, k=args.k, seed=args.seed)
+        else:
+            market = crisis_market(
+                requests, offers, k=args.k, moq_share=args.moq_share, seed=args.seed
+            )
         built = (time.perf_counter() - started) * 1000
         print(
             f"{requests:,} requests x {offers:,} offers: {market.edges:,} edges "
-            f"(k={args.k}, minimum orders on {args.moq_share:.0%} of offers), "
+            f"(k={args.k}, "
+            f"minimum orders on {(market.edge_minimum > 1).mean():.0%} of edges), "
             f"supply/demand {market.offer_capacity.sum() / market.request_quantity.sum():.2f}, "
             f"built in {built:,.0f} ms"
         )

@@ -8,7 +8,7 @@ general LP solver, in whole units. OR-Tools is an optional extra (``pip install
 orders, ``solver`` uses HiGHS.
 
 Edges cost their distance (in 100 m). ``coverage`` is OR-Tools' maximum flow of minimum
-cost. ``fair`` first finds the highest level whose whole-unit floors ``floor(t x
+cost. ``fair`` first finds the highest level whose whole-unit floors ``ceil(t x
 quantity)`` a flow can meet (bisection on maximum flows), then the least-cost flow that
 meets them and places the most units: augmenting paths from a flow that meets the floors
 never lower a request's units, so the most units with floors equal the most without.
@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from app.allocation.market import IntArray, Market
+from app.allocation.market import IntArray, Market, floors
 
 
 def _optional(module: str) -> Any:
@@ -88,7 +88,7 @@ class _Graph:
 
 
 def _level(market: Market, graph: _Graph) -> float:
-    """The highest ``t`` whose whole-unit floors ``floor(t x quantity)`` some flow meets for
+    """The highest ``t`` whose whole-unit floors ``ceil(t x quantity)`` some flow meets for
     every servable request (to ``1 / (2 x largest quantity)``)."""
     reach = market.reach()
     servable = np.flatnonzero(reach > 0)
@@ -103,12 +103,8 @@ def _level(market: Market, graph: _Graph) -> float:
         np.zeros(len(servable), np.int64),
     )
 
-    def floors(level: float) -> IntArray:
-        wanted: IntArray = np.floor(level * quantity + 1e-9).astype(np.int64)
-        return wanted
-
     def feasible(level: float) -> bool:
-        wanted = floors(level)
+        wanted = floors(market, level)[servable]
         solver.set_arcs_capacity(sink_arcs, wanted)
         if solver.solve(graph.source, graph.sink) != solver.OPTIMAL:
             raise RuntimeError("max flow failed")
@@ -172,9 +168,7 @@ def solve(market: Market, *, fair: bool) -> tuple[IntArray, float | None, int]:
         # its floor, the sink gets it for free), exactly the most units in total, the
         # least cost: a balanced min-cost flow.
         level = _level(market, graph)
-        reach = market.reach()
-        floor = np.minimum(np.floor(level * market.request_quantity + 1e-9).astype(np.int64), reach)
-        floor[reach == 0] = 0
+        floor = floors(market, level)
         total = _max_flow(market, graph)
         solver.add_arcs_with_capacity_and_unit_cost(
             requests,

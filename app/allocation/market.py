@@ -140,6 +140,15 @@ class Market:
         return broken
 
 
+def floors(market: Market, level: float) -> IntArray:
+    """Whole units each request needs for a coverage of at least ``level``: ``ceil(level x
+    quantity)``, never more than it can reach, 0 for a request nothing can serve."""
+    reach = market.reach()
+    wanted = np.ceil(level * market.request_quantity - 1e-9).astype(np.int64)
+    needed: IntArray = np.where(reach > 0, np.minimum(np.maximum(wanted, 0), reach), 0)
+    return needed
+
+
 @dataclass(frozen=True, slots=True)
 class Figures:
     """Totals of one allocation: units, coverage (allocated / requested) and its minimum

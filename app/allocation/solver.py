@@ -12,7 +12,7 @@ the program is a MIP solved to a zero gap on the total.
 Objectives are lexicographic, solved in stages on one model (each warm-started):
 - ``coverage``: the most units, then the least ``units x distance``;
 - ``fair``: the highest level ``t`` such that every request some offer can serve gets at
-  least ``floor(t x quantity)`` whole units (max-min coverage; a request no candidate
+  least ``ceil(t x quantity)`` whole units (max-min coverage; a request no candidate
   offer can serve at all is left out, or every level would be 0), then the most units
   with those floors, then the least distance. The level starts from the linear program's
   max-min and is raised by bisection on the floors' feasibility.
@@ -37,7 +37,7 @@ import highspy
 import numpy as np
 
 from app.allocation import flow
-from app.allocation.market import FloatArray, IntArray, Market
+from app.allocation.market import FloatArray, IntArray, Market, floors
 
 Objective = Literal["coverage", "fair"]
 Engine = Literal["auto", "highs", "ortools"]
@@ -121,15 +121,11 @@ class _Program:
         self.group_capacity = market.group_capacity[shared]
         lower = np.zeros(edges)
         upper = market.edge_upper.astype(np.float64)
-        semi = market.edge_minimum > 1
-        self.mixed_integer = integral and bool(semi.any())
-        kinds: list[Any] = []
-        if self.mixed_integer:
-            kinds = [
-                highspy.HighsVarType.kSemiInteger if flag else highspy.HighsVarType.kInteger
-                for flag in semi.tolist()
-            ]
-            lower[semi] = market.edge_minimum[semi]
+        # Minimum orders are kept lazily: an edge becomes semi-integer only once a solution
+        # gave it a positive amount below its minimum (``run``).
+        self.lazy = integral and bool((market.edge_minimum > 1).any())
+        self.semi = np.zeros(edges, dtype=np.bool_)
+        self.start: IntArray | None = None
         cost = np.zeros(edges)
         columns = edges
         if level_column:
@@ -150,14 +146,11 @@ class _Program:
         ).astype(np.float64)
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = start, index, value
-        if self.mixed_integer:
-            lp.integrality_ = kinds
         self.highs = _highs(time_limit_s)
         self.highs.setOptionValue("mip_rel_gap", 0.0)
-        if not self.mixed_integer:
-            # Interior point, then crossover to a vertex (whole units on the network
-            # matrix): 10-20x faster than the simplex on the level's dense column.
-            self.highs.setOptionValue("solver", "ipm")
+        # Interior point, then crossover to a vertex (whole units on the network matrix):
+        # 10-20x faster than the simplex on the level's dense column.
+        self.highs.setOptionValue("solver", "ipm")
         if self.highs.passModel(lp) != highspy.HighsStatus.kOk:
             raise SolverFailed("HiGHS refused the model")
         self.columns = columns
@@ -180,8 +173,53 @@ class _Program:
         sense = highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize
         self.highs.changeObjectiveSense(sense)
 
+    @property
+    def mixed_integer(self) -> bool:
+        return bool(self.semi.any())
+
     def run(self) -> bool:
-        """Solve; True when a solution was found (optimal, or the best at the time limit)."""
+        """Solve, keeping minimum orders; True when a solution was found (optimal, or the
+        best at the time limit).
+
+        A program where only the edges that broke a minimum so far are semi-integer is a
+        relaxation of the one where all are: when its optimum breaks no other minimum, it
+        is the optimum of the whole. Else those edges join and it is solved again. Few
+        edges ever need the branching, where making every one semi-integer up front
+        took HiGHS minutes at 20k edges."""
+        while True:
+            if not self._run():
+                return False
+            if not self.lazy:
+                return True
+            given = self.values()[: self.market.edges]
+            minimum = self.market.edge_minimum
+            broken = (given > 0.5) & (given < minimum - 0.5) & ~self.semi
+            if not broken.any():
+                return True
+            self._make_semi(np.flatnonzero(broken))
+
+    def _make_semi(self, edges: IntArray) -> None:
+        if not self.mixed_integer:  # from now on a MIP: every edge takes whole units
+            every = np.arange(self.market.edges, dtype=np.int32)
+            self.highs.changeColsIntegrality(
+                len(every), every, np.full(len(every), highspy.HighsVarType.kInteger)
+            )
+            self.highs.setOptionValue("solver", "choose")
+        self.semi[edges] = True
+        indices = edges.astype(np.int32)
+        self.highs.changeColsIntegrality(
+            len(indices), indices, np.full(len(indices), highspy.HighsVarType.kSemiInteger)
+        )
+        self.highs.changeColsBounds(
+            len(indices),
+            indices,
+            self.market.edge_minimum[edges].astype(np.float64),
+            self.market.edge_upper[edges].astype(np.float64),
+        )
+        if self.start is not None:
+            self.highs.setSolution(_solution(self.start))
+
+    def _run(self) -> bool:
         self.highs.run()
         status = self.highs.getModelStatus()
         if status in _FEASIBLE:
@@ -209,9 +247,10 @@ def _solution(quantities: IntArray) -> highspy.HighsSolution:
 
 
 def _fair_level(market: Market, time_limit_s: float) -> float:
-    """The highest ``t`` such that every servable request can get ``t x quantity``: the
-    best minimum coverage, on the linear relaxation (minimum orders aside)."""
-    if not market.reach().any():
+    """The highest ``t`` such that every servable request can get ``ceil(t x quantity)``
+    whole units: the best minimum coverage, minimum orders aside."""
+    servable = market.reach() > 0
+    if not servable.any():
         return 0.0
     relaxed = _Program(market, integral=False, level_column=True, time_limit_s=time_limit_s)
     cost = np.zeros(relaxed.columns)
@@ -221,28 +260,22 @@ def _fair_level(market: Market, time_limit_s: float) -> float:
     relaxed.objective(cost, maximise=True)
     if not relaxed.run():
         raise SolverFailed("no max-min level")
-    low = min(1.0, max(0.0, float(relaxed.values()[-1])))
-    # Whole units can go higher than the fractional level: floor(t x quantity) may fit
-    # where t x quantity does not. Bisect on the floors' feasibility (a network LP: its
+    high = min(1.0, max(0.0, float(relaxed.values()[-1])))
+    # Whole units: a coverage of t needs ceil(t x quantity), which the fractional level
+    # may not afford. Bisect below it on the ceilings' feasibility (a network LP: its
     # vertices are whole, so feasible in the LP is feasible in units).
-    reach = market.reach()
-    servable = reach > 0
-    quantity = market.request_quantity
-    high = min(1.0, float((reach[servable] / quantity[servable]).min()))
     relaxed.highs.changeColBounds(relaxed.columns - 1, 0.0, 0.0)
     relaxed.objective(np.zeros(relaxed.columns), maximise=True)
     relaxed.highs.setOptionValue("solver", "simplex")
 
     def feasible(level: float) -> bool:
-        floor = np.minimum(np.floor(level * quantity + 1e-9), reach)
-        relaxed.floors(np.where(servable, floor, 0).astype(np.float64))
+        relaxed.floors(floors(market, level).astype(np.float64))
         return relaxed.run()
 
-    if high <= low:
-        return low
     if feasible(high):
         return high
-    tolerance = 1.0 / (2 * int(quantity[servable].max()))
+    low = 0.0
+    tolerance = 1.0 / (2 * int(market.request_quantity[servable].max()))
     while high - low > tolerance:
         middle = (low + high) / 2
         if feasible(middle):
@@ -279,11 +312,8 @@ def solve(
     level = None
     if objective == "fair":
         level = _fair_level(market, time_limit_s)
-        reach = market.reach()
-        quantity = market.request_quantity
         while True:
-            floor = np.minimum(np.floor(level * quantity + 1e-9), reach)
-            program.floors(floor.astype(np.float64))
+            program.floors(floors(market, level).astype(np.float64))
             program.objective(np.ones(program.columns), maximise=True)
             if program.run():
                 break
@@ -292,8 +322,7 @@ def solve(
             level = 0.0 if level < LEVEL_TOLERANCE else level - max(LEVEL_TOLERANCE, level / 8)
     else:
         program.objective(np.ones(program.columns), maximise=True)
-        if program.mixed_integer and start is not None:
-            program.highs.setSolution(_solution(start))
+        program.start = start
         if not program.run():
             raise SolverFailed("no allocation")
     # Whole units: the sum of the solution's rounded values could exceed the optimum.
@@ -309,6 +338,7 @@ def solve(
     most = program.edge_quantities()
     program.highs.setOptionValue("mip_rel_gap", 1e-6)
     program.objective(market.edge_cost.astype(np.float64), maximise=False)
+    program.start = most
     if program.mixed_integer:
         program.highs.setSolution(_solution(most))
     # The stage before is a solution of this one: should HiGHS still fail on it (it did,

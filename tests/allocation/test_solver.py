@@ -131,17 +131,19 @@ def test_fair_has_the_best_minimum_coverage_then_the_most_units(
 
 @settings(max_examples=100, deadline=None)
 @given(market=markets(minimum_orders=False))
-def test_both_engines_agree_on_units_and_the_fair_minimum(market: Market) -> None:
-    for objective in ("coverage", "fair"):
-        highs = figures(market, solve(market, objective, engine="highs").quantities)
-        flow = figures(market, solve(market, objective, engine="ortools").quantities)
-        assert flow.allocated == highs.allocated
-        assert flow.min_coverage >= highs.min_coverage - 1 / int(market.request_quantity.min())
-        # Distances are priced in 100 m steps by the flow: equal up to that rounding.
-        assert (
-            abs(flow.allocated * ((flow.mean_distance_km or 0) - (highs.mean_distance_km or 0)))
-            <= 0.05 * market.edges + 1e-6
-        )
+def test_both_engines_agree_on_units_distance_and_the_fair_minimum(market: Market) -> None:
+    highs = figures(market, solve(market, "coverage", engine="highs").quantities)
+    flow = figures(market, solve(market, "coverage", engine="ortools").quantities)
+    assert flow.allocated == highs.allocated
+    # The flow prices distance in 100 m steps: each unit's cost is off by at most 50 m.
+    flow_km = flow.allocated * (flow.mean_distance_km or 0)
+    highs_km = highs.allocated * (highs.mean_distance_km or 0)
+    assert abs(flow_km - highs_km) <= 0.1 * flow.allocated + 1e-6
+    # Coverage breaks ties of units by distance, not by who gets them; fair decides that.
+    highs = figures(market, solve(market, "fair", engine="highs").quantities)
+    flow = figures(market, solve(market, "fair", engine="ortools").quantities)
+    assert flow.allocated == highs.allocated
+    assert abs(flow.min_coverage - highs.min_coverage) <= 1 / int(market.request_quantity.min())
 
 
 @ENGINES
