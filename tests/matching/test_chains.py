@@ -251,6 +251,19 @@ def test_a_step_out_of_the_delivering_steps_radius_breaks_the_chain() -> None:
     assert len(chains(far, want())) == 1  # 300 km is enough
 
 
+def test_an_upstream_step_farther_than_its_radius_from_the_delivery_point_still_counts() -> None:
+    # Meltblown ~86 km south of Stuttgart delivers 60 km at most: enough for the sewer
+    # ~44 km north of it, which takes the material on.
+    firms = three_firms()
+    south = [
+        replace(firms[0], lat=48.0, service_radius_km=60.0),
+        replace(firms[1], lat=48.4),
+        firms[2],
+    ]
+    [chain] = chains(south, want())
+    assert chain.steps[0].distance_km < 60.0 < haversine_km(48.0, STUTTGART[1], *STUTTGART)
+
+
 def test_the_last_step_must_reach_the_delivery_point_and_hold_the_required_certificates() -> None:
     firms = three_firms()
     assert chains(firms, want(max_distance_km=5.0)) == []
