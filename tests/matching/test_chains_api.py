@@ -260,3 +260,26 @@ async def test_limit_is_1_to_20(client: httpx.AsyncClient, market: Market, limit
         f"/v1/requests/{wanted['id']}/chains", params={"limit": limit}, headers=market.a.headers
     )
     assert_invalid(response, "limit")
+
+
+async def test_no_chains_for_a_family_code_or_a_request_of_skills_only(
+    client: httpx.AsyncClient, market: Market
+) -> None:
+    await three_firms(client, market)
+    family = await mask_request(client, market.a2, products=["mask"])  # no recipe: variants have
+    skills_only = await mask_request(
+        client, market.a2, products=[], skills=[MELTBLOWN, SEWING, WELDING]
+    )
+    for wanted in (family, skills_only):
+        body = await chains(client, wanted["id"], market.a2.headers)
+        assert body == {**body, "data": [], "has_more": False}
+
+
+async def test_a_cursor_that_is_not_one_is_refused(
+    client: httpx.AsyncClient, market: Market
+) -> None:
+    wanted = await mask_request(client, market.a2)
+    response = await client.get(
+        f"/v1/requests/{wanted['id']}/chains", params={"cursor": "nope"}, headers=market.a.headers
+    )
+    assert_invalid(response, "cursor")
