@@ -76,6 +76,8 @@ class Pool:
     units: list[str]
     same_unit: BoolArray
     to_delivery: FloatArray  # km from the delivery point
+    # The last step's: 0, or when a required certificate in progress is expected
+    certified_from: IntArray
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -219,6 +221,7 @@ def _pool(skill: str, want: ChainWant, picks: list[_Found]) -> Pool:
                 per_week, c.capacity_total[rows], available_from, available_until
             ),
             "reserved": c.reserved[rows],
+            "certified_from": pick.not_before,
         }
         for name, value in values.items():
             chunks[name].append(value)
@@ -248,6 +251,7 @@ def _pool(skill: str, want: ChainWant, picks: list[_Found]) -> Pool:
         units=ordered_units,
         same_unit=np.array([unit == want.unit for unit in ordered_units], dtype=np.bool_),
         to_delivery=haversine_km_array(want.lat, want.lon, floats["lat"], floats["lon"]),
+        certified_from=ints["certified_from"],
     )
 
 
@@ -261,6 +265,7 @@ _COLUMNS = (
     "per_week",
     "total",
     "reserved",
+    "certified_from",
 )
 
 

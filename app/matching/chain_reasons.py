@@ -72,7 +72,18 @@ def chain_reasons(
         if de
         else f"{last} km from the last step to the delivery point, {total} km of transport in all"
     )
-    for code in required:
+    expected = chain.steps[-1].certificates_expected
+    if expected is not None and required:  # one in progress: when all of them count
+        names, on = (
+            ", ".join(label(code, "certification") for code in required),
+            _date(expected, de),
+        )
+        reasons.append(
+            f"der letzte Schritt hat {names} ab {on} (bis dahin in Arbeit)"
+            if de
+            else f"the last step has {names} from {on} (in progress until then)"
+        )
+    for code in required if expected is None else ():
         name = label(code, "certification")
         reasons.append(
             f"der letzte Schritt erfüllt die Pflichtzertifizierung {name}"

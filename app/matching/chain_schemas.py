@@ -24,6 +24,11 @@ class ChainStepOut(BaseModel):
     )
     starts_on: date = Field(description="When the step can start: the step before is ready")
     lead_time_days: int
+    certificates_expected: date | None = Field(
+        default=None,
+        description="Last step only: when a required certification still in progress is "
+        "expected; the step starts no earlier (null: every one is held)",
+    )
 
 
 class ChainBreakdown(BaseModel):

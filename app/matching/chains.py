@@ -66,6 +66,8 @@ class ChainStep:
     distance_km: float  # to where it delivers: the next step, or the delivery point
     starts_on: date
     lead_time_days: int
+    # The day a required certificate still in progress is expected (last step only)
+    certificates_expected: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +238,11 @@ def _chains(product: str, pools: Sequence[Pool], found: _Partials, want: ChainWa
                     distance_km=quantise(km, DISTANCE_DECIMALS),
                     starts_on=date.fromordinal(int(found.start[i, k])),
                     lead_time_days=int(pool.lead[j]),
+                    certificates_expected=(
+                        date.fromordinal(int(pool.certified_from[j]))
+                        if pool.certified_from[j] > 0
+                        else None
+                    ),
                 )
             )
         chains.append(

@@ -71,6 +71,7 @@ def _entry(chain: Chain, cards: Mapping[str, Any], reasons: list[str]) -> ChainO
                 distance_km=step.distance_km,
                 starts_on=step.starts_on,
                 lead_time_days=step.lead_time_days,
+                certificates_expected=step.certificates_expected,
             )
         )
     return ChainOut(

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from app.geo.distance import haversine_km
 from app.matching.candidates import build_candidates
 from app.matching.chain_pool import CHAIN_WEIGHTS, ChainWant
+from app.matching.chain_reasons import chain_reasons
 from app.matching.chains import Chain, find_chains
 from app.matching.values import (
     DISTANCE_SCALE_KM,
@@ -288,6 +289,15 @@ def test_a_required_certificate_in_progress_counts_from_its_expected_date() -> N
 
     [chain] = chains(expected(30), wanted)
     assert chain.steps[-1].starts_on == day(30)  # not before the certificate is issued
+    assert chain.steps[-1].certificates_expected == day(30)
+    assert chain.steps[0].certificates_expected is None
+    reasons = chain_reasons(
+        chain, TAXONOMY, "en", needed_by=wanted.needed_by, required=("en-14683",)
+    )
+    assert (
+        f"the last step has EN 14683 medical face masks from {day(30)} (in progress until then)"
+        in reasons
+    )
     assert chain.ready_by == day(30)
     # expected_by + lead time (4 days) after needed_by: it does not count
     assert chains(expected(67), wanted) == []
