@@ -155,6 +155,7 @@ class _Program:
             raise SolverFailed("HiGHS refused the model")
         self.columns = columns
         self.timed_out = False
+        self.deadline = time.perf_counter() + time_limit_s
 
     def floors(self, lower: FloatArray) -> None:
         """Each request takes at least ``lower`` units."""
@@ -220,7 +221,16 @@ class _Program:
         if self.start is not None:
             self.highs.setSolution(_solution(self.start))
 
+    def out_of_time(self) -> bool:
+        return time.perf_counter() >= self.deadline
+
     def _run(self) -> bool:
+        # One budget for every stage and round: each run gets what is left of it.
+        left = self.deadline - time.perf_counter()
+        if left <= 0:
+            self.timed_out = True
+            return False
+        self.highs.setOptionValue("time_limit", left)
         self.highs.run()
         status = self.highs.getModelStatus()
         if status in _FEASIBLE:
@@ -231,6 +241,8 @@ class _Program:
         ):
             self.timed_out = True
             return True
+        if status == highspy.HighsModelStatus.kTimeLimit:
+            self.timed_out = True
         return False
 
     def values(self) -> FloatArray:
@@ -260,6 +272,8 @@ def _fair_level(market: Market, time_limit_s: float) -> float:
     relaxed.floors(np.zeros(market.requests))  # the rows read: allocated - t x quantity >= 0
     relaxed.objective(cost, maximise=True)
     if not relaxed.run():
+        if relaxed.timed_out:  # the caller runs out of time too and falls back
+            return 0.0
         raise SolverFailed("no max-min level")
     high = min(1.0, max(0.0, float(relaxed.values()[-1])))
     # Whole units: a coverage of t needs ceil(t x quantity), which the fractional level
@@ -310,6 +324,7 @@ def solve(
         quantities, level, elapsed = flow.solve(market, fair=objective == "fair")
         return Solved(quantities, level, flow.name(), elapsed, "optimal")
     program = _Program(market, integral=True, level_column=False, time_limit_s=time_limit_s)
+    program.deadline = started + time_limit_s
     level = None
     if objective == "fair":
         level = _fair_level(market, time_limit_s)
@@ -318,6 +333,8 @@ def solve(
             program.objective(np.ones(program.columns), maximise=True)
             if program.run():
                 break
+            if program.out_of_time():
+                return _fallback(market, start, started)
             # Minimum orders can make the relaxation's level unreachable in whole orders:
             # lower it until it is reachable (never below 0, where it always is).
             level = 0.0 if level < LEVEL_TOLERANCE else level - max(LEVEL_TOLERANCE, level / 8)
@@ -325,7 +342,7 @@ def solve(
         program.objective(np.ones(program.columns), maximise=True)
         program.start = start
         if not program.run():
-            raise SolverFailed("no allocation")
+            return _fallback(market, start, started)
     # Whole units: the sum of the solution's rounded values could exceed the optimum.
     total = math.floor(float(program.highs.getObjectiveValue()) + 1e-6)
     # Then the least distance among allocations of that many units.
@@ -343,8 +360,16 @@ def solve(
     if program.mixed_integer:
         program.highs.setSolution(_solution(most))
     # The stage before is a solution of this one: should HiGHS still fail on it (it did,
-    # rarely, on semi-integer columns after the added row), keep that one.
+    # rarely, on semi-integer columns after the added row, and at the time limit), keep it.
     quantities = program.edge_quantities() if program.run() else most
     elapsed = round((time.perf_counter() - started) * 1000)
     status = "time_limit" if program.timed_out else "optimal"
     return Solved(quantities, level, SOLVER_NAME, elapsed, status)
+
+
+def _fallback(market: Market, start: IntArray | None, started: float) -> Solved:
+    """Out of time before any allocation of the objective was found: the start (greedy,
+    which keeps every rule) if there is one, else nothing, marked ``time_limit``."""
+    quantities = start if start is not None else np.zeros(market.edges, dtype=np.int64)
+    elapsed = round((time.perf_counter() - started) * 1000)
+    return Solved(quantities, None, SOLVER_NAME, elapsed, "time_limit")

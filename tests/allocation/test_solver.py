@@ -168,3 +168,24 @@ def test_fair_matches_brute_force_on_a_tiny_market(engine: Engine) -> None:
         best = max(best, (got.min_coverage, got.allocated))
     fair = figures(market, solve(market, "fair", engine=engine).quantities)
     assert (fair.min_coverage, fair.allocated) == best
+
+
+def test_out_of_time_answers_the_greedy_start_marked_as_such() -> None:
+    market = Market.build(
+        request_quantity=[100, 100],
+        offer_capacity=[150],
+        edge_request=[0, 1],
+        edge_offer=[0, 0],
+        edge_upper=[150, 150],
+        edge_cost=[1.0, 2.0],
+        edge_minimum=[60, 60],
+    )
+    baseline = greedy(market)
+    for objective in ("coverage", "fair"):
+        solved = solve(market, objective, time_limit_s=1e-9, start=baseline, engine="highs")
+        assert solved.status == "time_limit"
+        assert solved.quantities.tolist() == baseline.tolist()
+    in_time = solve(market, "fair", start=baseline, engine="highs")
+    assert in_time.status == "optimal"
+    # Minimum orders of 60 on 150 units: 75 + 75 is the fair split in whole orders.
+    assert sorted(in_time.quantities.tolist()) == [75, 75]
