@@ -44,9 +44,9 @@ class AllocationCreate(StrictModel):
     )
     solver: Literal["auto", "highs", "ortools"] = Field(
         default="auto",
-        description="`auto`: OR-Tools' min-cost flow when it is installed (the `ortools` "
-        "extra) and no candidate offer has a minimum order, else HiGHS; `ortools` answers 501 "
-        "where it is not installed and 422 when minimum orders are in play",
+        description="`auto`: OR-Tools' network flow when it is installed (the `ortools` "
+        "extra), HiGHS for what needs a MIP (the most units under minimum orders); `highs` "
+        "only HiGHS; `ortools` only the network flow (501 where it is not installed)",
     )
     time_limit_s: float = Field(
         default=20.0,
@@ -112,7 +112,11 @@ class AllocationOut(BaseModel):
     totals: Totals
     solver: str
     solve_ms: int
-    solver_status: Literal["optimal", "time_limit"]
+    solver_status: Literal["optimal", "time_limit", "feasible"] = Field(
+        description="`optimal`; `time_limit`: the best found in `time_limit_s`; `feasible`: "
+        "minimum orders kept by dropping the edges that broke one and solving again (the "
+        "fair objective with minimum orders, or `ortools` with them), not proven optimal"
+    )
     created_at: datetime
     updated_at: datetime
     applied_at: datetime | None

@@ -269,18 +269,11 @@ async def create_allocation(
         requests, matches, capacities, unreserved, pending, settings.engagement_hold_share
     )
 
-    if data.solver == "ortools":
-        if not solver.flow.available():
-            raise SolverMissing(
-                "OR-Tools is not installed on this server (pip install 'capmatch[ortools]'); "
-                "use solver auto or highs."
-            )
-        if bool((market.edge_minimum > 1).any()):
-            raise InvalidInput.at(
-                "solver",
-                "candidate offers have minimum orders, which a min-cost flow cannot keep; "
-                "use auto or highs",
-            )
+    if data.solver == "ortools" and not solver.flow.available():
+        raise SolverMissing(
+            "OR-Tools is not installed on this server (pip install 'capmatch[ortools]'); "
+            "use solver auto or highs."
+        )
 
     def run() -> tuple[Any, Any]:
         baseline = greedy(market)

@@ -36,7 +36,7 @@ from typing import Any, Literal
 import highspy
 import numpy as np
 
-from app.allocation import flow
+from app.allocation import flow, orders
 from app.allocation.market import FloatArray, IntArray, Market, floors
 
 Objective = Literal["coverage", "fair"]
@@ -80,7 +80,7 @@ class Solved:
     level: float | None  # the fair level t (None for coverage)
     solver: str
     solve_ms: int
-    status: str  # optimal | time_limit
+    status: str  # optimal | time_limit | feasible (minimum orders kept by dropping edges)
 
 
 def _highs(time_limit_s: float) -> Any:
@@ -318,11 +318,18 @@ def solve(
     minimum_orders = bool((market.edge_minimum > 1).any())
     if engine == "ortools" and not flow.available():
         raise EngineUnavailable("OR-Tools is not installed: pip install 'capmatch[ortools]'")
-    if engine == "ortools" and minimum_orders:
-        raise EngineUnavailable("a min-cost flow cannot keep minimum orders; use HiGHS")
-    if engine != "highs" and flow.available() and not minimum_orders:
+    use_flow = engine != "highs" and flow.available()
+    if use_flow and not minimum_orders:
         quantities, level, elapsed = flow.solve(market, fair=objective == "fair")
         return Solved(quantities, level, flow.name(), elapsed, "optimal")
+    if minimum_orders:
+        dropped = _dropping(market, objective, time_limit_s, "ortools" if use_flow else "highs")
+        if objective == "fair" or engine == "ortools":
+            elapsed = round((time.perf_counter() - started) * 1000)
+            name = flow.name() if use_flow else SOLVER_NAME
+            return Solved(dropped, None, name, elapsed, "feasible")
+        if start is None or figures_key(market, dropped) > figures_key(market, start):
+            start = dropped
     program = _Program(market, integral=True, level_column=False, time_limit_s=time_limit_s)
     program.deadline = started + time_limit_s
     level = None
@@ -365,6 +372,24 @@ def solve(
     elapsed = round((time.perf_counter() - started) * 1000)
     status = "time_limit" if program.timed_out else "optimal"
     return Solved(quantities, level, SOLVER_NAME, elapsed, status)
+
+
+def _dropping(
+    market: Market, objective: Objective, time_limit_s: float, engine: Engine
+) -> IntArray:
+    """Minimum orders kept by dropping the edges that break one (``orders``), each round
+    solved without minimum orders by ``engine``."""
+
+    def relaxed(part: Market) -> IntArray:
+        return solve(part, objective, time_limit_s=time_limit_s, engine=engine).quantities
+
+    quantities, _ = orders.by_dropping(market, relaxed)
+    return quantities
+
+
+def figures_key(market: Market, quantities: IntArray) -> tuple[int, float]:
+    """Coverage's order of allocations: more units, then less distance."""
+    return int(quantities.sum()), -float(np.dot(quantities, market.edge_cost))
 
 
 def _fallback(market: Market, start: IntArray | None, started: float) -> Solved:

@@ -261,13 +261,12 @@ async def test_the_flow_solver_is_refused_clearly_where_it_cannot_serve(
 ) -> None:
     market = one_offer_three_buyers
     ids = [request["id"] for request in market.requests]
-    # The offer has a minimum order of 500: a min-cost flow cannot keep it.
-    moq = await client.post(
-        "/v1/allocations",
-        json={"request_ids": ids, "solver": "ortools"},
-        headers=market.partner.headers,
-    )
-    assert_invalid(moq, "solver")
+    # The offer has a minimum order of 500: the flow keeps it by dropping edges that break
+    # it, which is not proven optimal.
+    flow_only = await allocate(client, market.partner, request_ids=ids, solver="ortools")
+    assert flow_only["solver"].startswith("or-tools")
+    assert flow_only["solver_status"] == "feasible"
+    assert all(a["quantity"] >= 500 for a in flow_only["assignments"])
     highs = await allocate(client, market.partner, request_ids=ids, solver="highs")
     assert highs["solver"].startswith("highs")
 
