@@ -141,6 +141,11 @@ class Market:
         return broken
 
 
+def coverage_key(market: Market, quantities: IntArray) -> tuple[int, float]:
+    """Coverage's order of allocations: more units, then less distance."""
+    return int(quantities.sum()), -float(np.dot(quantities, market.edge_cost))
+
+
 def floors(market: Market, level: float) -> IntArray:
     """Whole units each request needs for a coverage of at least ``level``: ``ceil(level x
     quantity)``, never more than it can reach, 0 for a request nothing can serve."""

@@ -11,6 +11,8 @@ coverage MIP.
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -36,11 +38,16 @@ def subset(market: Market, keep: BoolArray) -> Market:
     )
 
 
-def by_dropping(market: Market, relaxed: Relaxed) -> tuple[IntArray, int]:
-    """Edge quantities that keep every minimum, and the rounds it took."""
+def by_dropping(
+    market: Market, relaxed: Relaxed, *, deadline: float = math.inf
+) -> tuple[IntArray, int] | None:
+    """Edge quantities that keep every minimum and the rounds it took; None when the
+    clock (``time.perf_counter``) passes ``deadline`` first."""
     keep = np.ones(market.edges, dtype=np.bool_)
     rounds = 0
     while True:
+        if time.perf_counter() >= deadline:
+            return None
         rounds += 1
         quantities = np.zeros(market.edges, dtype=np.int64)
         quantities[keep] = relaxed(subset(market, keep))

@@ -37,7 +37,7 @@ import highspy
 import numpy as np
 
 from app.allocation import flow, orders
-from app.allocation.market import FloatArray, IntArray, Market, floors
+from app.allocation.market import FloatArray, IntArray, Market, coverage_key, floors
 
 Objective = Literal["coverage", "fair"]
 Engine = Literal["auto", "highs", "ortools"]
@@ -323,12 +323,15 @@ def solve(
         quantities, level, elapsed = flow.solve(market, fair=objective == "fair")
         return Solved(quantities, level, flow.name(), elapsed, "optimal")
     if minimum_orders:
-        dropped = _dropping(market, objective, time_limit_s, "ortools" if use_flow else "highs")
+        deadline = started + time_limit_s
+        dropped = _dropping(market, objective, deadline, "ortools" if use_flow else "highs")
+        if dropped is None:
+            return _fallback(market, start, started)
         if objective == "fair" or engine == "ortools":
             elapsed = round((time.perf_counter() - started) * 1000)
             name = flow.name() if use_flow else SOLVER_NAME
             return Solved(dropped, None, name, elapsed, "feasible")
-        if start is None or figures_key(market, dropped) > figures_key(market, start):
+        if start is None or coverage_key(market, dropped) > coverage_key(market, start):
             start = dropped
     program = _Program(market, integral=True, level_column=False, time_limit_s=time_limit_s)
     program.deadline = started + time_limit_s
@@ -375,21 +378,17 @@ def solve(
 
 
 def _dropping(
-    market: Market, objective: Objective, time_limit_s: float, engine: Engine
-) -> IntArray:
+    market: Market, objective: Objective, deadline: float, engine: Engine
+) -> IntArray | None:
     """Minimum orders kept by dropping the edges that break one (``orders``), each round
-    solved without minimum orders by ``engine``."""
+    solved without minimum orders by ``engine``; None when out of time."""
 
     def relaxed(part: Market) -> IntArray:
-        return solve(part, objective, time_limit_s=time_limit_s, engine=engine).quantities
+        left = max(deadline - time.perf_counter(), 1e-3)
+        return solve(part, objective, time_limit_s=left, engine=engine).quantities
 
-    quantities, _ = orders.by_dropping(market, relaxed)
-    return quantities
-
-
-def figures_key(market: Market, quantities: IntArray) -> tuple[int, float]:
-    """Coverage's order of allocations: more units, then less distance."""
-    return int(quantities.sum()), -float(np.dot(quantities, market.edge_cost))
+    found = orders.by_dropping(market, relaxed, deadline=deadline)
+    return None if found is None else found[0]
 
 
 def _fallback(market: Market, start: IntArray | None, started: float) -> Solved:
