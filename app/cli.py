@@ -85,7 +85,7 @@ def _worker(args: argparse.Namespace) -> int:
     from app.core.heap import settle_start_up_objects
     from app.core.logging import configure_logging
     from app.imports.runner import run_imports_until_stopped
-    from app.taxonomy.vocabulary import load_taxonomy
+    from app.taxonomy.loading import load_taxonomy
     from app.webhooks.metrics import WebhookMetrics
     from app.webhooks.worker import deliver_until_stopped
 
@@ -133,7 +133,7 @@ def _import(args: argparse.Namespace) -> int:
     from app.core.heap import settle_start_up_objects
     from app.imports.cli import import_file
     from app.imports.schemas import ImportOptions
-    from app.taxonomy.vocabulary import load_taxonomy
+    from app.taxonomy.loading import load_taxonomy
 
     if not args.file.is_file():
         print(f"no such file: {args.file}", file=sys.stderr)

@@ -40,7 +40,7 @@ from app.imports.runner import run_imports_until_stopped
 from app.matching.feed import MatchFeed
 from app.matching.snapshot import SnapshotStore
 from app.ops.router import router as ops_router
-from app.taxonomy.vocabulary import load_taxonomy
+from app.taxonomy.loading import load_taxonomy
 from app.web.idempotency import IdempotentReplay, purge_expired, replay_response
 from app.web.ratelimits import RateLimitMiddleware, RateLimits, document_rate_limits
 from app.webhooks.metrics import WebhookMetrics

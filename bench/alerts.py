@@ -50,7 +50,7 @@ def main() -> int:
     from app.matching.index import MatchIndex
     from app.matching.service import want_of
     from app.matching.values import Viewer
-    from app.taxonomy.vocabulary import load_taxonomy
+    from app.taxonomy.loading import load_taxonomy
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--open-requests", type=int, default=100_000)

@@ -133,7 +133,7 @@ def index_market(requests: int, offers: int, *, k: int, seed: int) -> Market:
 
     from app.matching.candidates import build_candidates
     from app.matching.scoring import score_offers
-    from app.taxonomy.vocabulary import load_taxonomy
+    from app.taxonomy.loading import load_taxonomy
 
     today = date.today()
     places = match_seed.load_places()

@@ -54,7 +54,7 @@ from match_demand import REQUEST_COLUMNS, request_records, request_rows, seed_re
 from app.core.config import Settings
 from app.geo.shapes import region_at
 from app.migrate import upgrade
-from app.taxonomy.vocabulary import load_taxonomy
+from app.taxonomy.loading import load_taxonomy
 
 ADMIN_KEY = "bench-admin-key-0123456789abcdefghijklmnopqrstuvwxyz"
 WEEKS = 8

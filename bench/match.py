@@ -76,7 +76,7 @@ from harness import (  # noqa: E402
 
 from app.core.config import Settings  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
-from app.taxonomy.vocabulary import load_taxonomy  # noqa: E402
+from app.taxonomy.loading import load_taxonomy  # noqa: E402
 
 LIMIT = 20
 COPY_CHUNK = 100_000

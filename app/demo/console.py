@@ -10,7 +10,7 @@ from app.core.dates import today
 from app.core.db import create_database
 from app.demo.plan import Size, plan_market
 from app.demo.service import PartnerOutcome, rows_of, write_market
-from app.taxonomy.vocabulary import load_taxonomy
+from app.taxonomy.loading import load_taxonomy
 
 API = "http://127.0.0.1:8000"
 

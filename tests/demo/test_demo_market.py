@@ -25,7 +25,7 @@ from app.models import (
     Organization,
     Partner,
 )
-from app.taxonomy.vocabulary import load_taxonomy
+from app.taxonomy.loading import load_taxonomy
 from tests.fixtures.database import own_database_url
 from tests.fixtures.factories import bearer
 

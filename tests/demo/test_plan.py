@@ -7,7 +7,7 @@ from datetime import date
 from app.demo.catalogue import CLUSTERS, towns
 from app.demo.plan import SIZES, distance_km, plan_market
 from app.demo.trades import TRADES
-from app.taxonomy.vocabulary import load_taxonomy
+from app.taxonomy.loading import load_taxonomy
 
 TODAY = date(2026, 11, 29)
 

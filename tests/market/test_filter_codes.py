@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.taxonomy.vocabulary import load_taxonomy
+from app.taxonomy.loading import load_taxonomy
 from tests.fixtures.assertions import assert_problem
 from tests.fixtures.factories import Market, make_offer
 

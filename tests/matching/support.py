@@ -15,7 +15,7 @@ from app.matching.demand import RequestRecord
 from app.matching.reference import reference_score_offers
 from app.matching.scoring import score_offers
 from app.matching.values import HeldCertification, Match, OfferRecord, Want
-from app.taxonomy.vocabulary import load_taxonomy
+from app.taxonomy.loading import load_taxonomy
 
 TAXONOMY = load_taxonomy()
 TODAY = date(2026, 1, 5)

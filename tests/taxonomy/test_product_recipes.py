@@ -7,7 +7,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.taxonomy.vocabulary import Taxonomy, TaxonomyError, load_taxonomy
+from app.taxonomy.loading import load_taxonomy
+from app.taxonomy.vocabulary import Taxonomy, TaxonomyError
 from tests.fixtures.factories import Market
 
 TAXONOMY = load_taxonomy()

@@ -11,7 +11,8 @@ from fastapi import FastAPI
 
 from app.core.config import Settings
 from app.main import create_app
-from app.taxonomy.vocabulary import TaxonomyError, load_taxonomy
+from app.taxonomy.loading import load_taxonomy
+from app.taxonomy.vocabulary import TaxonomyError
 from tests.fixtures.assertions import PROBLEM
 from tests.fixtures.factories import (
     Market,

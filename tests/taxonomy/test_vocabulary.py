@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.taxonomy.codes import CodeKind, ancestors
+from app.taxonomy.loading import load_taxonomy
 from app.taxonomy.schemas import preferred_language
 from app.taxonomy.vocabulary import (
     FAMILY_CREDIT,
@@ -18,7 +19,6 @@ from app.taxonomy.vocabulary import (
     VIA_PRODUCT_CREDIT,
     Taxonomy,
     TaxonomyError,
-    load_taxonomy,
 )
 
 TAXONOMY = load_taxonomy()
