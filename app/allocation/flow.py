@@ -87,7 +87,7 @@ class _Graph:
         self.edges = market.edges
 
 
-def _level(market: Market, graph: _Graph) -> float:
+def _level(market: Market, graph: _Graph, ceiling: float = 1.0) -> float:
     """The highest ``t`` whose whole-unit floors ``ceil(t x quantity)`` some flow meets for
     every servable request (to ``1 / (2 x largest quantity)``)."""
     reach = market.reach()
@@ -110,7 +110,7 @@ def _level(market: Market, graph: _Graph) -> float:
             raise RuntimeError("max flow failed")
         return int(solver.optimal_flow()) == int(wanted.sum())
 
-    low, high = 0.0, float(min(1.0, (reach[servable] / quantity).min()))
+    low, high = 0.0, float(min(ceiling, (reach[servable] / quantity).min()))
     if feasible(high):
         return high
     tolerance = 1.0 / (2 * int(quantity.max()))
@@ -137,8 +137,12 @@ def _max_flow(market: Market, graph: _Graph) -> int:
     return int(solver.optimal_flow())
 
 
-def solve(market: Market, *, fair: bool) -> tuple[IntArray, float | None, int]:
-    """Edge quantities, the fair level (None for coverage) and the milliseconds taken."""
+def solve(
+    market: Market, *, fair: bool, ceiling: float = 1.0
+) -> tuple[IntArray, float | None, int]:
+    """Edge quantities, the fair level (None for coverage) and the milliseconds taken;
+    ``ceiling``: a level known to be out of reach above (a market with fewer edges cannot
+    do better than the one before it, which saves most of the search)."""
     started = time.perf_counter()
     graph = _Graph(market)
     cost = np.rint(market.edge_cost / DISTANCE_UNIT_KM).astype(np.int64)
@@ -167,7 +171,7 @@ def solve(market: Market, *, fair: bool) -> tuple[IntArray, float | None, int]:
         # Fair: the level's floors as lower bounds of the sink arcs (each request absorbs
         # its floor, the sink gets it for free), exactly the most units in total, the
         # least cost: a balanced min-cost flow.
-        level = _level(market, graph)
+        level = _level(market, graph, ceiling)
         floor = floors(market, level)
         total = _max_flow(market, graph)
         solver.add_arcs_with_capacity_and_unit_cost(

@@ -1,26 +1,22 @@
-"""The optimal allocation for an objective, solved with HiGHS (linear and mixed-integer).
+"""The optimal allocation for an objective: HiGHS, or OR-Tools' flow (``flow``) for markets
+without minimum orders when it is installed.
 
 The model: one variable per candidate edge (units the request takes from the offer),
 bounded by what the offer can deliver by the request's ``needed_by``; rows cap each offer
 (remaining capacity), each buyer's share of an offer, and each request (its unreserved
-quantity, and a floor in the fair objective). An edge whose offer has a minimum order
-above one is semi-integer: zero, or between the minimum and its bound. Without such edges
-the matrix is a network's (every column has one offer-side and one request-side entry
-in two laminar families), so the simplex's vertex solutions are whole units; with them,
-the program is a MIP solved to a zero gap on the total.
-
-Objectives are lexicographic, solved in stages on one model (each warm-started):
+quantity, and a floor in the fair objective). The matrix is a network's (every column has
+one offer-side and one request-side entry in two laminar families), so vertex solutions
+are whole units. Objectives are lexicographic, solved in stages on one model:
 - ``coverage``: the most units, then the least ``units x distance``;
 - ``fair``: the highest level ``t`` such that every request some offer can serve gets at
-  least ``ceil(t x quantity)`` whole units (max-min coverage; a request no candidate
-  offer can serve at all is left out, or every level would be 0), then the most units
-  with those floors, then the least distance. The level starts from the linear program's
-  max-min and is raised by bisection on the floors' feasibility.
+  least ``ceil(t x quantity)`` whole units (max-min coverage; a request no candidate offer
+  can serve is left out, or every level would be 0), then the most units with those
+  floors, then the least distance. The level: the LP's max-min, lowered by bisection
+  until the ceilings fit.
 
-With minimum orders the program is a MIP: it starts from the greedy allocation (feasible,
-so the answer is never worse than greedy) and stops at ``time_limit_s`` with the best
-found (``status`` says so); the fair level comes from the linear relaxation and is lowered
-until whole orders reach it.
+Minimum orders: ``coverage`` becomes a MIP (``_Program.run``: lazily semi-integer edges),
+started from the better of greedy and ``orders.by_dropping``, stopped at ``time_limit_s``
+with the best found; ``fair`` takes the dropping answer (``status`` says ``feasible``).
 """
 
 from __future__ import annotations
@@ -382,8 +378,13 @@ def _dropping(
 ) -> IntArray | None:
     """Minimum orders kept by dropping the edges that break one (``orders``), each round
     solved without minimum orders by ``engine``; None when out of time."""
+    ceiling = [1.0]  # each round has fewer edges: its fair level is at most the last one's
 
     def relaxed(part: Market) -> IntArray:
+        if engine == "ortools":
+            quantities, level, _ = flow.solve(part, fair=objective == "fair", ceiling=ceiling[0])
+            ceiling[0] = level if level is not None else 1.0
+            return quantities
         left = max(deadline - time.perf_counter(), 1e-3)
         return solve(part, objective, time_limit_s=left, engine=engine).quantities
 
