@@ -16,9 +16,10 @@ from typing import Any
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.allocation import flow, solver
 from app.allocation.explain import EdgeFacts, assignment_reasons, request_reasons
 from app.allocation.greedy import greedy
-from app.allocation.market import Market, figures
+from app.allocation.market import IntArray, Market, figures
 from app.allocation.repository import AllocationRepository, OfferCapacity
 from app.allocation.schemas import MAX_REQUESTS, AllocationCreate
 from app.auth.principal import Principal
@@ -51,17 +52,6 @@ class SolverMissing(AppError):
 
 class AllocationStale(Conflict):
     title = "Capacity moved since the allocation was proposed"
-
-
-def _solve_module() -> Any:
-    """The solver (HiGHS); a clear 501 where its wheel could not be installed."""
-    try:
-        from app.allocation import solver
-    except ImportError as error:  # pragma: no cover - highspy is a dependency
-        raise SolverMissing(
-            "Allocation needs HiGHS: pip install highspy (capmatch depends on it)."
-        ) from error
-    return solver
 
 
 async def _requests(
@@ -252,7 +242,12 @@ async def create_allocation(
 ) -> Allocation:
     """Solve the allocation of the chosen open requests for ``data.objective`` and keep it
     as ``proposed`` (nothing is held until ``apply``)."""
-    solver = _solve_module()
+    if data.solver == "ortools" and not flow.available():
+        raise SolverMissing(
+            "OR-Tools is not installed on this server (pip install 'capmatch[ortools]'); "
+            "use solver auto or highs."
+        )
+
     now = utcnow()
     requests = await _requests(session, principal, data, taxonomy)
     matches = await top_offers(
@@ -269,13 +264,7 @@ async def create_allocation(
         requests, matches, capacities, unreserved, pending, settings.engagement_hold_share
     )
 
-    if data.solver == "ortools" and not solver.flow.available():
-        raise SolverMissing(
-            "OR-Tools is not installed on this server (pip install 'capmatch[ortools]'); "
-            "use solver auto or highs."
-        )
-
-    def run() -> tuple[Any, Any]:
+    def run() -> tuple[solver.Solved, IntArray]:
         baseline = greedy(market)
         solved = solver.solve(
             market,
