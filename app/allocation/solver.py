@@ -397,4 +397,4 @@ def _fallback(market: Market, start: IntArray | None, started: float) -> Solved:
     which keeps every rule) if there is one, else nothing, marked ``time_limit``."""
     quantities = start if start is not None else np.zeros(market.edges, dtype=np.int64)
     elapsed = round((time.perf_counter() - started) * 1000)
-    return Solved(quantities, None, SOLVER_NAME, elapsed, "time_limit")
+    return Solved(quantities, None, f"{SOLVER_NAME}, out of time: the start", elapsed, "time_limit")
