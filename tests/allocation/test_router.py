@@ -280,3 +280,17 @@ async def test_the_flow_solver_is_refused_clearly_where_it_cannot_serve(
     assert "capmatch[ortools]" in problem["detail"]
     auto = await allocate(client, market.partner, request_ids=ids)
     assert auto["solver"].startswith("highs")
+
+
+async def test_a_replayed_post_answers_the_first_allocation(
+    client: httpx.AsyncClient, one_offer_three_buyers: Shortage
+) -> None:
+    market = one_offer_three_buyers
+    body = {"request_ids": [request["id"] for request in market.requests]}
+    headers = {**market.partner.headers, "Idempotency-Key": "allocate-once"}
+    first = await client.post("/v1/allocations", json=body, headers=headers)
+    again = await client.post("/v1/allocations", json=body, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json()["id"] == first.json()["id"]
+    listed = await client.get("/v1/allocations", headers=market.partner.headers)
+    assert [a["id"] for a in listed.json()["data"]] == [first.json()["id"]]
