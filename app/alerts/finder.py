@@ -33,7 +33,8 @@ from app.alerts.subjects import (
 )
 from app.matching import repository as matching_repository
 from app.matching.demand_index import RequestIndex
-from app.matching.feed import Applied, MatchFeed, offer_record
+from app.matching.feed import Applied, MatchFeed
+from app.matching.records import offer_record_of
 from app.matching.values import OfferRecord, TaxonomyLike, Viewer
 
 FANOUT = 100  # best matches considered per changed offer or request
@@ -156,11 +157,11 @@ async def offer_records(
     if not offer_ids:
         return {}
     rows = await matching_repository.offers_touched(session, offer_ids, ())
-    held = await matching_repository.certifications_of(
-        session, {row.organization_id for row in rows}
-    )
+    organizations = {row.organization_id for row in rows}
+    held = await matching_repository.certifications_of(session, organizations)
+    tracks = await matching_repository.track_records(session, organizations)
     return {
-        row.id: offer_record(row, held.get(row.organization_id, {}))
+        row.id: offer_record_of(row, held, tracks)
         for row in rows
         if row.status == "active" and row.available_until >= on
     }

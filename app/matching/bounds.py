@@ -209,5 +209,7 @@ def group_bounds(q: SearchPlan, c: Candidates) -> tuple[IntArray, FloatArray]:
         + q.weights["capacity"] * np.minimum(1.0, deliverable[groups] / want.quantity)
         + q.weights["time"]
         * np.minimum(1.0, np.maximum(0.0, (q.needed_by - start) / FULL_TIME_DAYS))
+        # Reliability: the best of the group's organisations.
+        + q.weights["reliability"] * leaves.reliability_max[groups]
     )
     return groups, bound

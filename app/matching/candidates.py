@@ -8,14 +8,16 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field, fields
 from datetime import date
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from app.matching.compact import narrowest, without_shared_start
 from app.matching.leaves import DEFAULT_LEAF_SIZE, Leaves, bit_sets, build_leaves, partition_key
+from app.matching.reliability import TrackRecord
 from app.matching.values import (
     HELD_NOW,
     NO_EXPIRY,
@@ -92,6 +94,8 @@ class Candidates:
     cert_valid_until: IntArray  # (Q, len(cert_codes))
     cert_verified: BoolArray  # (Q, len(cert_codes))
     cert_expected_by: IntArray  # (Q, len(cert_codes)): ordinal when in progress, else HELD_NOW
+    track_counts: IntArray  # (Q, 5): the organisation's ``TrackRecord`` (history as a seller)
+    reliability: FloatArray  # (Q,): its reliability factor
     leaves: Leaves
     reach_cache: dict[tuple[Kind, str], Reach] = field(
         default_factory=dict, compare=False, repr=False
@@ -141,6 +145,10 @@ class Candidates:
                 valid_until = None if until == NO_EXPIRY else date.fromordinal(until)
                 held[code] = HeldCertification(valid_until, bool(self.cert_verified[q, j]))
         return held
+
+    def track(self, row: int) -> TrackRecord:
+        """The track record of the organisation of the offer in ``row``."""
+        return TrackRecord(*self.track_counts[int(self.cert_profile[row])].tolist())
 
     def ids_after(self, rows: IntArray, offer_id: str) -> BoolArray:
         """Per row: does its offer id sort after ``offer_id``?"""
@@ -230,7 +238,10 @@ class CandidatesBuilder:
             ints["region"].append(regions(r.region))
             codes = [("skill", c) for c in r.skills] + [("product", c) for c in r.products]
             ints["profile"].append(profiles(tuple(dict.fromkeys(codes))))
-            ints["cert_profile"].append(cert_profiles(tuple(sorted(r.certifications.items()))))
+            # An organisation's profile: its certifications and its track record.
+            ints["cert_profile"].append(
+                cert_profiles((tuple(sorted(r.certifications.items())), r.track))
+            )
             flags["shared"].append(r.shared)
         # One small array per batch: a million bytes objects kept until finish() would
         # pin much of the heap the batch rows came and went in (RSS stays high).
@@ -252,7 +263,7 @@ class CandidatesBuilder:
         i32 = {name: col(values, np.int32) for name, values in ints.items()}
         f64 = {name: col(values, np.float64) for name, values in floats.items()}
         b8 = {name: col(values, np.int8).astype(np.bool_) for name, values in flags.items()}
-        reserved = _narrowest(col(self.reserved, np.int64))
+        reserved = narrowest(col(self.reserved, np.int64))
         del ints, floats, flags
         self.reserved = array("q")
         self.ints, self.floats, self.flags = {}, {}, {}  # the columns above are copies
@@ -271,7 +282,12 @@ class CandidatesBuilder:
         for p, members in enumerate(profile_lists):
             profile_flags[p, members] = True
 
-        cert_keys: list[tuple[tuple[str, HeldCertification], ...]] = cert_profiles.values
+        profile_keys: list[tuple[tuple[tuple[str, HeldCertification], ...], TrackRecord]] = (
+            cert_profiles.values
+        )
+        cert_keys = [certifications for certifications, _ in profile_keys]
+        tracks = [track for _, track in profile_keys]
+        reliability = np.array([track.reliability for track in tracks], dtype=np.float64)
         cert_codes = tuple(sorted({code for key in cert_keys for code, _ in key}))
         cert_index = {code: j for j, code in enumerate(cert_codes)}
         valid_until = np.full((len(cert_keys), len(cert_codes)), NOT_HELD, dtype=np.int64)
@@ -314,12 +330,13 @@ class CandidatesBuilder:
             wide["from"],
             wide["until"],
             i32["lead"].astype(np.int64),
+            reliability[cert_profile],
             len(codes_sorted),
             leaf_size,
         )
         # Last, like the column copies before it: cutting the ids first left the heap
         # so fragmented that the worker kept 48 MB more after the load (bench/README.md).
-        id_prefix, ids = _without_shared_start(id_array[order])
+        id_prefix, ids = without_shared_start(id_array[order])
         return Candidates(
             id_prefix=id_prefix,
             ids=ids,
@@ -331,58 +348,30 @@ class CandidatesBuilder:
             reserved=reserved,
             available_from=i32["from"],
             available_until=i32["until"],
-            lead_time_days=_narrowest(i32["lead"]),
+            lead_time_days=narrowest(i32["lead"]),
             min_order_quantity=i32["moq"],
             shared=b8["shared"],
-            partner=_narrowest(i32["partner"]),
+            partner=narrowest(i32["partner"]),
             partners=tuple(partners.values),
-            unit=_narrowest(i32["unit"]),
+            unit=narrowest(i32["unit"]),
             units=tuple(units.values),
-            region=_narrowest(region_map[i32["region"]]),
+            region=narrowest(region_map[i32["region"]]),
             regions=tuple(region_names),
-            profile=_narrowest(profile),
+            profile=narrowest(profile),
             profile_start=profile_start,
             profile_codes=profile_codes,
             codes=codes_sorted,
-            cert_profile=_narrowest(cert_profile),
+            cert_profile=narrowest(cert_profile),
             cert_codes=cert_codes,
             cert_valid_until=valid_until,
             cert_verified=verified,
             cert_expected_by=expected_by,
+            track_counts=np.array([astuple(track) for track in tracks], dtype=np.int64).reshape(
+                len(tracks), len(fields(TrackRecord))
+            ),
+            reliability=reliability,
             leaves=leaves,
         )
-
-
-def _narrowest(values: npt.NDArray[np.signedinteger[Any]]) -> SmallInts:
-    """The same integers in the narrowest signed type that holds them all."""
-    if not values.size:
-        return values
-    low, high = int(values.min()), int(values.max())
-    for dtype in (np.int8, np.int16, np.int32):
-        limits = np.iinfo(dtype)
-        if limits.min <= low and high <= limits.max:
-            return values.astype(dtype)
-    return values.astype(np.int64)
-
-
-def _without_shared_start(ids: npt.NDArray[np.bytes_]) -> tuple[str, npt.NDArray[np.bytes_]]:
-    """(the start every id shares, the ids without it) of sorted ``ids``.
-
-    Sorted, the first and the last id differ earliest, so what they share, all share.
-    """
-    if len(ids) == 0:
-        return "", ids
-    first, last = bytes(ids[0]), bytes(ids[-1])
-    shared = 0
-    while shared < min(len(first), len(last)) and first[shared] == last[shared]:
-        shared += 1
-    shared = len(first[:shared].decode(errors="ignore").encode())  # whole characters only
-    width = ids.dtype.itemsize
-    shared = min(shared, width - 1)  # a tail of at least one byte (a lone id keeps one)
-    if shared <= 0:
-        return "", ids
-    tails = np.ascontiguousarray(ids.view(np.uint8).reshape(len(ids), width)[:, shared:])
-    return first[:shared].decode(), tails.view(f"S{width - shared}").reshape(len(ids))
 
 
 _INT_COLUMNS = (

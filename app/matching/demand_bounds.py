@@ -1,9 +1,9 @@
 """Upper bounds of the score each group of open requests could reach for one offer.
 
 The request direction's ``bounds``: best skill among a group's profiles, nearest corner
-of its box, latest needed_by, smallest quantity, full certification credit, and the
-offer's usual earliest start (a required certification in progress only moves a member's
-start later). Every bound is at least what any member scores, so the early stop of
+of its box, latest needed_by, smallest quantity, full certification credit, the offer's
+reliability and its usual earliest start (a required certification in progress only
+moves a member's start later). Every bound is at least what any member scores, so the early stop of
 ``demand_scoring`` stays exact. Pure numpy.
 """
 
@@ -41,6 +41,7 @@ def group_bounds(o: OfferPlan, r: Requests, today: int) -> tuple[IntArray, Float
         "distance": np.exp(-nearest / DISTANCE_SCALE_KM),
         "capacity": np.minimum(1.0, deliverable[groups] / g.quantity_min[groups]),
         "time": np.minimum(1.0, np.maximum(0.0, (latest[groups] - o.start) / FULL_TIME_DAYS)),
+        "reliability": np.full(groups.size, offer.track.reliability, dtype=np.float64),
     }
     weights = r.weights[g.weight[groups]]
     upper = np.zeros(groups.size, dtype=np.float64)

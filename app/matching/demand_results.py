@@ -93,6 +93,7 @@ def demand_matches(
             min_order_quantity=o.record.min_order_quantity,
             start=date.fromordinal(starts[i]),
             needed_by=date.fromordinal(needed_by),
+            track=o.record.track,
         )
         out.append(
             DemandMatch(

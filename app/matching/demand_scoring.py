@@ -145,6 +145,7 @@ def _score_rows(
         "distance": np.exp(-distance / DISTANCE_SCALE_KM),
         "capacity": capacity,
         "time": np.minimum(1.0, np.maximum(0.0, (needed_by - start) / FULL_TIME_DAYS)),
+        "reliability": np.full(rows.size, offer.track.reliability, dtype=np.float64),
     }
     weights = r.weights[r.weight[rows]]
     score = np.zeros(rows.size, dtype=np.float64)

@@ -50,44 +50,15 @@ from app.matching.demand_feed import DemandFeed
 from app.matching.index import MatchIndex
 from app.matching.lapses import LapseWatch
 from app.matching.notify import MARKET_CHANGED
+from app.matching.records import matchable, offer_record_of
 from app.matching.snapshot import Marker, SnapshotStore, Stored
-from app.matching.values import Certifications, OfferRecord
+from app.matching.values import OfferRecord
 from app.offers.service import lapsed_holds
 
 logger = logging.getLogger("capmatch.matching")
 
 LOAD_BATCH = 1_000  # offers per page of the initial load
 NUDGE_GAP_S = 0.05  # the least time between two polls that a market notice started
-
-
-def offer_record(row: Any, held: Certifications, lapsed: int = 0) -> OfferRecord:
-    """``lapsed``: units of the offer's pending holds past their expiry (free again)."""
-    return OfferRecord(
-        id=row.id,
-        lat=row.lat,
-        lon=row.lon,
-        skills=tuple(row.skills),
-        products=tuple(row.products),
-        capacity_per_week=row.capacity_per_week,
-        available_from=row.available_from,
-        available_until=row.available_until,
-        capacity_total=row.capacity_total,
-        # Held (pending engagements) counts as taken: matches rank remaining capacity.
-        reserved_quantity=row.reserved_quantity + row.held_quantity - lapsed,
-        lead_time_days=row.lead_time_days,
-        min_order_quantity=row.min_order_quantity,
-        service_radius_km=row.service_radius_km,
-        certifications=held,
-        organization_id=row.organization_id,
-        partner_id=row.partner_id,
-        shared=row.visibility == "shared",
-        unit=row.capacity_unit,
-        region=row.region,
-    )
-
-
-def matchable(row: Any, on: date) -> bool:
-    return bool(row.status == "active" and row.available_until >= on)
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,9 +329,12 @@ async def _load_candidates(session: AsyncSession, on: date) -> Candidates:
         held = await repository.certifications_of_page(
             session, on=on, first=rows[0].id, last=rows[-1].id
         )
+        tracks = await repository.track_records_of_page(
+            session, on=on, first=rows[0].id, last=rows[-1].id
+        )
         last = rows[-1].id
-        records = [offer_record(row, held.get(row.organization_id, {})) for row in rows]
-        del rows, held
+        records = [offer_record_of(row, held, tracks) for row in rows]
+        del rows, held, tracks
         await asyncio.to_thread(builder.add, records)
         del records
 
@@ -370,13 +344,11 @@ async def _reload(
 ) -> dict[str, OfferRecord | None]:
     """The current record of every offer touched (None when it no longer matches)."""
     rows = await repository.offers_touched(session, offer_ids, organization_ids)
-    held = await repository.certifications_of(session, {row.organization_id for row in rows})
+    organizations = {row.organization_id for row in rows}
+    held = await repository.certifications_of(session, organizations)
+    tracks = await repository.track_records(session, organizations)
     lapsed = await lapsed_holds(session, rows, now=lapses.clock())
     changes: dict[str, OfferRecord | None] = dict.fromkeys(offer_ids)
     for row in rows:
-        changes[row.id] = (
-            offer_record(row, held.get(row.organization_id, {}), lapsed.get(row.id, 0))
-            if matchable(row, on)
-            else None
-        )
+        changes[row.id] = offer_record_of(row, held, tracks, lapsed) if matchable(row, on) else None
     return changes

@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.dates import today
 from app.core.errors import FieldError, InvalidInput
 from app.matching import repository
-from app.matching.feed import offer_record
 from app.matching.fit import (
     BeyondRequestDistance,
     BeyondServiceRadius,
@@ -26,6 +25,7 @@ from app.matching.fit import (
     WindowEnded,
     assess_fit,
 )
+from app.matching.records import offer_record
 from app.matching.service import want_of
 from app.matching.values import TaxonomyLike
 from app.offers.schemas import OfferRow

@@ -16,6 +16,7 @@ import numpy as np
 
 from app.matching.candidates import Candidates, build_candidates
 from app.matching.layers import CAPS, Layers
+from app.matching.reliability import TrackRecord
 from app.matching.scoring import score_offers, standing
 from app.matching.values import (
     After,
@@ -75,6 +76,16 @@ class MatchIndex:
         if row is None:
             return None
         return layers.base.certifications(row)
+
+    def track_of(self, offer_id: str) -> TrackRecord | None:
+        """The track record of the offer's organisation as the index holds it, or None
+        when the index does not hold the offer (as ``certifications_of``)."""
+        layers = self._layers
+        changed, record = layers.change_of(offer_id)
+        if changed:
+            return None if record is None else record.track
+        row = layers.base.row_of(offer_id)
+        return None if row is None else layers.base.track(row)
 
     def apply(self, changes: Mapping[str, OfferRecord | None]) -> None:
         """Offers written since the base: the current record, or None when it no longer

@@ -3,7 +3,7 @@ runs every few minutes, but matching must count their units as free at once.
 
 A feed's ``LapseWatch`` knows when the next pending hold lapses; once that time has
 passed, the feed reloads the offers whose holds lapsed since it last looked (their
-records subtract lapsed units, ``feed.offer_record``).
+records subtract lapsed units, ``records.offer_record``).
 """
 
 from __future__ import annotations

@@ -43,6 +43,7 @@ class Leaves:
     until_max: IntArray
     from_min: IntArray
     lead_min: IntArray
+    reliability_max: FloatArray  # the most reliable member's organisation
 
     def __len__(self) -> int:
         return len(self.start) - 1
@@ -87,6 +88,7 @@ def build_leaves(
     available_from: IntArray,
     available_until: IntArray,
     lead: IntArray,
+    reliability: FloatArray,
     codes: int,
     leaf_size: int = DEFAULT_LEAF_SIZE,
 ) -> Leaves:
@@ -125,6 +127,7 @@ def build_leaves(
         until_max=reduce(np.maximum, available_until),
         from_min=reduce(np.minimum, available_from),
         lead_min=reduce(np.minimum, lead),
+        reliability_max=reduce(np.maximum, reliability),
     )
 
 

@@ -62,6 +62,7 @@ class ReasonWriter:
         self._certifications: dict[_CertificationFacts, list[str]] = {}
         self._capacity: dict[tuple[int, int, int, date], list[str]] = {}
         self._time: dict[tuple[date, date], str] = {}
+        self._history: dict[tuple[int, int], str] = {}
 
     def _label(self, code: str, kind: Kind = "certification") -> str:
         label = self._labels.get(code)
@@ -109,13 +110,27 @@ class ReasonWriter:
         time = self._time.get(time_key)
         if time is None:
             time = _remember(self._time, time_key, self._write_time(*time_key))
+        track = (facts.track.fulfilled, facts.track.settled)
+        history = self._history.get(track)
+        if history is None:
+            history = _remember(self._history, track, self._write_history(*track))
         return [
             coverage,
             *certifications,
             f"{km} km vom Lieferort entfernt" if de else f"{km} km from delivery point",
             *capacity,
             time,
+            history,
         ]
+
+    def _write_history(self, fulfilled: int, settled: int) -> str:
+        if not settled:
+            if self.de:
+                return "noch keine abgeschlossenen Aufträge (Vertrauen: Startwert)"
+            return "no completed engagements yet (reliability: the newcomer's prior)"
+        if self.de:
+            return f"hat {_number(fulfilled, True)} von {_number(settled, True)} Aufträgen erfüllt"
+        return f"fulfilled {_number(fulfilled, False)} of {_number(settled, False)} engagements"
 
     def _write_coverage(self, wanted: int, fully: int, partly: int) -> str:
         covered = fully + partly

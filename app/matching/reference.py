@@ -80,6 +80,7 @@ def _score_one(
         "distance": proximity,
         "capacity": capacity,
         "time": time,
+        "reliability": offer.track.reliability,
     }
     score = 0.0
     for name in FACTORS:
@@ -122,6 +123,7 @@ def explain(want: Want, offer: OfferRecord, scored: _Scored) -> Explanation:
         min_order_quantity=offer.min_order_quantity,
         start=earliest_start(offer, want),
         needed_by=want.needed_by,
+        track=offer.track,
     )
 
 

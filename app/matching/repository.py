@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core import driver
 from app.core.driver import Prepared
 from app.core.sql import id_chunks
+from app.matching.reliability import TrackRecord, track_record
 from app.matching.values import Certifications, HeldCertification
 from app.models import (
     CapacityRequest,
@@ -131,6 +132,41 @@ async def certifications_of(
                 valid_until, verified, status, expected_by
             )
     return dict(held)
+
+
+async def track_records(
+    session: AsyncSession, organization_ids: Iterable[str] | Select[Any]
+) -> dict[str, TrackRecord]:
+    """Per organisation among these (ids, or a select of them), its history as a seller
+    (``reliability.track_record``); an organisation without any is left out: a newcomer."""
+    columns = select(
+        Engagement.seller_organization_id,
+        Engagement.status,
+        Engagement.created_at,
+        Engagement.accepted_at,
+        Engagement.closed_at,
+    ).where(Engagement.status != "pending")
+    column = Engagement.seller_organization_id
+    statements = (
+        [columns.where(column.in_(organization_ids))]
+        if isinstance(organization_ids, Select)
+        else [columns.where(column.in_(chunk)) for chunk in id_chunks(organization_ids)]
+    )
+    by_seller: dict[str, list[tuple[str, datetime, datetime | None, datetime | None]]] = {}
+    for statement in statements:
+        for seller, status, created_at, accepted_at, closed_at in await session.execute(statement):
+            by_seller.setdefault(seller, []).append((status, created_at, accepted_at, closed_at))
+    return {seller: track_record(rows) for seller, rows in by_seller.items()}
+
+
+async def track_records_of_page(
+    session: AsyncSession, *, on: date, first: str, last: str
+) -> dict[str, TrackRecord]:
+    """Track records of the organisations of one page of the load (as for certificates)."""
+    page_organizations = select(Offer.organization_id).where(
+        _in_index(on), Offer.id.between(first, last)
+    )
+    return await track_records(session, page_organizations)
 
 
 async def certifications_of_page(

@@ -68,6 +68,7 @@ def matches(
             min_order_quantity=minimum_orders[i],
             start=starts[i],
             needed_by=want.needed_by,
+            track=c.track(int(found.rows[i])),
         )
         matches.append(
             Match(

@@ -22,6 +22,10 @@ class Breakdown(BaseModel):
     distance: float
     capacity: float
     time: float
+    reliability: float = Field(
+        description="The seller's history: fulfilled vs. failed engagements and answers "
+        "to holds, smoothed with a prior (a newcomer sits at 0.75)"
+    )
 
 
 class OrganizationRef(BaseModel):

@@ -180,6 +180,7 @@ def _score_rows(
         "distance": proximity,
         "capacity": capacity,
         "time": time,
+        "reliability": c.reliability[c.cert_profile[rows]],
     }
     score = np.zeros(rows.size, dtype=np.float64)
     for name in FACTORS:

@@ -21,7 +21,9 @@ from app.core.dates import today
 from app.core.errors import InvalidInput
 from app.matching import repository
 from app.matching.demand import AfterRequest, DemandMatch
-from app.matching.feed import MatchFeed, offer_record
+from app.matching.feed import MatchFeed
+from app.matching.records import offer_record
+from app.matching.reliability import NEWCOMER
 from app.matching.schemas import (
     Breakdown,
     MatchedOffer,
@@ -269,14 +271,16 @@ async def offer_matches(
     offers = await feed.current(session)
     # The offer index holds its organisation's certifications, caught up just now; only
     # an offer it does not hold yet (written since) needs them read.
-    held = offers.certifications_of(offer.id)
-    if held is None:
+    held, track = offers.certifications_of(offer.id), offers.track_of(offer.id)
+    if held is None or track is None:
         held = await repository.held_by(session, offer.organization_id)
+        tracks = await repository.track_records(session, [offer.organization_id])
+        track = tracks.get(offer.organization_id, NEWCOMER)
     requests = feed.demand.index
     assert requests is not None  # loaded with the offers
     found = await asyncio.to_thread(
         requests.search,
-        offer_record(offer, held),
+        offer_record(offer, held, track=track),
         taxonomy,
         today=on,
         limit=window.limit + 1,

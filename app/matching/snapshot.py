@@ -39,8 +39,9 @@ from app.matching.leaves import Leaves
 logger = logging.getLogger("capmatch.matching")
 
 # The layout below; a file of another format (or capmatch version) is ignored, so the
-# base is loaded afresh. 2: certifications in progress (``cert_expected_by``).
-FORMAT = 2
+# base is loaded afresh. 2: certifications in progress (``cert_expected_by``); 3: the
+# organisations' track records (``track_counts``, ``reliability``, leaves' bound).
+FORMAT = 3
 OFF = "off"
 AUTO = "auto"
 MIN_OFFERS = 10_000  # a smaller base loads from the database in about a second

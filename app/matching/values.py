@@ -16,6 +16,8 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from app.matching.reliability import NEWCOMER, TrackRecord
+
 Kind = Literal["skill", "product", "certification"]
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -26,14 +28,24 @@ Int32Array = npt.NDArray[np.int32]
 SmallInts = npt.NDArray[np.signedinteger[Any]]  # int8 to int64, whatever holds the values
 BoolArray = npt.NDArray[np.bool_]
 
-FACTORS: tuple[str, ...] = ("skill", "certification", "distance", "capacity", "time")
-# README "Scoring" documents every constant below.
+FACTORS: tuple[str, ...] = (
+    "skill",
+    "certification",
+    "distance",
+    "capacity",
+    "time",
+    "reliability",
+)
+# docs/guides/matching.md ("Factors") documents every constant below. The weights are
+# normalised to sum 1 (these sum to 1.05: reliability came last, as a small nudge, and
+# the others kept their proportions).
 DEFAULT_WEIGHTS: Mapping[str, float] = {
     "skill": 0.35,
     "certification": 0.15,
     "distance": 0.2,
     "capacity": 0.2,
     "time": 0.1,
+    "reliability": 0.05,
 }
 DISTANCE_SCALE_KM = 150.0  # distance factor = exp(-d / scale): 0.5 at ~104 km, 0.37 at 150 km
 FULL_TIME_DAYS = 14  # starting this many days (or more) before needed_by scores 1
@@ -172,6 +184,7 @@ class OfferRecord:
     min_order_quantity: int = 1
     service_radius_km: float | None = None
     certifications: Mapping[str, HeldCertification] = field(default_factory=dict)
+    track: TrackRecord = NEWCOMER  # its organisation's history as a seller
     organization_id: str = ""
     partner_id: str = ""
     shared: bool = True
@@ -238,3 +251,4 @@ class Explanation:
     min_order_quantity: int
     start: date
     needed_by: date
+    track: TrackRecord = NEWCOMER  # the offer's organisation's history as a seller

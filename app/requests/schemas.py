@@ -26,6 +26,7 @@ class Weights(StrictModel):
     distance: float | None = Field(default=None, ge=0, le=1)
     capacity: float | None = Field(default=None, ge=0, le=1)
     time: float | None = Field(default=None, ge=0, le=1)
+    reliability: float | None = Field(default=None, ge=0, le=1)
 
     @model_validator(mode="after")
     def _some_weight(self) -> Weights:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from app.matching.candidates import build_candidates
 from app.matching.demand import RequestRecord
 from app.matching.reference import reference_score_offers
+from app.matching.reliability import NEWCOMER, TrackRecord
 from app.matching.scoring import score_offers
 from app.matching.values import HeldCertification, Match, OfferRecord, Want
 from app.taxonomy.loading import load_taxonomy
@@ -116,6 +117,17 @@ held_certifications: st.SearchStrategy[Mapping[str, HeldCertification]] = st.dic
 )
 
 
+# A seller's history: mostly none (a newcomer), else a few dozen engagements at most.
+TRACKS = st.just(NEWCOMER) | st.builds(
+    TrackRecord,
+    fulfilled=st.integers(0, 30),
+    failed=st.integers(0, 10),
+    answered_fast=st.integers(0, 30),
+    answered_late=st.integers(0, 10),
+    lapsed=st.integers(0, 10),
+)
+
+
 # Strategies are built once: a strategy validates itself on its first draw, which cost
 # more than the drawing when the composites below built new ones for every offer.
 SKILL_CODES = codes(SKILLS, 3, focus=FOCUS["skill"])
@@ -157,6 +169,7 @@ def offers(draw: st.DrawFn, offer_id: str = "o1") -> OfferRecord:
         min_order_quantity=draw(between(1, 20_000)),
         service_radius_km=draw(RADII),
         certifications=draw(held_certifications),
+        track=draw(TRACKS),
         partner_id=draw(PARTNERS),
         shared=draw(between(0, 3)) > 0,
         region=draw(REGIONS),

@@ -46,7 +46,7 @@ MUNICH = {"lat": 48.1345, "lon": 11.571}  # ~190 km from Stuttgart
 HAMBURG = {"lat": 53.5511, "lon": 9.9937}  # ~530 km from Stuttgart
 
 GAZETTEER_SAMPLE = Path(__file__).resolve().parents[1] / "geo" / "fixtures" / "postal_codes.txt"
-FACTORS = {"skill", "certification", "distance", "capacity", "time"}
+FACTORS = {"skill", "certification", "distance", "capacity", "time", "reliability"}
 ITEM_KEYS = {"score", "rank", "breakdown", "distance_km", "deliverable_quantity", "reasons"}
 
 

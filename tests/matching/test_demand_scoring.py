@@ -17,7 +17,7 @@ from app.matching.demand_columns import build_requests
 from app.matching.demand_index import RequestIndex
 from app.matching.demand_reference import reference_score_requests
 from app.matching.demand_scoring import score_requests
-from app.matching.values import HeldCertification, OfferRecord, Viewer
+from app.matching.values import FACTORS, HeldCertification, OfferRecord, Viewer
 from tests.matching.support import BERLIN, HAMBURG, POTSDAM, TAXONOMY, TODAY, day, make_offer
 
 
@@ -161,7 +161,14 @@ def test_each_request_weighs_with_its_own_weights() -> None:
     by_distance = make_request("by-distance", weights={"distance": 1.0, "skill": 0.0})
     default = make_request("default")
     matches = {m.request_id: m for m in rank_demand(OFFER, [by_distance, default])}
-    weights = {"distance": 1.0, "skill": 0.0, "certification": 0.15, "capacity": 0.2, "time": 0.1}
+    weights = {
+        "distance": 1.0,
+        "skill": 0.0,
+        "certification": 0.15,
+        "capacity": 0.2,
+        "time": 0.1,
+        "reliability": 0.05,
+    }
     total = sum(weights.values())
     expected = sum(weights[k] * matches["by-distance"].breakdown[k] for k in weights) / total
     assert matches["by-distance"].score == pytest.approx(expected, abs=1e-6)
@@ -225,7 +232,7 @@ def test_the_index_reports_the_size_of_its_arrays() -> None:
 def test_ties_that_round_up_are_broken_by_request_id_across_groups() -> None:
     # skill = (1.0 + 0.3 + 0.1) / 3 rounds up to 0.466667, above its group's raw bound:
     # the early stop must still score every tied group (``rank_demand`` runs groups of one).
-    only_skill = {"skill": 1.0, "certification": 0.0, "distance": 0.0, "capacity": 0.0, "time": 0.0}
+    only_skill = dict.fromkeys(FACTORS, 0.0) | {"skill": 1.0}
     requests = [
         make_request(
             f"tie-{i}",

@@ -39,16 +39,19 @@ from tests.matching.support import (
 # -- weights ---------------------------------------------------------------------------
 
 
-def test_default_weights_sum_to_one() -> None:
-    assert math.isclose(sum(DEFAULT_WEIGHTS.values()), 1.0)
-    assert resolve_weights() == pytest.approx(DEFAULT_WEIGHTS)
+def test_default_weights_are_normalised_to_sum_one() -> None:
+    # 1.05: reliability (0.05) joined the five factors that summed to 1.
+    assert math.isclose(sum(DEFAULT_WEIGHTS.values()), 1.05)
+    weights = resolve_weights()
+    assert math.isclose(sum(weights.values()), 1.0)
+    assert weights == pytest.approx({name: w / 1.05 for name, w in DEFAULT_WEIGHTS.items()})
 
 
 def test_overrides_merge_with_defaults_and_are_normalised() -> None:
     weights = resolve_weights({"skill": 1.0, "time": 0.0})
     assert math.isclose(sum(weights.values()), 1.0)
     assert weights["time"] == 0.0
-    assert weights["skill"] == pytest.approx(1.0 / 1.55)
+    assert weights["skill"] == pytest.approx(1.0 / 1.6)
 
 
 @pytest.mark.parametrize(
@@ -325,6 +328,7 @@ def test_reasons_in_english_and_german() -> None:
         "27 km from delivery point",
         "can deliver all 20,000 by 2026-03-06",
         "can start 2026-01-05, 60 days before needed",
+        "no completed engagements yet (reliability: the newcomer's prior)",
     ]
     assert german == [
         "deckt 1 von 1 gesuchten Fähigkeiten/Produkten ab",
@@ -332,6 +336,7 @@ def test_reasons_in_english_and_german() -> None:
         "27 km vom Lieferort entfernt",
         "kann die ganze Menge (20.000) bis 06.03.2026 liefern",
         "Lieferbeginn ab 05.01.2026, 60 Tage vor dem Bedarfstermin",
+        "noch keine abgeschlossenen Aufträge (Vertrauen: Startwert)",
     ]
 
 

@@ -77,7 +77,14 @@ def test_ties_that_round_up_are_broken_by_id_across_groups() -> None:
     # smallest ids win whatever order the groups come in (``rank`` runs groups of one).
     want = make_want(
         skills=("textile.sewing.medical", "textile.sewing.garments", "textile.cutting"),
-        weights={"skill": 1.0, "certification": 0.0, "distance": 0.0, "capacity": 0.0, "time": 0.0},
+        weights={
+            "skill": 1.0,
+            "certification": 0.0,
+            "distance": 0.0,
+            "capacity": 0.0,
+            "time": 0.0,
+            "reliability": 0.0,
+        },
     )
     offers = [
         make_offer(f"tie-{i}", lat=48.0 + (7 * i % 8) * 0.5, lon=8.0 + (3 * i % 8) * 0.5)
