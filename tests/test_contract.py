@@ -113,6 +113,15 @@ BY_DESIGN: dict[tuple[str, str], str] = {
         "a certification appears once per organisation; JSON Schema's uniqueItems compares "
         "whole items, not their code"
     ),
+    **dict.fromkeys(
+        [
+            ("validation-error", "required when status is in_progress"),
+            ("validation-error", "only a certification in progress has an expected date"),
+            ("validation-error", "a certification in progress has no expiry yet"),
+        ],
+        "a certification's expected_by goes with status in_progress and valid_until with "
+        "held (status defaults to held): a rule across the fields of one item",
+    ),
     ("validation-error", "weights: at least one weight must be greater than 0"): (
         "each weight may be 0, not all of them: a rule across the fields of weights"
     ),
