@@ -122,6 +122,10 @@ BY_DESIGN: dict[tuple[str, str], str] = {
         "a certification's expected_by goes with status in_progress and valid_until with "
         "held (status defaults to held): a rule across the fields of one item",
     ),
+    ("validation-error", "give either request_ids or filter"): (
+        "an allocation takes its requests by id or by filter, exactly one of the two: a rule "
+        "across fields"
+    ),
     ("validation-error", "weights: at least one weight must be greater than 0"): (
         "each weight may be 0, not all of them: a rule across the fields of weights"
     ),

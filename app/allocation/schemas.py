@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, Strict, model_validator
 
-from app.core.schemas import StrictModel
+from app.core.schemas import StrictModel, number_not_text
 
 Objective = Literal["coverage", "fair"]
 MAX_REQUESTS = 10_000
@@ -39,9 +39,9 @@ class AllocationCreate(StrictModel):
         description="`coverage`: the most units, then the least distance; `fair`: the highest "
         "minimum coverage over the requests, then the most units, then the least distance",
     )
-    candidates_per_request: int = Field(
-        default=20, ge=1, le=100, strict=True, description="Top matches per request considered"
-    )
+    candidates_per_request: Annotated[
+        int, Field(ge=1, le=100), Strict(False), BeforeValidator(number_not_text)
+    ] = Field(default=20, description="Top matches per request considered")
     solver: Literal["auto", "highs", "ortools"] = Field(
         default="auto",
         description="`auto`: OR-Tools' network flow when it is installed (the `ortools` "
