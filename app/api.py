@@ -17,6 +17,7 @@ from app.engagements.router import requests_router as request_engagements_router
 from app.engagements.router import router as engagements_router
 from app.events import outbox
 from app.events.router import router as events_router
+from app.feeds.router import router as feed_subscriptions_router
 from app.geo.distance import register_sql_functions
 from app.geo.router import router as regions_router
 from app.imports.router import router as imports_router
@@ -57,6 +58,7 @@ DOMAIN_ROUTERS = (
     analytics_router,
     privacy_router,
     allocations_router,
+    feed_subscriptions_router,
 )
 
 

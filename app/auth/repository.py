@@ -32,6 +32,18 @@ _KEY_LOOKUP = (
         (ApiKey.organization_id.is_(None)) | (Organization.status == "active"),
     )
 )
+# The same rule by the key's id: a feed token reads as the key that made it, while it works.
+_KEY_BY_ID = (
+    select(ApiKey.id, ApiKey.kind, ApiKey.partner_id, ApiKey.organization_id, ApiKey.expires_at)
+    .join(Partner, Partner.id == ApiKey.partner_id)
+    .outerjoin(Organization, Organization.id == ApiKey.organization_id)
+    .where(
+        ApiKey.id == bindparam("key_id"),
+        ApiKey.revoked_at.is_(None),
+        Partner.status == "active",
+        (ApiKey.organization_id.is_(None)) | (Organization.status == "active"),
+    )
+)
 _TOUCH_KEY = (
     update(ApiKey)
     .where(ApiKey.id == bindparam("touched_key_id"))
@@ -50,6 +62,13 @@ class ApiKeyRepository:
         this hash if it may work: not revoked, its partner and organisation active (whether
         it expired is the service's rule)."""
         result = await self.session.execute(_KEY_LOOKUP, {"secret_hash": secret_hash})
+        return result.one_or_none()
+
+    async def find_usable_by_id(
+        self, key_id: str
+    ) -> Row[str, str, str, str | None, datetime | None] | None:
+        """(id, kind, partner_id, organization_id, expires_at) of a key that may work."""
+        result = await self.session.execute(_KEY_BY_ID, {"key_id": key_id})
         return result.one_or_none()
 
     async def touch(self, key_id: str, at: datetime) -> None:

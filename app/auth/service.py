@@ -80,6 +80,20 @@ async def verify_key(
     return entry.principal
 
 
+async def principal_of_key(session: AsyncSession, key_id: str) -> Principal | None:
+    """Who a partner or organisation key acts as, while it works (not revoked, not expired,
+    its owners active): what a token made with the key (a feed subscription) reads as."""
+    row = await ApiKeyRepository(session).find_usable_by_id(key_id)
+    if row is None or (row.expires_at is not None and row.expires_at <= utcnow()):
+        return None
+    return Principal(
+        kind="partner" if row.kind == "partner" else "organization",
+        key_id=row.id,
+        partner_id=row.partner_id,
+        organization_id=row.organization_id,
+    )
+
+
 async def partner_keys_of(
     session: AsyncSession, *, principal: Principal, partner_id: str
 ) -> KeyOwner:

@@ -10,7 +10,9 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
     Strict,
+    StringConstraints,
     ValidationInfo,
     field_validator,
 )
@@ -101,3 +103,26 @@ class PatchModel(StrictModel):
 def patch_changes(data: BaseModel) -> dict[str, Any]:
     """The fields a PATCH body set, as models (not dicts), nulls included."""
     return {name: getattr(data, name) for name in data.model_fields_set}
+
+
+# A link a person will follow (a registration page, a webinar room, a call's documents):
+# http(s) only, so no ``javascript:`` or ``data:`` URL reaches a page that shows it.
+WEB_URL_PATTERN = r"^https?://[^\s/?#]+[^\s]*$"
+WebUrl = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=2000, pattern=WEB_URL_PATTERN),
+    Field(examples=["https://portal.example/webinar"]),
+]
+
+
+def _lower(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+# A language as ISO 639-1, optionally with a region (``de``, ``en``, ``de-ch``), any case.
+LanguageCode = Annotated[
+    str,
+    BeforeValidator(_lower),
+    StringConstraints(pattern=r"^[a-z]{2}(-[a-z]{2})?$"),
+    Field(json_schema_extra={"pattern": r"^[A-Za-z]{2}(-[A-Za-z]{2})?$"}, examples=["de"]),
+]

@@ -3,11 +3,14 @@
 from app.models.alert_pair import AlertPair
 from app.models.allocation import Allocation
 from app.models.api_key import ApiKey
+from app.models.calendar_event import CalendarEvent
 from app.models.engagement import Engagement, EngagementEvent, EngagementMessage
 from app.models.event import Event
+from app.models.feed_subscription import FeedSubscription
 from app.models.idempotency import IdempotencyRecord
 from app.models.import_job import ImportJob
 from app.models.market_change import MarketChange
+from app.models.notice import Notice
 from app.models.offer import Offer
 from app.models.organization import Organization, OrganizationCertification
 from app.models.partner import Partner
@@ -20,14 +23,17 @@ __all__ = [
     "AlertPair",
     "Allocation",
     "ApiKey",
+    "CalendarEvent",
     "CapacityRequest",
     "Engagement",
     "EngagementEvent",
     "EngagementMessage",
     "Event",
+    "FeedSubscription",
     "IdempotencyRecord",
     "ImportJob",
     "MarketChange",
+    "Notice",
     "Offer",
     "Organization",
     "OrganizationCertification",
