@@ -10,6 +10,11 @@ from app.allocation.router import router as allocations_router
 from app.analytics.router import router as analytics_router
 from app.auth.router import organizations_router as organization_keys_router
 from app.auth.router import partners_router as partner_keys_router
+from app.calendar import service as calendar_service
+from app.calendar.router import ics_router as calendar_ics_router
+from app.calendar.router import offers_router as offer_events_router
+from app.calendar.router import requests_router as request_events_router
+from app.calendar.router import router as calendar_router
 from app.core.erasure import PersonalDataErased
 from app.core.events import Audited, subscribe
 from app.engagements import subscribers as engagement_subscribers
@@ -27,6 +32,7 @@ from app.matching.router import requests_router as request_matches_router
 from app.matching.router import search_router as match_search_router
 from app.offers import subscribers as offer_subscribers
 from app.offers.router import router as offers_router
+from app.organizations.events import OrganizationClosed
 from app.organizations.router import router as organizations_router
 from app.partners.router import router as partners_router
 from app.privacy.router import router as privacy_router
@@ -59,6 +65,10 @@ DOMAIN_ROUTERS = (
     privacy_router,
     allocations_router,
     feed_subscriptions_router,
+    calendar_router,
+    calendar_ics_router,
+    request_events_router,
+    offer_events_router,
 )
 
 
@@ -76,6 +86,7 @@ def register_hooks() -> None:
     engagement_subscribers.register()
     request_subscribers.register()
     offer_subscribers.register()
+    subscribe(OrganizationClosed, calendar_service.cancel_events_of_closed_organization)
     subscribe(outbox.ResourceChanged, outbox.record)
     subscribe(outbox.ResourcesChanged, outbox.record_all)
     subscribe(Audited, outbox.record_audited)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -10,6 +11,7 @@ from pydantic import Field
 from app.core.schemas import LanguageCode, OutModel, StrictModel
 from app.geo.schemas import RegionCode
 from app.taxonomy.codes import Code
+from app.web.secrets import ShownOnce
 
 FeedName = Literal["calendar", "notices"]
 NoticeKind = Literal["call_for_partners", "funding", "standard", "other"]
@@ -51,6 +53,14 @@ class SubscriptionOut(OutModel):
     revoked_at: datetime | None
 
 
-class SubscriptionCreated(SubscriptionOut):
+class SubscriptionCreated(SubscriptionOut, ShownOnce):
     url: str = Field(description="The feed with the token in its query: give this to the app")
     token: str = Field(description="Shown once; reads only this feed, as your key would")
+
+    @classmethod
+    def already_issued(cls, body: Mapping[str, Any]) -> str:
+        return (
+            f"Feed subscription {body['id']} was created by this request already and its "
+            "token is shown only once; revoke it (DELETE /v1/calendar-subscriptions/"
+            f"{body['id']}) and create another."
+        )

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, CodeList, UTCDateTime
@@ -34,8 +33,8 @@ class CalendarEvent(Timestamps, Versioned, Base):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     timezone: Mapped[str] = mapped_column(String(64), nullable=False)
     online_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
-    # Free text ("Messe Erfurt, Halle 2") or a place object, as the client sent it.
-    location: Mapped[Any] = mapped_column(JSON, nullable=True)
+    # Where it is held, as free text ("Messe Erfurt, Halle 2, Gothaer Platz 1").
+    location: Mapped[str | None] = mapped_column(String(500), nullable=True)
     region: Mapped[str | None] = mapped_column(String(8), nullable=True)
     topics: Mapped[list[str]] = mapped_column(CodeList(), nullable=False, default=list)
     # Every topic with its ancestors: the hierarchical ``topic`` filter in one array.

@@ -71,7 +71,7 @@ def upgrade() -> None:
         sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("timezone", sa.String(64), nullable=False),
         sa.Column("online_url", sa.String(2000), nullable=True),
-        sa.Column("location", sa.JSON(), nullable=True),
+        sa.Column("location", sa.String(500), nullable=True),
         sa.Column("region", sa.String(8), nullable=True),
         sa.Column("registration_url", sa.String(2000), nullable=True),
         sa.Column("status", sa.String(16), nullable=False),

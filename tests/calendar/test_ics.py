@@ -1,0 +1,248 @@
+"""The calendar as iCalendar: parses, keeps a validator's rules, carries changes and
+cancellations, and reads with a subscription's token where a calendar app cannot send
+headers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from icalendar import Calendar
+
+from tests.calendar.support import post_event
+from tests.fixtures.assertions import assert_invalid, assert_problem
+from tests.fixtures.factories import ADMIN, Market
+
+ICS = "/v1/calendar.ics"
+
+
+def parse(response: httpx.Response) -> Calendar:
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/calendar")
+    return Calendar.from_ical(response.content)
+
+
+def vevents(calendar: Calendar) -> dict[str, Any]:
+    return {str(event["UID"]): event for event in calendar.walk("VEVENT")}
+
+
+def assert_valid_ics(raw: bytes) -> None:
+    """RFC 5545 rules a calendar validator checks (icalendar.org's, for one): CRLF line
+    ends, lines folded at 75 octets, one VCALENDAR with PRODID and VERSION:2.0, every
+    VEVENT with UID, DTSTAMP and DTSTART, DTEND after DTSTART, and a VTIMEZONE for every
+    TZID used."""
+    assert raw.endswith(b"\r\n")
+    lines = raw.split(b"\r\n")[:-1]
+    assert all(b"\n" not in line and b"\r" not in line for line in lines)
+    assert all(len(line) <= 75 for line in lines), max(lines, key=len)
+    assert lines[0] == b"BEGIN:VCALENDAR"
+    assert lines[-1] == b"END:VCALENDAR"
+    calendar = Calendar.from_ical(raw)
+    assert str(calendar["VERSION"]) == "2.0"
+    assert str(calendar["PRODID"])
+    zones = {str(zone["TZID"]) for zone in calendar.walk("VTIMEZONE")}
+    uids = []
+    event: Any
+    for event in calendar.walk("VEVENT"):
+        for name in ("UID", "DTSTAMP", "DTSTART"):
+            assert name in event, name
+        uids.append(str(event["UID"]))
+        start, end = event["DTSTART"], event["DTEND"]
+        assert end.dt >= start.dt
+        for prop in (start, end):
+            if "TZID" in prop.params:
+                assert prop.params["TZID"] in zones
+        assert event["DTSTAMP"].dt.tzinfo is not None
+    assert len(uids) == len(set(uids))
+
+
+async def test_one_vevent_per_visible_event(client: httpx.AsyncClient, market: Market) -> None:
+    shared = await post_event(client, market.a1)
+    network = await post_event(client, market.a1, visibility="network", language=None)
+    other = await post_event(client, market.b1, visibility="network", location="Messe Erfurt")
+    response = await client.get(ICS, headers=market.a2.headers)
+    assert_valid_ics(response.content)
+    calendar = parse(response)
+    found = vevents(calendar)
+    assert set(found) == {f"{shared['id']}@capmatch", f"{network['id']}@capmatch"}
+    event = found[f"{shared['id']}@capmatch"]
+    assert str(event["SUMMARY"]) == shared["title"]
+    assert event["SUMMARY"].params["LANGUAGE"] == "de"
+    assert event["DTSTART"].params["TZID"] == "Europe/Berlin"
+    assert event["DTSTART"].dt == datetime(2027, 1, 20, 13, 0, tzinfo=UTC)
+    assert event["DTEND"].dt == datetime(2027, 1, 20, 14, 30, tzinfo=UTC)
+    assert int(event["SEQUENCE"]) == 0
+    assert str(event["STATUS"]) == "CONFIRMED"
+    assert str(event["URL"]) == shared["registration_url"]
+    assert str(event["LOCATION"]) == shared["online_url"]
+    assert "mask.surgical" in event["CATEGORIES"].cats
+    assert "Registration: https://place2tex.example/register" in str(event["DESCRIPTION"])
+    assert {str(zone["TZID"]) for zone in calendar.walk("VTIMEZONE")} == {"Europe/Berlin"}
+    theirs = vevents(parse(await client.get(ICS, headers=market.b1.headers)))
+    assert set(theirs) == {f"{shared['id']}@capmatch", f"{other['id']}@capmatch"}
+    assert str(theirs[f"{other['id']}@capmatch"]["LOCATION"]) == "Messe Erfurt"
+
+
+async def test_changes_and_cancellations_reach_subscribers(
+    client: httpx.AsyncClient, market: Market
+) -> None:
+    event = await post_event(client, market.a1)
+    uid = f"{event['id']}@capmatch"
+    before = vevents(parse(await client.get(ICS, headers=market.b.headers)))[uid]
+    await client.patch(
+        f"/v1/calendar-events/{event['id']}",
+        json={
+            "title": "Webinar moved",
+            "starts_at": "2027-01-21T14:00:00+01:00",
+            "ends_at": "2027-01-21T15:00:00+01:00",
+        },
+        headers=market.a.headers,
+    )
+    after = vevents(parse(await client.get(ICS, headers=market.b.headers)))[uid]
+    assert int(after["SEQUENCE"]) == int(before["SEQUENCE"]) + 1
+    assert after["DTSTAMP"].dt >= before["DTSTAMP"].dt
+    assert str(after["SUMMARY"]) == "Webinar moved"
+    await client.delete(f"/v1/calendar-events/{event['id']}", headers=market.a.headers)
+    raw = await client.get(ICS, headers=market.b.headers)
+    assert_valid_ics(raw.content)
+    cancelled = vevents(parse(raw))[uid]
+    assert str(cancelled["STATUS"]) == "CANCELLED"
+    assert int(cancelled["SEQUENCE"]) == int(after["SEQUENCE"]) + 1
+    # The list hides it, the feed keeps it until it is history.
+    listed = await client.get("/v1/calendar-events", headers=market.b.headers)
+    assert listed.json()["data"] == []
+    only_scheduled = await client.get(ICS, params={"status": "scheduled"}, headers=market.b.headers)
+    assert vevents(parse(only_scheduled)) == {}
+
+
+async def test_filters_per_partner_and_topic(client: httpx.AsyncClient, market: Market) -> None:
+    masks = await post_event(client, market.a1, topics=["mask.surgical"])
+    sewing = await post_event(
+        client, market.b1, topics=["textile.sewing"], timezone="Europe/Zurich"
+    )
+    headers = market.a.headers
+    by_topic = vevents(parse(await client.get(ICS, params={"topic": "mask"}, headers=headers)))
+    assert set(by_topic) == {f"{masks['id']}@capmatch"}
+    by_partner = await client.get(ICS, params={"partner_id": market.b.id}, headers=headers)
+    assert_valid_ics(by_partner.content)
+    calendar = parse(by_partner)
+    assert set(vevents(calendar)) == {f"{sewing['id']}@capmatch"}
+    assert {str(zone["TZID"]) for zone in calendar.walk("VTIMEZONE")} == {"Europe/Zurich"}
+    assert_invalid(await client.get(ICS, params={"topic": "nope.nope"}, headers=headers), "topic")
+    empty = await client.get(ICS, params={"partner_id": "par_none"}, headers=headers)
+    assert_valid_ics(empty.content)
+
+
+async def test_without_a_key_or_token_it_is_401(client: httpx.AsyncClient) -> None:
+    assert_problem(await client.get(ICS), 401)
+    assert_problem(await client.get(ICS, params={"token": "cmf_unknown"}), 401)
+    assert_problem(await client.get(ICS, params={"token": "cmp_not_a_feed_token"}), 401)
+
+
+async def _subscribe(
+    client: httpx.AsyncClient, headers: dict[str, str], **body: Any
+) -> dict[str, Any]:
+    response = await client.post("/v1/calendar-subscriptions", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+async def test_a_subscription_link_reads_the_calendar_without_headers(
+    client: httpx.AsyncClient, market: Market
+) -> None:
+    network = await post_event(client, market.a1, visibility="network", topics=["textile.sewing"])
+    shared = await post_event(client, market.b1)
+    link = await _subscribe(client, market.a2.headers, name="Outlook")
+    assert link["url"].endswith(f"/v1/calendar.ics?token={link['token']}")
+    assert link["token"].startswith("cmf_")
+    assert link["token_prefix"] == link["token"][:12]
+    path = httpx.URL(link["url"])
+    response = await client.get(path.path, params=dict(path.params))
+    assert_valid_ics(response.content)
+    assert set(vevents(parse(response))) == {
+        f"{network['id']}@capmatch",
+        f"{shared['id']}@capmatch",
+    }
+    # The stored filters apply; a parameter in the URL narrows further.
+    topical = await _subscribe(client, market.a2.headers, filters={"topic": "textile"})
+    found = vevents(parse(await client.get(ICS, params={"token": topical["token"]})))
+    assert set(found) == {f"{network['id']}@capmatch"}
+    # A token reads the calendar and nothing else.
+    token_only = {"Authorization": f"Bearer {link['token']}"}
+    assert_problem(await client.get("/v1/calendar-events", headers=token_only), 401)
+    notices = await client.get("/v1/notices.atom", params={"token": link["token"]})
+    assert_problem(notices, 401)
+
+    listed = await client.get("/v1/calendar-subscriptions", headers=market.a2.headers)
+    assert [item["id"] for item in listed.json()["data"]] == [topical["id"], link["id"]]
+    assert "token" not in listed.json()["data"][0]
+    assert "url" not in listed.json()["data"][0]
+    assert (await client.get("/v1/calendar-subscriptions", headers=market.a1.headers)).json()[
+        "data"
+    ] == []
+    foreign = await client.delete(
+        f"/v1/calendar-subscriptions/{link['id']}", headers=market.a1.headers
+    )
+    assert_problem(foreign, 404)
+    revoked = await client.delete(
+        f"/v1/calendar-subscriptions/{link['id']}", headers=market.a2.headers
+    )
+    assert revoked.status_code == 204
+    assert_problem(await client.get(ICS, params={"token": link["token"]}), 401)
+    read = await client.get(f"/v1/calendar-subscriptions/{link['id']}", headers=market.a2.headers)
+    assert read.json()["revoked_at"] is not None
+
+
+async def test_a_token_dies_with_its_key(client: httpx.AsyncClient, market: Market) -> None:
+    issued = await client.post(
+        f"/v1/organizations/{market.a1.id}/api-keys", json={}, headers=market.a.headers
+    )
+    assert issued.status_code == 201, issued.text
+    key = issued.json()
+    link = await _subscribe(client, {"Authorization": f"Bearer {key['api_key']}"})
+    assert (await client.get(ICS, params={"token": link["token"]})).status_code == 200
+    await client.delete(
+        f"/v1/organizations/{market.a1.id}/api-keys/{key['id']}", headers=market.a.headers
+    )
+    assert_problem(await client.get(ICS, params={"token": link["token"]}), 401)
+
+
+async def test_the_admin_subscribes_to_everything(
+    client: httpx.AsyncClient, market: Market
+) -> None:
+    network = await post_event(client, market.b1, visibility="network")
+    link = await _subscribe(client, ADMIN)
+    found = vevents(parse(await client.get(ICS, params={"token": link["token"]})))
+    assert f"{network['id']}@capmatch" in found
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"feed": "podcast"}, "feed"),
+        ({"filters": {"topic": "mask.surgicall"}}, "filters.topic"),
+        ({"filters": {"kind": "funding"}}, "filters.kind"),
+        ({"feed": "notices", "filters": {"region": "DE-BW"}}, "filters.region"),
+        ({"filters": {"colour": "red"}}, "filters.colour"),
+    ],
+)
+async def test_bad_subscriptions_name_the_field(
+    client: httpx.AsyncClient, market: Market, body: dict[str, Any], field: str
+) -> None:
+    response = await client.post("/v1/calendar-subscriptions", json=body, headers=market.a.headers)
+    assert_invalid(response, field)
+
+
+async def test_a_replayed_subscription_does_not_show_the_token_again(
+    client: httpx.AsyncClient, market: Market
+) -> None:
+    headers = {**market.a.headers, "Idempotency-Key": "calendar-link-1"}
+    first = await client.post("/v1/calendar-subscriptions", json={}, headers=headers)
+    assert first.status_code == 201
+    replay = await client.post("/v1/calendar-subscriptions", json={}, headers=headers)
+    problem = assert_problem(replay, 409)
+    assert first.json()["id"] in problem["detail"]
+    assert first.json()["token"] not in replay.text
