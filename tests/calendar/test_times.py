@@ -53,9 +53,7 @@ def test_times_out_of_order_or_range_are_refused(
     assert [error.field for error in caught.value.errors or []] == [field]
 
 
-text = st.text(
-    st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=300
-)
+text = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=300)
 
 
 @settings(max_examples=60, deadline=None)
