@@ -30,6 +30,8 @@ from app.matching.notify import announce_market_change
 from app.matching.router import offers_router as offer_matches_router
 from app.matching.router import requests_router as request_matches_router
 from app.matching.router import search_router as match_search_router
+from app.notices import service as notices_service
+from app.notices.router import router as notices_router
 from app.offers import subscribers as offer_subscribers
 from app.offers.router import router as offers_router
 from app.organizations.events import OrganizationClosed
@@ -65,6 +67,7 @@ DOMAIN_ROUTERS = (
     privacy_router,
     allocations_router,
     feed_subscriptions_router,
+    notices_router,
     calendar_router,
     calendar_ics_router,
     request_events_router,
@@ -87,6 +90,7 @@ def register_hooks() -> None:
     request_subscribers.register()
     offer_subscribers.register()
     subscribe(OrganizationClosed, calendar_service.cancel_events_of_closed_organization)
+    subscribe(OrganizationClosed, notices_service.withdraw_notices_of_closed_organization)
     subscribe(outbox.ResourceChanged, outbox.record)
     subscribe(outbox.ResourcesChanged, outbox.record_all)
     subscribe(Audited, outbox.record_audited)
