@@ -133,6 +133,31 @@ BY_DESIGN: dict[tuple[str, str], str] = {
         "the SSRF guard judges a webhook URL against the deployment (http and private "
         "addresses only in development) and what its host resolves to"
     ),
+    ("validation-error", "unknown topic '"): _VOCABULARY,
+    ("validation-error", "give a date (YYYY-MM-DD) or an RFC 3339 date-time"): (
+        "`from` and `to` take a date or a date-time; the pattern admits a month 13 or an hour "
+        "25, which the calendar refuses"
+    ),
+    ("validation-error", "unknown time zone"): (
+        "a time zone is a name of the IANA zone database, which decides (as the vocabulary "
+        "decides codes)"
+    ),
+    **dict.fromkeys(
+        [
+            ("validation-error", "ends_at: must not be before starts_at"),
+            ("validation-error", "an event lasts at most 31 days"),
+            ("validation-error", "to: must not be before from"),
+        ],
+        "an event's end follows its start, and a list's `to` its `from`: rules across fields",
+    ),
+    ("validation-error", "must lie between 1970 and 2200"): (
+        "an event's times lie between 1970 and 2200 (in every zone's offset range); a "
+        "date-time format cannot state a range"
+    ),
+    ("validation-error", " feed only"): (
+        "a subscription's `region` filter is the calendar's and `kind` the notices': a rule "
+        "across fields"
+    ),
     ("validation-error", "must not contain the NUL character"): (
         "rule 6: NUL is refused in every string (422); the document does not repeat that "
         "as a pattern on each of them"

@@ -28,10 +28,14 @@ from app.taxonomy.vocabulary import Taxonomy
 # the future, at most this many events.
 FEED_HISTORY = timedelta(days=30)
 FEED_LIMIT = 2_000
+TIME_PATTERN = (
+    r"^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:\d{2})?)?$"
+)
 TimeQuery = Annotated[
     str | None,
     Query(
         max_length=40,
+        pattern=TIME_PATTERN,
         description="A date (YYYY-MM-DD, midnight in Europe/Berlin) or an RFC 3339 date-time",
     ),
 ]
