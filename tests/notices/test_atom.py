@@ -205,7 +205,8 @@ async def test_other_tokens_do_not_read_the_notices(
     assert_problem(await client.get("/v1/notices.atom", params={"token": "cmf_nope"}), 401)
     assert_problem(await client.get("/v1/notices.atom", params={"token": "nope"}), 401)
     notices = await _subscribe(client, market.a.headers, feed="notices")
-    # A notices token reads the feed only, not the API.
+    # A notices token reads the notices' feed only: not the calendar, not the API.
+    assert_problem(await client.get("/v1/calendar.ics", params={"token": notices["token"]}), 401)
     assert_problem(
         await client.get("/v1/notices", headers={"Authorization": f"Bearer {notices['token']}"}),
         401,
