@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.calendar import service
 from app.calendar.ics import FeedEvent, calendar_ics
 from app.calendar.repository import CalendarFilters
+from app.calendar.rules import EARLIEST_YEAR, LATEST_YEAR
 from app.calendar.times import DEFAULT_TIMEZONE, day_end, day_start, in_zone
 from app.core.dates import utcnow
 from app.core.errors import InvalidInput
@@ -28,9 +29,8 @@ from app.taxonomy.vocabulary import Taxonomy
 # the future, at most this many events.
 FEED_HISTORY = timedelta(days=30)
 FEED_LIMIT = 2_000
-TIME_PATTERN = (
-    r"^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:\d{2})?)?$"
-)
+FIRST_DAY, LAST_DAY = date(EARLIEST_YEAR, 1, 1), date(LATEST_YEAR + 1, 1, 1)
+TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:\d{2})?)?$"
 TimeQuery = Annotated[
     str | None,
     Query(
@@ -64,12 +64,16 @@ def _moment(value: str | None, parameter: str, *, end: bool) -> datetime | None:
     try:
         if len(value) == 10:
             day = date.fromisoformat(value)
+            # No event lies outside the years events may have: clamp, so that the end of
+            # 9999-12-31 or a Berlin midnight of year 1 cannot overflow.
+            day = min(max(day, FIRST_DAY), LAST_DAY)
             return day_end(day) if end else day_start(day)
-        return in_zone(datetime.fromisoformat(value), DEFAULT_TIMEZONE)
+        moment = in_zone(datetime.fromisoformat(value), DEFAULT_TIMEZONE)
     except ValueError as error:
         raise InvalidInput.at(
             parameter, "give a date (YYYY-MM-DD) or an RFC 3339 date-time"
         ) from error
+    return min(max(moment, day_start(FIRST_DAY)), day_start(LAST_DAY))
 
 
 def query_filters(

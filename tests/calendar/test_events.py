@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from app.core.pagination import encode_cursor
 from tests.calendar.support import event_body, post_event
 from tests.fixtures.assertions import assert_invalid, assert_problem
 from tests.fixtures.factories import ADMIN, Market
@@ -192,6 +193,13 @@ async def test_list_filters(client: httpx.AsyncClient, market: Market) -> None:
         webinar["id"]  # still running
     ]
     assert await found(visibility="network") == []
+    assert await found(**{"from": "0001-01-01", "to": "9999-12-31"}) == [webinar["id"], fair["id"]]
+    assert await found(
+        **{"from": "0001-01-01T00:00:00+14:00", "to": "9999-12-31T23:59:59-12:00"}
+    ) == [
+        webinar["id"],
+        fair["id"],
+    ]
     await client.delete(f"/v1/calendar-events/{webinar['id']}", headers=market.a1.headers)
     assert await found() == [fair["id"]]
     assert await found(status="cancelled") == [webinar["id"]]
@@ -203,6 +211,8 @@ async def test_list_filters(client: httpx.AsyncClient, market: Market) -> None:
     [
         ({"topic": "mask.surgicall"}, "topic"),
         ({"from": "next week"}, "from"),
+        ({"from": "2027-13-45"}, "from"),
+        ({"to": "2027-01-01T25:00"}, "to"),
         ({"from": "2027-02-01", "to": "2027-01-01"}, "to"),
         ({"status": "maybe"}, "status"),
         ({"cursor": "bm9wZQ"}, "cursor"),
@@ -246,3 +256,50 @@ async def test_closing_an_organisation_cancels_its_upcoming_events(
     assert closed.status_code in (200, 204), closed.text
     read = await client.get(f"/v1/calendar-events/{event['id']}", headers=market.a.headers)
     assert read.json()["status"] == "cancelled"
+
+
+async def test_pages_follow_time_order(client: httpx.AsyncClient, market: Market) -> None:
+    days = ["2027-05-03", "2027-05-01", "2027-05-02", "2027-05-01"]
+    made = [
+        await post_event(client, market.a1, starts_at=f"{day}T10:00:00", ends_at=f"{day}T11:00:00")
+        for day in days
+    ]
+    expected = [made[1]["id"], made[3]["id"]]
+    expected.sort()
+    expected += [made[2]["id"], made[0]["id"]]
+    assert await list_all(client, "/v1/calendar-events", market.a.headers) == expected
+
+
+@pytest.mark.parametrize("after", ["not a time|cev_1", "2027-01-01T00:00:00|", "2027-01-01|cev"])
+async def test_a_forged_cursor_is_refused(
+    client: httpx.AsyncClient, market: Market, after: str
+) -> None:
+    cursor = encode_cursor(after)
+    response = await client.get(
+        "/v1/calendar-events", params={"cursor": cursor}, headers=market.a.headers
+    )
+    assert_invalid(response, "cursor")
+
+
+async def test_topics_change_with_the_vocabulary_checked(
+    client: httpx.AsyncClient, market: Market
+) -> None:
+    event = await post_event(client, market.a1, topics=["mask.surgical"])
+    url = f"/v1/calendar-events/{event['id']}"
+    bad = await client.patch(url, json={"topics": ["textile.sewingg"]}, headers=market.a.headers)
+    assert_invalid(bad, "topics[0]")
+    changed = await client.patch(url, json={"topics": ["textile"]}, headers=market.a.headers)
+    assert changed.json()["topics"] == ["textile"]
+    found = await list_all(client, "/v1/calendar-events", market.a.headers, topic="textile")
+    assert found == [event["id"]]
+    assert await list_all(client, "/v1/calendar-events", market.a.headers, topic="mask") == []
+    cleared = await client.patch(
+        url, json={"location": None, "language": None}, headers=market.a.headers
+    )
+    assert cleared.json()["language"] is None
+    refused = await client.patch(url, json={"title": None}, headers=market.a.headers)
+    assert_invalid(refused, "title")
+    backwards = await client.patch(
+        url, json={"ends_at": "2027-01-20T13:00:00+01:00"}, headers=market.a.headers
+    )
+    assert_invalid(backwards, "ends_at")
