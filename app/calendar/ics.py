@@ -51,6 +51,12 @@ def event_uid(event_id: str) -> str:
     return f"{event_id}@{UID_DOMAIN}"
 
 
+def text(value: str) -> str:
+    """Text as iCalendar carries it: its one line break is LF (``\\n``); a CR on its own
+    would come back as LF, so it is one here already (the feed says what readers see)."""
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
@@ -76,13 +82,13 @@ def _vevent(event: FeedEvent) -> Event:
     vevent.add("dtstart", shown_in(event.starts_at, event.timezone))
     vevent.add("dtend", shown_in(event.ends_at, event.timezone))
     language = {"LANGUAGE": event.language} if event.language else {}
-    vevent.add("summary", event.title, parameters=language)
+    vevent.add("summary", text(event.title), parameters=language)
     description = _description(event)
     if description is not None:
-        vevent.add("description", description, parameters=language)
+        vevent.add("description", text(description), parameters=language)
     place = event.location or event.online_url
     if place:
-        vevent.add("location", place)
+        vevent.add("location", text(place))
     link = event.registration_url or event.online_url
     if link:
         vevent.add("url", link, parameters={"VALUE": "URI"})
