@@ -8,10 +8,12 @@ installs it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -57,11 +59,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield running
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+@contextlib.contextmanager
+def open_page(browser: Browser, **options: Any) -> Iterator[Page]:
     """A fresh browser context (its own sessionStorage) that fails the test on any script
-    error or Content-Security-Policy violation."""
-    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    error or Content-Security-Policy violation; ``options`` go to ``new_context``."""
+    options.setdefault("locale", "en-GB")
+    options.setdefault("viewport", {"width": 1280, "height": 900})
+    context = browser.new_context(**options)
     opened = context.new_page()
     problems: list[str] = []
     opened.on("pageerror", lambda error: problems.append(f"page error: {error}"))
@@ -78,6 +82,12 @@ def page(browser: Browser) -> Iterator[Page]:
     finally:
         context.close()
     assert not problems, problems
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    with open_page(browser) as opened:
+        yield opened
 
 
 @pytest.fixture

@@ -104,6 +104,27 @@ def test_scripts_never_write_markup_or_styles_as_text() -> None:
         assert 'setAttribute("style"' not in text, script.name
 
 
+# The one module allowed to turn a string into elements: a notice's server-rendered body,
+# parsed inert and copied through an allow-list. Any other parser would bypass it.
+HTML_PARSERS = ("DOMParser", "parseFromString", "createContextualFragment", "HTMLUnsafe", "srcdoc")
+
+
+def test_only_the_markup_module_parses_html() -> None:
+    parsing = {
+        script.relative_to(STATIC / "js").as_posix()
+        for script in SCRIPTS
+        if any(parser in script.read_text() for parser in HTML_PARSERS)
+    }
+    assert parsing == {"markup.js"}
+
+
+def test_links_to_other_sites_open_without_an_opener_or_referrer() -> None:
+    for script in SCRIPTS:
+        for line in script.read_text().splitlines():
+            if 'target: "_blank"' in line:
+                assert 'rel: "noopener noreferrer"' in line, f"{script.name}: {line.strip()}"
+
+
 def test_every_imported_module_exists() -> None:
     for script in SCRIPTS:
         for target in re.findall(r'from "(\.[^"]+)"', script.read_text()):

@@ -48,3 +48,19 @@ export function field(label, control) {
 export function badge(status, text) {
   return h("span", { class: `badge ${status}` }, text ?? status);
 }
+
+/**
+ * A link to another site (an API string): only http(s) addresses become links, opened in
+ * a new tab that learns neither this page nor where the reader came from.
+ */
+export function externalLink(url, text) {
+  let parsed = null;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = null;
+  }
+  // Anything else is shown as the text it is, so the reader sees what was given.
+  if (!parsed || !["http:", "https:"].includes(parsed.protocol)) return h("span", {}, url || "");
+  return h("a", { href: parsed.href, target: "_blank", rel: "noopener noreferrer" }, text || url);
+}

@@ -74,3 +74,59 @@ export function day(value) {
   const options = value.length === 10 ? { dateStyle: "medium", timeZone: "UTC" } : { dateStyle: "medium", timeStyle: "short" };
   return new Intl.DateTimeFormat(locale(), options).format(parsed);
 }
+
+/** A language code ("de", "en-gb") by its name in the page's language. */
+export function languageName(code) {
+  if (!code) return "–";
+  try {
+    return new Intl.DisplayNames([locale()], { type: "language" }).of(code) || code;
+  } catch {
+    return code;
+  }
+}
+
+function inZone(zone, options) {
+  try {
+    return new Intl.DateTimeFormat(locale(), { ...options, timeZone: zone });
+  } catch {
+    // A zone this browser does not know: UTC, which the page then names.
+    return new Intl.DateTimeFormat(locale(), { ...options, timeZone: "UTC" });
+  }
+}
+
+/** The calendar date (YYYY-MM-DD) of an instant where the event is held. */
+export function zonedDate(value, zone) {
+  let parts;
+  try {
+    parts = new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(new Date(value));
+  } catch {
+    return value.slice(0, 10);
+  }
+  const part = (type) => parts.find((item) => item.type === type).value;
+  return `${part("year")}-${part("month")}-${part("day")}`;
+}
+
+/** A day heading: "Wednesday, 20 January 2027". */
+export function longDay(date) {
+  return new Intl.DateTimeFormat(locale(), { dateStyle: "full", timeZone: "UTC" }).format(new Date(`${date}T12:00:00Z`));
+}
+
+/** When an event is, in its own zone: "14:00–15:30", with the dates when it spans days. */
+export function zonedRange(start, end, zone) {
+  const sameDay = zonedDate(start, zone) === zonedDate(end, zone);
+  const format = inZone(zone, sameDay ? { timeStyle: "short" } : { dateStyle: "medium", timeStyle: "short" });
+  return format.formatRange(new Date(start), new Date(end));
+}
+
+/** A date and time in an event's zone: "20 Jan 2027, 14:00". */
+export function zonedMoment(value, zone) {
+  return inZone(zone, { dateStyle: "medium", timeStyle: "short" }).format(new Date(value));
+}
+
+/** Languages offered for an event or a notice (any ISO 639-1 code is accepted by the API). */
+export const CONTENT_LANGUAGES = ["de", "en", "fr", "it", "nl", "pl", "cs", "da"];
+
+/** [code, name] pairs for a language choice, by name in the page's language. */
+export function languageChoices() {
+  return CONTENT_LANGUAGES.map((code) => [code, languageName(code)]).sort((a, b) => a[1].localeCompare(b[1]));
+}

@@ -13,6 +13,9 @@ import * as offer from "./views/offer.js";
 import * as engagements from "./views/engagements.js";
 import * as webhooks from "./views/webhooks.js";
 import * as imports from "./views/imports.js";
+import * as calendar from "./views/calendar.js";
+import * as notices from "./views/notices.js";
+import * as notice from "./views/notice.js";
 
 const ROUTES = [
   [/^$/, situation.render],
@@ -26,6 +29,9 @@ const ROUTES = [
   [/^webhooks$/, webhooks.render],
   [/^webhooks\/([^/]+)$/, webhooks.renderDeliveries],
   [/^imports$/, imports.render],
+  [/^calendar$/, calendar.render],
+  [/^notices$/, notices.render],
+  [/^notices\/([^/]+)$/, notice.render],
 ];
 
 const NAV = [
@@ -33,6 +39,8 @@ const NAV = [
   ["requests", "nav.requests"],
   ["offers", "nav.offers"],
   ["engagements", "nav.engagements"],
+  ["calendar", "nav.calendar"],
+  ["notices", "nav.notices"],
   ["webhooks", "nav.webhooks"],
   ["imports", "nav.imports"],
 ];

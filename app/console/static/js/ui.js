@@ -118,6 +118,10 @@ export function table({ caption, columns, rows, sort, sortable = true, id }) {
 export function filterForm({ fields, values, onSubmit, label = t("filters") }) {
   const controls = fields.map((spec) => {
     let control;
+    if (spec.type === "checkbox") {
+      // Sent only when ticked, as "true": the API's boolean filters read it so.
+      return h("label", { class: "check" }, h("input", { name: spec.name, type: "checkbox", value: "true", checked: values[spec.name] === "true" }), spec.label);
+    }
     if (spec.options) {
       control = h(
         "select",
@@ -161,14 +165,19 @@ export function filterForm({ fields, values, onSubmit, label = t("filters") }) {
 
 const vocabularies = {};
 
-/** A <datalist> of taxonomy codes with labels in the page's language (loaded once). */
-export async function codeList(kind) {
-  const id = `codes-${kind}`;
+/** The codes of one kind (skill, product, certification), labelled in the page's language (loaded once). */
+export function vocabulary(kind) {
   const cacheKey = `${kind}:${language()}`;
   if (!vocabularies[cacheKey]) {
     vocabularies[cacheKey] = api(`v1/taxonomy/${kind}s`).then((page) => page.data).catch(() => []);
   }
-  const entries = await vocabularies[cacheKey];
+  return vocabularies[cacheKey];
+}
+
+/** A <datalist> of taxonomy codes with labels in the page's language (loaded once). */
+export async function codeList(kind) {
+  const id = `codes-${kind}`;
+  const entries = await vocabulary(kind);
   document.getElementById(id)?.remove();
   const list = h("datalist", { id }, entries.filter((entry) => !entry.deprecated).map((entry) => h("option", { value: entry.code }, entry.label)));
   document.body.append(list);

@@ -6,6 +6,7 @@ import { h, s, badge, field } from "../dom.js";
 import { t, number, percent, kilometres, day, statusText } from "../i18n.js";
 import { facts, heading, guarded, say, regionNames } from "../ui.js";
 import { engagementTable } from "./engagements.js";
+import { suggestedEvents } from "./calendar.js";
 
 const BAR = 120;
 
@@ -102,6 +103,9 @@ export async function render(main, [id], _query, { isCurrent }) {
     matches: h("section", { "aria-labelledby": "matches-title" }),
     engagements: h("section", { "aria-labelledby": "engagements-title" }),
   };
+  // Loaded once beside the figures, not again after each hold: holds do not change topics.
+  const events = suggestedEvents(id);
+  const eventsLoaded = events.fill();
   const draw = async () => {
     const [request, matches, engagements] = await Promise.all([
       api(`v1/requests/${id}`),
@@ -125,9 +129,10 @@ export async function render(main, [id], _query, { isCurrent }) {
       ]),
       sections.matches,
       sections.engagements,
+      events.section,
     );
     sections.matches.replaceChildren(h("h2", { id: "matches-title" }, t("request.matches")), matchList(request, matches.data, open, draw));
     sections.engagements.replaceChildren(h("h2", { id: "engagements-title" }, t("request.engagements")), engagementTable(engagements.data, draw, "request-engagements"));
   };
-  await draw();
+  await Promise.all([draw(), eventsLoaded]);
 }
