@@ -52,7 +52,9 @@ def report(outcomes: list[PartnerOutcome], *, console: Console, seed: int) -> No
         console.print(
             f"Made {len(made)} partners with {sum(o.organizations for o in made)} organisations, "
             f"{sum(o.offers for o in made)} offers, {sum(len(o.requests) for o in made)} "
-            f"requests and {sum(o.engagements for o in made)} engagements.",
+            f"requests, {sum(o.engagements for o in made)} engagements, "
+            f"{sum(o.events for o in made)} calendar events and "
+            f"{sum(o.notices for o in made)} notices.",
             soft_wrap=True,
         )
         # Plain lines, not a table: a key must survive copying whole, at any terminal width.

@@ -25,6 +25,7 @@ from app.auth.schemas import ApiKeyCreate
 from app.auth.service import KeyOwner, issue_key
 from app.core.config import Settings
 from app.core.dates import today
+from app.demo.gatherings import write_gatherings
 from app.demo.plan import OfferPlan, OrganizationPlan, PartnerPlan, RequestPlan
 from app.engagements.schemas import EngagementCreate
 from app.engagements.service import create_engagement, transition
@@ -62,6 +63,8 @@ class PartnerOutcome:
     offers: int = 0
     requests: list[str] = field(default_factory=list)  # ids, in plan order
     engagements: int = 0
+    events: int = 0
+    notices: int = 0
 
 
 Progress = Callable[[int], None]
@@ -165,6 +168,16 @@ async def _write_partner(
                 action="accept",
                 note="Confirmed, we can deliver.",
             )
+    outcome.events, outcome.notices = await write_gatherings(
+        session,
+        principal=principal,
+        plan=plan,
+        organization_ids={
+            m.ref: i for m, i in zip(plan.organizations, organization_ids, strict=True)
+        },
+        taxonomy=taxonomy,
+        on=on,
+    )
     outcome.organizations = len(organization_ids)
     outcome.offers = len(offer_ids)
     outcome.engagements = len(plan.engagements)

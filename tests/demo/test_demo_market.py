@@ -18,9 +18,11 @@ from app.demo.plan import plan_market
 from app.demo.service import PartnerOutcome, write_market
 from app.models import (
     ApiKey,
+    CalendarEvent,
     CapacityRequest,
     Engagement,
     Event,
+    Notice,
     Offer,
     Organization,
     Partner,
@@ -29,7 +31,17 @@ from app.taxonomy.loading import load_taxonomy
 from tests.fixtures.database import own_database_url
 from tests.fixtures.factories import bearer
 
-COUNTED = (Partner, Organization, Offer, CapacityRequest, Engagement, ApiKey, Event)
+COUNTED = (
+    Partner,
+    Organization,
+    Offer,
+    CapacityRequest,
+    Engagement,
+    ApiKey,
+    Event,
+    CalendarEvent,
+    Notice,
+)
 
 
 async def make(
@@ -66,6 +78,8 @@ async def test_a_small_market_is_made_and_a_second_run_of_the_seed_adds_nothing(
     assert 90 <= grown["Offer"] <= 180
     assert 30 <= grown["CapacityRequest"] <= 45
     assert grown["Engagement"] == 6
+    # A webinar, a matchmaking day and a call for partners per partner.
+    assert (grown["CalendarEvent"], grown["Notice"]) == (6, 3)
     # A partner key each, and an organisation key for one maker and one buyer of each.
     assert grown["ApiKey"] == 9
     # The outbox saw every write: the services were used, not bare inserts.
@@ -115,6 +129,15 @@ async def test_every_request_has_ranked_matches_and_engagements_exist(
         statuses += [engagement["status"] for engagement in engagements.json()["data"]]
     assert len(statuses) == 6
     assert set(statuses) <= {"pending", "accepted"}
+    # Every partner reads every webinar and call, and its own matchmaking day.
+    calendar = await client.get("/v1/calendar-events", headers=headers)
+    titles = [event["title"] for event in calendar.json()["data"]]
+    assert sum(title.startswith("Webinar") for title in titles) == 3
+    assert sum(title.startswith("Matchmaking") for title in titles) == 1
+    notices = await client.get("/v1/notices", headers=headers)
+    assert len(notices.json()["data"]) == 3
+    suggested = await client.get(f"/v1/requests/{outcomes[0].requests[0]}/events", headers=headers)
+    assert suggested.status_code == 200, suggested.text
     # An organisation key made by the demo works, and acts for its organisation only.
     organization_key = outcomes[0].keys[1]
     own = await client.get(
