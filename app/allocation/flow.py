@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from app.allocation.market import IntArray, Market, floors
+from app.allocation.market import IntArray, Market, floors, highest_level
 
 
 def _optional(module: str) -> Any:
@@ -110,17 +110,8 @@ def _level(market: Market, graph: _Graph, ceiling: float = 1.0) -> float:
             raise RuntimeError("max flow failed")
         return int(solver.optimal_flow()) == int(wanted.sum())
 
-    low, high = 0.0, float(min(ceiling, (reach[servable] / quantity).min()))
-    if feasible(high):
-        return high
-    tolerance = 1.0 / (2 * int(quantity.max()))
-    while high - low > tolerance:
-        middle = (low + high) / 2
-        if feasible(middle):
-            low = middle
-        else:
-            high = middle
-    return low
+    high = float(min(ceiling, (reach[servable] / quantity).min()))
+    return highest_level(feasible, low=0.0, high=high, largest=int(quantity.max()))
 
 
 def _max_flow(market: Market, graph: _Graph) -> int:

@@ -6,6 +6,7 @@ database, the solver and the greedy baseline read it, tests build small ones by 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,6 +154,24 @@ def floors(market: Market, level: float) -> IntArray:
     wanted = np.ceil(level * market.request_quantity - 1e-9).astype(np.int64)
     needed: IntArray = np.where(reach > 0, np.minimum(np.maximum(wanted, 0), reach), 0)
     return needed
+
+
+def highest_level(
+    feasible: Callable[[float], bool], *, low: float, high: float, largest: int
+) -> float:
+    """The highest level in ``[low, high]`` that ``feasible`` accepts, ``low`` assumed
+    feasible: ``high`` itself when it passes, else bisection to ``1 / (2 x largest)``, finer
+    than one unit of the largest request that counts (floors are whole units)."""
+    if feasible(high):
+        return high
+    tolerance = 1.0 / (2 * max(1, largest))
+    while high - low > tolerance:
+        middle = (low + high) / 2
+        if feasible(middle):
+            low = middle
+        else:
+            high = middle
+    return low
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,14 @@ import highspy
 import numpy as np
 
 from app.allocation import flow, orders
-from app.allocation.market import FloatArray, IntArray, Market, coverage_key, floors
+from app.allocation.market import (
+    FloatArray,
+    IntArray,
+    Market,
+    coverage_key,
+    floors,
+    highest_level,
+)
 
 Objective = Literal["coverage", "fair"]
 Engine = Literal["auto", "highs", "ortools"]
@@ -283,17 +290,8 @@ def _fair_level(market: Market, time_limit_s: float) -> float:
         relaxed.floors(floors(market, level).astype(np.float64))
         return relaxed.run()
 
-    if feasible(high):
-        return high
-    low = 0.0
-    tolerance = 1.0 / (2 * int(market.request_quantity[servable].max()))
-    while high - low > tolerance:
-        middle = (low + high) / 2
-        if feasible(middle):
-            low = middle
-        else:
-            high = middle
-    return low
+    largest = int(market.request_quantity[servable].max())
+    return highest_level(feasible, low=0.0, high=high, largest=largest)
 
 
 def solve(
