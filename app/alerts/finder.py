@@ -125,11 +125,13 @@ async def _for_requests(
         return []
     rows = await repository.alert_requests(session, request_ids)
     hits: list[tuple[Subject, str, float]] = []
+    owners = {row.organization_id for row in rows.values()}
+    own_offers = await matching_repository.offer_ids_by_organization(session, owners, on=on)
     for row in rows.values():
         if row.status != "open" or row.needed_by < on:
             continue
         subject = request_subject(row, on)
-        own = await matching_repository.offer_ids_of(session, row.organization_id, on=on)
+        own = own_offers[row.organization_id]
         matches = await asyncio.to_thread(
             offers.search,
             subject.want,

@@ -29,9 +29,9 @@ async def top_offers(
     requesting organisation, best first."""
     on = today()
     index = await feed.current(session)
-    own: dict[str, list[str]] = {}
-    for organization_id in sorted({request.organization_id for request in requests}):
-        own[organization_id] = await repository.offer_ids_of(session, organization_id, on=on)
+    own = await repository.offer_ids_by_organization(
+        session, {request.organization_id for request in requests}, on=on
+    )
 
     def search_all() -> dict[str, list[Match]]:
         found: dict[str, list[Match]] = {}

@@ -89,8 +89,7 @@ REQUEST_COLUMNS = (
 async def matchable_offers_page(
     session: AsyncSession, *, on: date, after: str, limit: int
 ) -> Sequence[AnyRow]:
-    """The next ``limit`` offers the index holds, by id after ``after`` (keyset paging: no
-    server-side cursor, so it also works on a connection without a transaction)."""
+    """The next ``limit`` offers the index holds after ``after`` (keyset: no server cursor)."""
     statement = (
         select(*OFFER_COLUMNS)
         .where(_in_index(on), Offer.id > after)
@@ -172,8 +171,7 @@ async def track_records_of_page(
 async def certifications_of_page(
     session: AsyncSession, *, on: date, first: str, last: str
 ) -> dict[str, Certifications]:
-    """Certifications of the organisations of one page of the load (a subquery on the same
-    id range: no map of every organisation is ever held)."""
+    """Certificates of one page's organisations (a subquery: no map of them all is held)."""
     page_organizations = select(Offer.organization_id).where(
         _in_index(on), Offer.id.between(first, last)
     )
@@ -196,8 +194,7 @@ async def offers_touched(
 async def open_requests_page(
     session: AsyncSession, *, on: date, after: str, limit: int
 ) -> Sequence[AnyRow]:
-    """The next ``limit`` open requests needed on ``on`` or later, by id after ``after``
-    (keyset paging, as for the offers)."""
+    """The next ``limit`` open requests needed on ``on`` or later, by id after ``after``."""
     statement = (
         select(*REQUEST_COLUMNS)
         .where(
@@ -351,16 +348,23 @@ async def request_cards(session: AsyncSession, request_ids: Collection[str]) -> 
 
 
 async def offer_ids_of(session: AsyncSession, organization_id: str, *, on: date) -> list[str]:
-    """Ids of the organisation's offers whose window has not ended, whatever their status.
+    """``offer_ids_by_organization`` for one organisation."""
+    return (await offer_ids_by_organization(session, [organization_id], on=on))[organization_id]
 
-    What an index may still hold of the organisation: its status may have changed
-    since the index last caught up, but a window never moves into the past (the API
-    refuses past dates), so the others cannot be in the index.
-    """
-    statement = select(Offer.id).where(
-        Offer.organization_id == organization_id, Offer.available_until >= on
-    )
-    return list((await session.scalars(statement)).all())
+
+async def offer_ids_by_organization(
+    session: AsyncSession, organization_ids: Collection[str], *, on: date
+) -> dict[str, list[str]]:
+    """Each organisation's offers whose window has not ended, whatever their status: what an
+    index may hold of it (a window never moves into the past). One query per chunk of ids."""
+    found: dict[str, list[str]] = {organization_id: [] for organization_id in organization_ids}
+    for chunk in id_chunks(sorted(found)):
+        alive = Offer.organization_id.in_(chunk), Offer.available_until >= on
+        for organization_id, offer_id in await session.execute(
+            select(Offer.organization_id, Offer.id).where(*alive)
+        ):
+            found[organization_id].append(offer_id)
+    return found
 
 
 # One organisation's certificates: every hold's fit check reads them (on the driver).
