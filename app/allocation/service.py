@@ -20,7 +20,7 @@ from app.allocation import flow, solver
 from app.allocation.explain import EdgeFacts, assignment_reasons, request_reasons
 from app.allocation.greedy import greedy
 from app.allocation.market import IntArray, Market, figures
-from app.allocation.repository import AllocationRepository, OfferCapacity
+from app.allocation.repository import AllocationRepository
 from app.allocation.schemas import MAX_REQUESTS, AllocationCreate
 from app.auth.principal import Principal
 from app.core.config import Settings
@@ -30,12 +30,13 @@ from app.core.ids import new_id
 from app.core.pagination import PageParams, Window, window
 from app.engagements.rules import fairness_limit
 from app.engagements.schemas import EngagementCreate
-from app.engagements.service import create_engagement, engaged_units
+from app.engagements.service import create_engagement, engaged_units, pending_units_by_buyer
 from app.market.listing import MarketFilters
 from app.matching.feed import MatchFeed
 from app.matching.ranked import top_offers
 from app.matching.values import Match
 from app.models import Allocation
+from app.offers.service import OfferCapacity, offer_capacities
 from app.requests.service import owned_open_requests
 from app.taxonomy.vocabulary import Taxonomy
 
@@ -253,13 +254,14 @@ async def create_allocation(
     matches = await top_offers(
         session, feed, requests, limit=data.candidates_per_request, taxonomy=taxonomy
     )
-    repository = AllocationRepository(session)
-    capacities = await repository.capacities(
-        {match.offer_id for found in matches.values() for match in found}
+    capacities = await offer_capacities(
+        session, {match.offer_id for found in matches.values() for match in found}
     )
-    engaged = await engaged_units(session, now=now)
+    engaged = await engaged_units(session, now=now, request_ids=[r.id for r in requests])
     unreserved = {r.id: max(0, r.quantity - engaged.get(r.id, 0)) for r in requests}
-    pending = await repository.pending_by_buyer({r.organization_id for r in requests}, now)
+    pending = await pending_units_by_buyer(
+        session, buyer_ids={r.organization_id for r in requests}, now=now
+    )
     market, facts = _market(
         requests, matches, capacities, unreserved, pending, settings.engagement_hold_share
     )
@@ -289,7 +291,7 @@ async def create_allocation(
         created_at=now,
         updated_at=now,
     )
-    await repository.add(allocation)
+    await AllocationRepository(session).add(allocation)
     return allocation
 
 

@@ -8,7 +8,7 @@ runs only once their offers are locked.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -34,6 +34,7 @@ from app.core import driver
 from app.core.driver import Prepared
 from app.core.ids import new_id
 from app.core.pagination import PageParams, paginate
+from app.core.sql import id_chunks
 from app.models import Engagement, EngagementEvent, EngagementMessage
 
 _ENGAGEMENTS = cast(Table, Engagement.__table__)
@@ -264,14 +265,43 @@ class EngagementRepository:
         parameters = {"request_id": request_id, "now": now}
         return await _units(self.session, _ENGAGED_FOR_REQUEST, parameters)
 
-    async def engaged_by_request(self, now: datetime) -> dict[str, int]:
-        """``engaged_for_request`` of every request that has engaged any units."""
-        rows = await self.session.execute(
-            select(Engagement.request_id, func.sum(Engagement.quantity))
-            .where(_engaging_rows(now))
-            .group_by(Engagement.request_id)
-        )
-        return {request_id: int(units) for request_id, units in rows}
+    async def engaged_by_request(
+        self, now: datetime, request_ids: Collection[str] | None = None
+    ) -> dict[str, int]:
+        """``engaged_for_request`` of every request (or of these) that has engaged units."""
+        chunks = [None] if request_ids is None else list(id_chunks(sorted(request_ids)))
+        found: dict[str, int] = {}
+        for chunk in chunks:
+            statement = select(Engagement.request_id, func.sum(Engagement.quantity)).where(
+                _engaging_rows(now)
+            )
+            if chunk is not None:
+                statement = statement.where(Engagement.request_id.in_(chunk))
+            rows = await self.session.execute(statement.group_by(Engagement.request_id))
+            found.update((request_id, int(units)) for request_id, units in rows)
+        return found
+
+    async def pending_by_buyer(
+        self, buyer_ids: Collection[str], now: datetime
+    ) -> dict[tuple[str, str], int]:
+        """Units of live pending holds per (offer, buyer organisation)."""
+        found: dict[tuple[str, str], int] = {}
+        for chunk in id_chunks(sorted(buyer_ids)):
+            rows = await self.session.execute(
+                select(
+                    Engagement.offer_id,
+                    Engagement.buyer_organization_id,
+                    func.sum(Engagement.quantity),
+                )
+                .where(
+                    Engagement.buyer_organization_id.in_(chunk),
+                    Engagement.status == "pending",
+                    Engagement.expires_at > now,
+                )
+                .group_by(Engagement.offer_id, Engagement.buyer_organization_id)
+            )
+            found.update(((offer, buyer), int(units)) for offer, buyer, units in rows)
+        return found
 
     async def offers_held_for(self, request_ids: Sequence[str]) -> list[str]:
         """Offers on which these requests have pending engagements (lapsed ones too)."""

@@ -6,7 +6,7 @@ repository's conditional UPDATEs (see its lock order).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -310,10 +310,20 @@ def _message(
     )
 
 
-async def engaged_units(session: AsyncSession, *, now: datetime) -> dict[str, int]:
-    """Request id -> units its live holds and accepted and fulfilled engagements take,
-    for every request that has any (the situation picture's reserved units)."""
-    return await EngagementRepository(session).engaged_by_request(now)
+async def engaged_units(
+    session: AsyncSession, *, now: datetime, request_ids: Collection[str] | None = None
+) -> dict[str, int]:
+    """Request id -> units its live holds and accepted and fulfilled engagements take, for
+    every request (or these) that has any (the situation picture's reserved units)."""
+    return await EngagementRepository(session).engaged_by_request(now, request_ids)
+
+
+async def pending_units_by_buyer(
+    session: AsyncSession, *, buyer_ids: Collection[str], now: datetime
+) -> dict[tuple[str, str], int]:
+    """(offer, buyer organisation) -> units of the buyer's live holds on the offer: what
+    the share rule of holds counts against a buyer."""
+    return await EngagementRepository(session).pending_by_buyer(buyer_ids, now)
 
 
 async def get_engagement(

@@ -181,3 +181,22 @@ class OfferRepository(MarketRepository[Offer]):
             )
             lapsed.update((offer_id, int(units)) for offer_id, units in rows)
         return lapsed
+
+    async def capacities(
+        self, offer_ids: Collection[str]
+    ) -> list[Row[str, str, str, int, int, int]]:
+        """(id, partner_id, organization_id, total, remaining, min_order_quantity) per offer;
+        remaining is total - reserved - held (lapsed holds count until swept)."""
+        rows: list[Row[str, str, str, int, int, int]] = []
+        for chunk in id_chunks(sorted(offer_ids)):
+            rows += await self.session.execute(
+                select(
+                    Offer.id,
+                    Offer.partner_id,
+                    Offer.organization_id,
+                    Offer.total_quantity,
+                    Offer.total_quantity - Offer.reserved_quantity - Offer.held_quantity,
+                    Offer.min_order_quantity,
+                ).where(Offer.id.in_(chunk))
+            )
+        return rows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
@@ -293,6 +294,24 @@ async def open_offers_of(session: AsyncSession, organization_id: str) -> list[st
 
 async def remaining_capacity(session: AsyncSession, offer_id: str) -> int:
     return max(0, await OfferRepository(session).remaining(offer_id))
+
+
+@dataclass(frozen=True, slots=True)
+class OfferCapacity:
+    id: str
+    partner_id: str
+    organization_id: str
+    total_quantity: int
+    remaining: int  # total - reserved - held (lapsed holds still count until swept)
+    min_order_quantity: int
+
+
+async def offer_capacities(
+    session: AsyncSession, offer_ids: Collection[str]
+) -> dict[str, OfferCapacity]:
+    """Capacity figures of many offers at once (an allocation's candidates)."""
+    rows = await OfferRepository(session).capacities(offer_ids)
+    return {row[0]: OfferCapacity(*row) for row in rows}
 
 
 class HasHeld(Protocol):
