@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import Depends, Query, Response, status
+from fastapi import Depends, Query, Request, Response, status
 
 from app.auth.dependencies import AnyAuth, MemberAuth
 from app.auth.routing import domain_router
@@ -22,7 +22,7 @@ from app.core.pagination import Page, PageDep
 from app.feeds.dependencies import CalendarReader
 from app.models import CalendarEvent
 from app.taxonomy.dependencies import TaxonomyDep
-from app.web.http import IfMatch, set_etag
+from app.web.http import IfMatch, feed_response, set_etag
 
 router = domain_router("/calendar-events", tags=["calendar"])
 ics_router = domain_router("/calendar.ics", tags=["calendar"])
@@ -137,10 +137,12 @@ async def cancel_event(
     response_class=Response,
     responses={
         200: {"content": {"text/calendar": {}}, "description": "RFC 5545 iCalendar"},
+        304: {"description": "Unchanged since the ETag sent in If-None-Match"},
         **problem_responses(401, 422, 503),
     },
 )
 async def calendar_ics(
+    request: Request,
     session: SessionDep,
     reader: CalendarReader,
     query: FiltersDep,
@@ -153,11 +155,9 @@ async def calendar_ics(
     body = await feed.calendar_feed(
         session, reader=reader, query=query, taxonomy=taxonomy, event_status=event_status
     )
-    return Response(
-        content=body,
-        media_type=ICS_MEDIA_TYPE,
-        headers={"Content-Disposition": 'inline; filename="capmatch.ics"'},
-    )
+    response = feed_response(request, body, ICS_MEDIA_TYPE)
+    response.headers["Content-Disposition"] = 'inline; filename="capmatch.ics"'
+    return response
 
 
 @requests_router.get(

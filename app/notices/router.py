@@ -28,7 +28,7 @@ from app.notices.schemas import (
 )
 from app.taxonomy.codes import Code
 from app.taxonomy.dependencies import TaxonomyDep
-from app.web.http import IfMatch, set_etag
+from app.web.http import IfMatch, feed_response, set_etag
 
 router = domain_router("/notices", tags=["notices"])
 FEED_LIMIT = 50
@@ -137,6 +137,7 @@ async def list_notices(
             "description": "An Atom feed (RFC 4287) of the newest notices",
             "content": {MEDIA_TYPE: {"schema": {"type": "string"}}},
         },
+        304: {"description": "Unchanged since the ETag sent in If-None-Match"},
         **problem_responses(401, 422, 503),
     },
 )
@@ -160,7 +161,7 @@ async def notices_feed(
         self_url=str(request.url.remove_query_params("token")),
         api_url=f"{str(request.base_url).rstrip('/')}/v1/notices",
     )
-    return Response(content=feed, media_type=MEDIA_TYPE)
+    return feed_response(request, feed, MEDIA_TYPE)
 
 
 @router.get(

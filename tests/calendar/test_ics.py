@@ -138,3 +138,19 @@ async def test_without_a_key_or_token_it_is_401(client: httpx.AsyncClient) -> No
     assert_problem(await client.get(ICS), 401)
     assert_problem(await client.get(ICS, params={"token": "cmf_unknown"}), 401)
     assert_problem(await client.get(ICS, params={"token": "cmp_not_a_feed_token"}), 401)
+
+
+async def test_an_unchanged_calendar_answers_304(client: httpx.AsyncClient, market: Market) -> None:
+    event = await post_event(client, market.a1)
+    first = await client.get(ICS, headers=market.b.headers)
+    tag = first.headers["etag"]
+    again = await client.get(ICS, headers={**market.b.headers, "If-None-Match": tag})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["etag"] == tag
+    await client.patch(
+        f"/v1/calendar-events/{event['id']}", json={"title": "Moved"}, headers=market.a.headers
+    )
+    changed = await client.get(ICS, headers={**market.b.headers, "If-None-Match": tag})
+    assert changed.status_code == 200
+    assert changed.headers["etag"] != tag

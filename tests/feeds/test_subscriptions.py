@@ -35,6 +35,8 @@ async def test_a_subscription_link_reads_the_calendar_without_headers(
     path = httpx.URL(link["url"])
     response = await client.get(path.path, params=dict(path.params))
     assert_valid_ics(response.content)
+    # The URL carries a secret: no shared cache may keep what it reads.
+    assert response.headers["cache-control"] == "private, no-cache"
     assert set(vevents(parse(response))) == {
         f"{network['id']}@capmatch",
         f"{shared['id']}@capmatch",
