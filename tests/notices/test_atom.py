@@ -220,3 +220,22 @@ async def test_text_xml_cannot_carry_is_left_out(client: httpx.AsyncClient, mark
     entry = _entries(await _get(client, market.a.headers))[notice["id"]]
     assert entry.findtext(f"{ATOM}title") == "Bell and form feed"
     assert "<strong>bold</strong>" in (entry.findtext(f"{ATOM}content") or "")
+
+
+async def test_an_unchanged_feed_answers_304(client: httpx.AsyncClient, market: Market) -> None:
+    notice = await post_notice(client, market.a1)
+    first = await client.get("/v1/notices.atom", headers=market.b.headers)
+    tag = first.headers["etag"]
+    same = await client.get("/v1/notices.atom", headers={**market.b.headers, "If-None-Match": tag})
+    assert same.status_code == 304
+    assert same.content == b""
+    await client.patch(
+        f"/v1/notices/{notice['id']}",
+        json={"title": "Partners still wanted"},
+        headers=market.a.headers,
+    )
+    changed = await client.get(
+        "/v1/notices.atom", headers={**market.b.headers, "If-None-Match": tag}
+    )
+    assert changed.status_code == 200
+    assert changed.headers["etag"] != tag
