@@ -10,17 +10,9 @@ import pytest
 
 from tests.calendar.support import post_event
 from tests.calendar.test_ics import ICS, assert_valid_ics, parse, vevents
+from tests.feeds.support import subscribe
 from tests.fixtures.assertions import assert_invalid, assert_problem
 from tests.fixtures.factories import ADMIN, Market
-
-
-async def _subscribe(
-    client: httpx.AsyncClient, headers: dict[str, str], **body: Any
-) -> dict[str, Any]:
-    response = await client.post("/v1/calendar-subscriptions", json=body, headers=headers)
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
 
 
 async def test_a_subscription_link_reads_the_calendar_without_headers(
@@ -28,7 +20,7 @@ async def test_a_subscription_link_reads_the_calendar_without_headers(
 ) -> None:
     network = await post_event(client, market.a1, visibility="network", topics=["textile.sewing"])
     shared = await post_event(client, market.b1)
-    link = await _subscribe(client, market.a2.headers, name="Outlook")
+    link = await subscribe(client, market.a2.headers, name="Outlook")
     assert link["url"].endswith(f"/v1/calendar.ics?token={link['token']}")
     assert link["token"].startswith("cmf_")
     assert link["token_prefix"] == link["token"][:12]
@@ -42,7 +34,7 @@ async def test_a_subscription_link_reads_the_calendar_without_headers(
         f"{shared['id']}@capmatch",
     }
     # The stored filters apply; a parameter in the URL narrows further.
-    topical = await _subscribe(client, market.a2.headers, filters={"topic": "textile"})
+    topical = await subscribe(client, market.a2.headers, filters={"topic": "textile"})
     found = vevents(parse(await client.get(ICS, params={"token": topical["token"]})))
     assert set(found) == {f"{network['id']}@capmatch"}
     # A token reads the calendar and nothing else.
@@ -77,7 +69,7 @@ async def test_a_token_dies_with_its_key(client: httpx.AsyncClient, market: Mark
     )
     assert issued.status_code == 201, issued.text
     key = issued.json()
-    link = await _subscribe(client, {"Authorization": f"Bearer {key['api_key']}"})
+    link = await subscribe(client, {"Authorization": f"Bearer {key['api_key']}"})
     assert (await client.get(ICS, params={"token": link["token"]})).status_code == 200
     await client.delete(
         f"/v1/organizations/{market.a1.id}/api-keys/{key['id']}", headers=market.a.headers
@@ -89,7 +81,7 @@ async def test_the_admin_subscribes_to_everything(
     client: httpx.AsyncClient, market: Market
 ) -> None:
     network = await post_event(client, market.b1, visibility="network")
-    link = await _subscribe(client, ADMIN)
+    link = await subscribe(client, ADMIN)
     found = vevents(parse(await client.get(ICS, params={"token": link["token"]})))
     assert f"{network['id']}@capmatch" in found
 

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from app.notices.markdown import render_markdown
+from tests.feeds.support import subscribe
 from tests.fixtures.assertions import assert_invalid, assert_problem
 from tests.fixtures.factories import Market
 from tests.notices.support import post_notice
@@ -155,15 +156,6 @@ async def test_published_drafts_come_first_and_ids_are_stable(
     assert "kind funding" in (other.findtext(f"{ATOM}title") or "")
 
 
-async def _subscribe(
-    client: httpx.AsyncClient, headers: dict[str, str], **body: Any
-) -> dict[str, Any]:
-    response = await client.post("/v1/calendar-subscriptions", json=body, headers=headers)
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
-
-
 async def test_a_token_reads_the_feed_with_its_filters(
     client: httpx.AsyncClient, market: Market
 ) -> None:
@@ -171,7 +163,7 @@ async def test_a_token_reads_the_feed_with_its_filters(
     standard = await post_notice(client, market.b1, kind="standard")
     hidden = await post_notice(client, market.b1, kind="funding", visibility="network")
 
-    subscription = await _subscribe(
+    subscription = await subscribe(
         client, market.a2.headers, feed="notices", filters={"kind": "funding"}
     )
     url = subscription["url"]
@@ -199,12 +191,12 @@ async def test_a_token_reads_the_feed_with_its_filters(
 async def test_other_tokens_do_not_read_the_notices(
     client: httpx.AsyncClient, market: Market
 ) -> None:
-    calendar = await _subscribe(client, market.a.headers, feed="calendar")
+    calendar = await subscribe(client, market.a.headers, feed="calendar")
     token = calendar["token"]
     assert_problem(await client.get("/v1/notices.atom", params={"token": token}), 401)
     assert_problem(await client.get("/v1/notices.atom", params={"token": "cmf_nope"}), 401)
     assert_problem(await client.get("/v1/notices.atom", params={"token": "nope"}), 401)
-    notices = await _subscribe(client, market.a.headers, feed="notices")
+    notices = await subscribe(client, market.a.headers, feed="notices")
     # A notices token reads the notices' feed only: not the calendar, not the API.
     assert_problem(await client.get("/v1/calendar.ics", params={"token": notices["token"]}), 401)
     assert_problem(
