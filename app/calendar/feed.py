@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
@@ -10,7 +11,7 @@ from fastapi import Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.calendar import service
-from app.calendar.ics import FeedEvent, calendar_ics
+from app.calendar.ics import FeedEvent, RenderedCalendars
 from app.calendar.repository import CalendarFilters
 from app.calendar.rules import EARLIEST_YEAR, LATEST_YEAR
 from app.calendar.times import DEFAULT_TIMEZONE, day_end, day_start, in_zone
@@ -29,6 +30,7 @@ from app.taxonomy.vocabulary import Taxonomy
 # the future, at most this many events.
 FEED_HISTORY = timedelta(days=30)
 FEED_LIMIT = 2_000
+RENDERED = RenderedCalendars()
 FIRST_DAY, LAST_DAY = date(EARLIEST_YEAR, 1, 1), date(LATEST_YEAR + 1, 1, 1)
 TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:\d{2})?)?$"
 TimeQuery = Annotated[
@@ -172,4 +174,5 @@ async def calendar_feed(
         )
         for event, name in rows
     ]
-    return calendar_ics(events, name="capmatch calendar")
+    # Off the event loop: a large calendar takes a second to render.
+    return await asyncio.to_thread(RENDERED.get, events, name="capmatch calendar")

@@ -11,6 +11,9 @@ Calendar apps subscribe to the feed and poll it. What keeps their copies right:
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -23,6 +26,9 @@ PRODUCT_ID = "-//capmatch//calendar 1.0//EN"
 UID_DOMAIN = "capmatch"
 REFRESH = timedelta(hours=1)
 ICS_MEDIA_TYPE = "text/calendar; charset=utf-8"
+# Rendered calendars kept per process (bench/calendar_feed.py: 2,000 events take about a
+# second to render, a cached one a few milliseconds to find); at most ~1.5 MB each.
+CACHED_CALENDARS = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,3 +131,32 @@ def calendar_ics(events: Sequence[FeedEvent], *, name: str) -> bytes:
     calendar.add_missing_timezones(first_date=first, last_date=last)
     ics: bytes = calendar.to_ical()
     return ics
+
+
+class RenderedCalendars:
+    """The last few calendars rendered, by what they were rendered from.
+
+    Calendar apps poll the same feed again and again, and mostly nothing has changed: the
+    events read (every field, ``sequence`` included) and the name are the key, so an
+    unchanged calendar is found instead of rendered, and any change renders anew. Safe to
+    call from several threads (rendering runs off the event loop).
+    """
+
+    def __init__(self, size: int = CACHED_CALENDARS) -> None:
+        self.size = size
+        self._found: OrderedDict[bytes, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, events: Sequence[FeedEvent], *, name: str) -> bytes:
+        key = hashlib.sha256(repr((name, tuple(events))).encode()).digest()
+        with self._lock:
+            found = self._found.get(key)
+            if found is not None:
+                self._found.move_to_end(key)
+                return found
+        rendered = calendar_ics(events, name=name)
+        with self._lock:
+            self._found[key] = rendered
+            while len(self._found) > self.size:
+                self._found.popitem(last=False)
+        return rendered

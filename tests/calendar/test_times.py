@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 
-from app.calendar.ics import FeedEvent, calendar_ics, text
+from app.calendar.ics import FeedEvent, RenderedCalendars, calendar_ics, text
 from app.calendar.rules import event_times
 from app.calendar.times import in_zone, shown_in, zone
 from app.core.errors import InvalidInput
@@ -106,3 +106,37 @@ def test_any_event_makes_a_valid_calendar(
     assert parsed["DTSTART"].dt == starts_at
     assert int(parsed["SEQUENCE"]) == sequence
     assert str(parsed["STATUS"]) == ("CANCELLED" if cancelled else "CONFIRMED")
+
+
+def _event(event_id: str, sequence: int = 0) -> FeedEvent:
+    moment = datetime(2027, 1, 20, 13, tzinfo=UTC)
+    return FeedEvent(
+        id=event_id,
+        title="Webinar",
+        description=None,
+        starts_at=moment,
+        ends_at=moment + timedelta(hours=1),
+        timezone="Europe/Berlin",
+        online_url=None,
+        location="Erfurt",
+        topics=["mask"],
+        language=None,
+        registration_url=None,
+        status="scheduled",
+        sequence=sequence,
+        organizer=None,
+        created_at=moment,
+        updated_at=moment,
+    )
+
+
+def test_a_polled_calendar_is_rendered_once_until_it_changes() -> None:
+    cache = RenderedCalendars(size=2)
+    first = cache.get([_event("cev_1")], name="a")
+    assert cache.get([_event("cev_1")], name="a") is first  # found, not rendered again
+    changed = cache.get([_event("cev_1", sequence=1)], name="a")
+    assert changed is not first
+    assert b"SEQUENCE:1" in changed
+    assert cache.get([_event("cev_1")], name="other") is not first  # the name counts
+    # The oldest falls out when a third calendar comes.
+    assert cache.get([_event("cev_1")], name="a") is not first
