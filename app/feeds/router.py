@@ -23,19 +23,20 @@ router = domain_router("/calendar-subscriptions", tags=["calendar"])
     responses=problem_responses(401, 409, 413, 422, 503),
 )
 async def create_subscription(
-    data: SubscriptionCreate,
     session: SessionDep,
     principal: AnyAuth,
     request: Request,
     taxonomy: TaxonomyDep,
+    data: SubscriptionCreate | None = None,
 ) -> SubscriptionCreated:
     """A link for calendar apps (or, with `feed: notices`, feed readers), which cannot send
     headers: the token in its URL reads that one feed as your key would, with the stored
-    filters, until you revoke it or your key stops working. The token is shown once."""
+    filters, until you revoke it or your key stops working. The token is shown once. The
+    body is optional: without one, the whole calendar."""
     return await service.create_subscription(
         session,
         principal=principal,
-        data=data,
+        data=data or SubscriptionCreate(),
         taxonomy=taxonomy,
         base_url=str(request.base_url),
     )

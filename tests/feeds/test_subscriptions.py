@@ -113,3 +113,11 @@ async def test_a_replayed_subscription_does_not_show_the_token_again(
     problem = assert_problem(replay, 409)
     assert first.json()["id"] in problem["detail"]
     assert first.json()["token"] not in replay.text
+
+
+async def test_a_link_needs_no_body(client: httpx.AsyncClient, market: Market) -> None:
+    response = await client.post("/v1/calendar-subscriptions", headers=market.a1.headers)
+    assert response.status_code == 201, response.text
+    link = response.json()
+    assert (link["feed"], link["filters"], link["name"]) == ("calendar", {}, None)
+    assert (await client.get(ICS, params={"token": link["token"]})).status_code == 200
