@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Query
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -108,16 +108,20 @@ def query_filters(
     )
 
 
-_STATUSES = {"scheduled": ("scheduled",), "cancelled": ("cancelled",)}
 _BOTH = ("scheduled", "cancelled")
 
 
 def list_filters(
     query: QueryFilters, taxonomy: Taxonomy, event_status: str | None, *, feed: bool = False
 ) -> CalendarFilters:
+    """The query as the repository reads it. Unless told otherwise, the list shows the
+    scheduled events that have not ended, the feed also the last 30 days and cancellations."""
     check_topic_filter(taxonomy, query.topic)
     default_start = utcnow() - FEED_HISTORY if feed else utcnow()
-    default_statuses = _BOTH if feed else ("scheduled",)
+    if event_status is None:
+        statuses = _BOTH if feed else ("scheduled",)
+    else:
+        statuses = _BOTH if event_status == "all" else (event_status,)
     return CalendarFilters(
         ends_from=query.start if query.start is not None else default_start,
         starts_before=query.end,
@@ -128,15 +132,8 @@ def list_filters(
         region=query.region,
         visibility=query.visibility,
         q=query.q,
-        statuses=_STATUSES.get(event_status or "", _BOTH if event_status else default_statuses),
+        statuses=statuses,
     )
-
-
-def _with_stored(query: QueryFilters, stored: dict[str, Any]) -> QueryFilters:
-    """A subscription's filters as defaults; a parameter in the URL wins."""
-    names = ("topic", "partner_id", "organization_id", "language", "region", "q")
-    given = {name: stored[name] for name in names if name in stored}
-    return replace(query, **{k: v for k, v in given.items() if getattr(query, k) is None})
 
 
 async def calendar_feed(
@@ -147,9 +144,7 @@ async def calendar_feed(
     taxonomy: Taxonomy,
     event_status: str | None,
 ) -> bytes:
-    filters = list_filters(
-        _with_stored(query, dict(reader.filters)), taxonomy, event_status, feed=True
-    )
+    filters = list_filters(reader.over(query), taxonomy, event_status, feed=True)
     rows = await service.events_for_feed(
         session, principal=reader.principal, filters=filters, limit=FEED_LIMIT
     )

@@ -102,17 +102,14 @@ class CalendarRepository:
         row = (await self.session.execute(statement)).one_or_none()
         return (row[0], row[1]) if row is not None else None
 
-    async def get_owned(self, event_id: str, principal: Principal) -> CalendarEvent | None:
-        statement = select(CalendarEvent).where(
+    async def get_owned(
+        self, event_id: str, principal: Principal
+    ) -> tuple[CalendarEvent, str] | None:
+        statement = _with_names().where(
             CalendarEvent.id == event_id, owned_clause(CalendarEvent, principal)
         )
-        found: CalendarEvent | None = (await self.session.execute(statement)).scalar_one_or_none()
-        return found
-
-    async def organization_name(self, organization_id: str) -> str | None:
-        statement = select(Organization.name).where(Organization.id == organization_id)
-        name: str | None = (await self.session.execute(statement)).scalar_one_or_none()
-        return name
+        row = (await self.session.execute(statement)).one_or_none()
+        return (row[0], row[1]) if row is not None else None
 
     async def in_time_order(
         self,
@@ -156,18 +153,13 @@ class CalendarRepository:
         )
         return [(row[0], row[1]) for row in await self.session.execute(statement)]
 
-    async def cancel_upcoming_of(
-        self, organization_id: str, *, now: datetime
-    ) -> Sequence[CalendarEvent]:
-        """Cancel the organisation's events that have not ended; the cancelled rows."""
-        statement = select(CalendarEvent).where(
+    async def scheduled_of(
+        self, organization_id: str, *, ends_from: datetime
+    ) -> Sequence[tuple[CalendarEvent, str]]:
+        """The organisation's scheduled events that have not ended by ``ends_from``."""
+        statement = _with_names().where(
             CalendarEvent.organization_id == organization_id,
             CalendarEvent.status == "scheduled",
-            CalendarEvent.ends_at >= now,
+            CalendarEvent.ends_at >= ends_from,
         )
-        events = list((await self.session.execute(statement)).scalars())
-        for event in events:
-            event.status = "cancelled"
-            event.cancelled_at = event.updated_at = now
-        await self.session.flush()
-        return events
+        return [(row[0], row[1]) for row in await self.session.execute(statement)]

@@ -20,7 +20,6 @@ from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep
 from app.feeds.dependencies import CalendarReader
-from app.models import CalendarEvent
 from app.taxonomy.dependencies import TaxonomyDep
 from app.web.http import IfMatch, feed_response, set_etag
 
@@ -36,11 +35,11 @@ StatusQuery = Annotated[
 SuggestionLimit = Annotated[int, Query(ge=1, le=100, description="Events to suggest")]
 
 
-async def owned_event(session: SessionDep, principal: MemberAuth, event_id: str) -> CalendarEvent:
+async def owned_event(session: SessionDep, principal: MemberAuth, event_id: str) -> service.Named:
     return await service.get_owned_event(session, principal=principal, event_id=event_id)
 
 
-OwnedEvent = Annotated[CalendarEvent, Depends(owned_event)]
+OwnedEvent = Annotated[service.Named, Depends(owned_event)]
 FiltersDep = Annotated[feed.QueryFilters, Depends(feed.query_filters)]
 
 
@@ -113,7 +112,7 @@ async def update_event(
 ) -> CalendarEventOut:
     """Change an event; its `sequence` rises, so subscribed calendars update their copy."""
     named = await service.update_event(
-        session, event=event, data=data, if_match=if_match, taxonomy=taxonomy
+        session, named=event, data=data, if_match=if_match, taxonomy=taxonomy
     )
     return _out(response, named)
 
@@ -128,7 +127,7 @@ async def cancel_event(
 ) -> CalendarEventOut:
     """Cancel an event (soft delete: it reads `cancelled`, and the .ics feed carries
     `STATUS:CANCELLED` so that subscribed calendars drop it)."""
-    named = await service.cancel_event(session, event=event, if_match=if_match)
+    named = await service.cancel_event(session, named=event, if_match=if_match)
     return _out(response, named)
 
 

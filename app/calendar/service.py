@@ -99,9 +99,7 @@ async def get_visible_event(session: AsyncSession, *, principal: Principal, even
     return found
 
 
-async def get_owned_event(
-    session: AsyncSession, *, principal: Principal, event_id: str
-) -> CalendarEvent:
+async def get_owned_event(session: AsyncSession, *, principal: Principal, event_id: str) -> Named:
     """An event the caller may change (its own, or one of its partner's members'): else 404."""
     found = await CalendarRepository(session).get_owned(event_id, principal)
     if found is None:
@@ -149,11 +147,12 @@ async def events_for_feed(
 async def update_event(
     session: AsyncSession,
     *,
-    event: CalendarEvent,
+    named: Named,
     data: CalendarEventUpdate,
     if_match: str | None,
     taxonomy: Taxonomy,
 ) -> Named:
+    event = named[0]
     check_if_match(if_match, event.version)
     if event.status == "cancelled":
         raise CalendarEventCancelled(
@@ -173,27 +172,25 @@ async def update_event(
         event.starts_at, event.ends_at = starts_at, ends_at
     for field, value in changes.items():
         setattr(event, field, value)
-    # Asked before any query: a query's autoflush would write the change and hide it.
-    changed = session.is_modified(event)
-    if changed:
+    if session.is_modified(event):
         event.updated_at = utcnow()
         await session.flush()
-    named = (event, await CalendarRepository(session).organization_name(event.organization_id))
-    if changed:
         await announce(session, [named], "calendar_event.updated")
     return named
 
 
-async def cancel_event(
-    session: AsyncSession, *, event: CalendarEvent, if_match: str | None
-) -> Named:
+def _cancel(event: CalendarEvent, at: datetime) -> None:
+    event.status = "cancelled"
+    event.cancelled_at = event.updated_at = at
+
+
+async def cancel_event(session: AsyncSession, *, named: Named, if_match: str | None) -> Named:
     """Cancel (the soft DELETE); cancelling a cancelled event changes nothing."""
+    event = named[0]
     check_if_match(if_match, event.version)
-    named = (event, await CalendarRepository(session).organization_name(event.organization_id))
     if event.status == "cancelled":
         return named
-    event.status = "cancelled"
-    event.cancelled_at = event.updated_at = utcnow()
+    _cancel(event, utcnow())
     await session.flush()
     await announce(session, [named], "calendar_event.cancelled")
     return named
@@ -204,8 +201,11 @@ async def cancel_events_of_closed_organization(
 ) -> None:
     """An organisation that leaves the market holds no more events: its upcoming ones are
     cancelled (and calendars that subscribed learn it)."""
-    repository = CalendarRepository(session)
-    cancelled = await repository.cancel_upcoming_of(event.organization_id, now=event.closed_at)
-    if cancelled:
-        name = await repository.organization_name(event.organization_id)
-        await announce(session, [(row, name) for row in cancelled], "calendar_event.cancelled")
+    upcoming = await CalendarRepository(session).scheduled_of(
+        event.organization_id, ends_from=event.closed_at
+    )
+    for row, _ in upcoming:
+        _cancel(row, event.closed_at)
+    if upcoming:
+        await session.flush()
+        await announce(session, upcoming, "calendar_event.cancelled")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields, replace
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +28,9 @@ from app.models import FeedSubscription
 from app.taxonomy.topics import check_topic_filter
 from app.taxonomy.vocabulary import Taxonomy
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 TOKEN_PREFIX = "cmf_"  # noqa: S105 (a readable prefix, not a secret)
 FEED_PATHS: dict[str, str] = {"calendar": "/v1/calendar.ics", "notices": "/v1/notices.atom"}
 ADMIN_KEY_ID = "admin"
@@ -39,12 +42,26 @@ class SubscriptionNotFound(NotFound):
     pass
 
 
+Filters = TypeVar("Filters", bound="DataclassInstance")
+
+
 @dataclass(frozen=True, slots=True)
 class FeedReader:
     """Who reads a feed, and the filters a subscription stored (none with a header key)."""
 
     principal: Principal
     filters: Mapping[str, Any] = field(default_factory=dict)
+
+    def over(self, query: Filters) -> Filters:
+        """``query`` (a feed's list filters, a dataclass) with the subscription's stored
+        filters where the URL gave none: a parameter in the URL wins."""
+        known = {each.name for each in fields(query)}
+        stored = {
+            name: value
+            for name, value in self.filters.items()
+            if name in known and getattr(query, name) is None
+        }
+        return replace(query, **stored)
 
 
 def _check_filters(data: SubscriptionCreate, taxonomy: Taxonomy) -> dict[str, Any]:

@@ -155,7 +155,7 @@ async def notices_feed(
     feed = await service.notices_feed(
         session,
         principal=reader.principal,
-        filters=filters.with_defaults(reader.filters),
+        filters=reader.over(filters),
         limit=limit,
         taxonomy=taxonomy,
         self_url=str(request.url.remove_query_params("token")),

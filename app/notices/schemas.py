@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field
 
@@ -152,16 +151,3 @@ class NoticeFilters:
     visibility: str | None = None
     q: str | None = None
     open: bool | None = None
-
-    def with_defaults(self, stored: Mapping[str, Any]) -> NoticeFilters:
-        """These filters, with a feed subscription's stored ones where none was given."""
-        defaults = {
-            name: value
-            for name, value in stored.items()
-            if name in SUBSCRIBED_FILTERS and getattr(self, name) is None
-        }
-        return replace(self, **defaults)
-
-
-# The filters a feed subscription stores (app.feeds.schemas.FeedFilters) that notices have.
-SUBSCRIBED_FILTERS = ("kind", "topic", "partner_id", "organization_id", "language", "q")
