@@ -4,17 +4,35 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TypeVarTuple
 
-from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy import Row, Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.dates import utcnow
 from app.core.pagination import PageParams, paginate
 from app.models import ApiKey, Organization, Partner
 
+Ts = TypeVarTuple("Ts")
+
+
+def _usable(statement: Select[*Ts]) -> Select[*Ts]:
+    """``statement`` kept to keys that may work: not revoked, their partner and organisation
+    active (whether a key expired is the service's rule)."""
+    return (
+        statement.join(Partner, Partner.id == ApiKey.partner_id)
+        .outerjoin(Organization, Organization.id == ApiKey.organization_id)
+        .where(
+            ApiKey.revoked_at.is_(None),
+            Partner.status == "active",
+            (ApiKey.organization_id.is_(None)) | (Organization.status == "active"),
+        )
+    )
+
+
 # Built once: SQLAlchemy memoises the cache key of a statement object, so reusing it
 # skips rebuilding the expression on every request.
-_KEY_LOOKUP = (
+_KEY_LOOKUP = _usable(
     select(
         ApiKey.id,
         ApiKey.kind,
@@ -22,27 +40,13 @@ _KEY_LOOKUP = (
         ApiKey.organization_id,
         ApiKey.last_used_at,
         ApiKey.expires_at,
-    )
-    .join(Partner, Partner.id == ApiKey.partner_id)
-    .outerjoin(Organization, Organization.id == ApiKey.organization_id)
-    .where(
-        ApiKey.secret_hash == bindparam("secret_hash"),
-        ApiKey.revoked_at.is_(None),
-        Partner.status == "active",
-        (ApiKey.organization_id.is_(None)) | (Organization.status == "active"),
-    )
+    ).where(ApiKey.secret_hash == bindparam("secret_hash"))
 )
 # The same rule by the key's id: a feed token reads as the key that made it, while it works.
-_KEY_BY_ID = (
-    select(ApiKey.id, ApiKey.kind, ApiKey.partner_id, ApiKey.organization_id, ApiKey.expires_at)
-    .join(Partner, Partner.id == ApiKey.partner_id)
-    .outerjoin(Organization, Organization.id == ApiKey.organization_id)
-    .where(
-        ApiKey.id == bindparam("key_id"),
-        ApiKey.revoked_at.is_(None),
-        Partner.status == "active",
-        (ApiKey.organization_id.is_(None)) | (Organization.status == "active"),
-    )
+_KEY_BY_ID = _usable(
+    select(
+        ApiKey.id, ApiKey.kind, ApiKey.partner_id, ApiKey.organization_id, ApiKey.expires_at
+    ).where(ApiKey.id == bindparam("key_id"))
 )
 _TOUCH_KEY = (
     update(ApiKey)

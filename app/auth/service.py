@@ -61,12 +61,7 @@ async def verify_key(
             raise Unauthorized(
                 f"This API key expired at {row.expires_at.isoformat()}; ask for a new one."
             )
-        principal = Principal(
-            kind="partner" if row.kind == "partner" else "organization",
-            key_id=row.id,
-            partner_id=row.partner_id,
-            organization_id=row.organization_id,
-        )
+        principal = _principal(row.id, row.kind, row.partner_id, row.organization_id)
         entry = cache.put(secret_hash, principal, row.last_used_at, until=row.expires_at)
     now = utcnow()
     if entry.last_used_at is None or now - entry.last_used_at >= last_used_resolution:
@@ -86,11 +81,16 @@ async def principal_of_key(session: AsyncSession, key_id: str) -> Principal | No
     row = await ApiKeyRepository(session).find_usable_by_id(key_id)
     if row is None or (row.expires_at is not None and row.expires_at <= utcnow()):
         return None
+    return _principal(row.id, row.kind, row.partner_id, row.organization_id)
+
+
+def _principal(key_id: str, kind: str, partner_id: str, organization_id: str | None) -> Principal:
+    """Who a stored key acts as."""
     return Principal(
-        kind="partner" if row.kind == "partner" else "organization",
-        key_id=row.id,
-        partner_id=row.partner_id,
-        organization_id=row.organization_id,
+        kind="partner" if kind == "partner" else "organization",
+        key_id=key_id,
+        partner_id=partner_id,
+        organization_id=organization_id,
     )
 
 
