@@ -18,6 +18,7 @@ from app.calendar.service import create_event
 from app.demo.plan import PartnerPlan
 from app.notices.schemas import NoticeCreate, NoticeLinkIn
 from app.notices.service import create_notice
+from app.taxonomy.topics import topic_label
 from app.taxonomy.vocabulary import Taxonomy
 
 PORTAL = "https://portal.example"
@@ -29,33 +30,24 @@ class Gatherings:
     notices: list[NoticeCreate]
 
 
-def _topic(plan: PartnerPlan) -> tuple[str, str]:
-    """The partner's most offered product (else skill): the code and its place in the plan."""
+def _topic(plan: PartnerPlan) -> str:
+    """The partner's most offered product (else skill)."""
     counts: dict[str, int] = {}
     for offer in plan.offers:
         for code in offer.products or offer.skills:
             counts[code] = counts.get(code, 0) + 1
-    if not counts:
-        return "textile.sewing", "skill"
-    code = max(sorted(counts), key=lambda c: counts[c])
-    return code, "product" if any(code in o.products for o in plan.offers) else "skill"
+    return max(sorted(counts), key=lambda c: counts[c]) if counts else "textile.sewing"
 
 
-def _label(taxonomy: Taxonomy, code: str, kind: str, language: str) -> str:
-    term = taxonomy.get("product" if kind == "product" else "skill", code)
-    return term.label(language) if term is not None else code
-
-
-def plan_gatherings(plan: PartnerPlan, taxonomy: Taxonomy, on: date) -> Gatherings:
-    if not plan.organizations:
-        return Gatherings([], [])
-    code, kind = _topic(plan)
+def plan_gatherings(plan: PartnerPlan, taxonomy: Taxonomy, on: date, host_id: str) -> Gatherings:
+    """What the partner's first member (``host_id``) posts."""
+    code = _topic(plan)
     host = plan.organizations[0]
-    label_de, label_en = (_label(taxonomy, code, kind, lang) for lang in ("de", "en"))
+    label_de, label_en = (topic_label(taxonomy, code, lang) or code for lang in ("de", "en"))
     webinar_day = on + timedelta(days=14 + len(plan.slug) % 7)
     fair_day = on + timedelta(days=35 + len(plan.name) % 10)
     webinar = CalendarEventCreate(
-        organization_id=host.ref,
+        organization_id=host_id,
         title=f"Webinar: {label_de}: Normen, Prüfung, Lieferketten",
         description=f"{plan.name} lädt ein: was Hersteller für {label_de} wissen müssen.",
         starts_at=datetime.combine(webinar_day, time(14, 0)),
@@ -67,7 +59,7 @@ def plan_gatherings(plan: PartnerPlan, taxonomy: Taxonomy, on: date) -> Gatherin
         registration_url=f"{PORTAL}/{plan.slug}/anmeldung",
     )
     fair = CalendarEventCreate(
-        organization_id=host.ref,
+        organization_id=host_id,
         title=f"Matchmaking day: {label_en}",
         description=f"Makers and buyers of {label_en} meet in {host.town.city}.",
         starts_at=datetime.combine(fair_day, time(9, 30)),
@@ -78,7 +70,7 @@ def plan_gatherings(plan: PartnerPlan, taxonomy: Taxonomy, on: date) -> Gatherin
         visibility="network",
     )
     call = NoticeCreate(
-        organization_id=host.ref,
+        organization_id=host_id,
         title=f"Partner gesucht: {label_de}",
         body=(
             f"**{plan.name}** sucht Partner für *{label_de}*.\n\n"
@@ -100,20 +92,17 @@ async def write_gatherings(
     *,
     principal: Principal,
     plan: PartnerPlan,
-    organization_ids: dict[str, str],
+    organization_ids: list[str],
     taxonomy: Taxonomy,
     on: date,
 ) -> tuple[int, int]:
-    """Post the partner's events and notices; (events, notices) written."""
-    planned = plan_gatherings(plan, taxonomy, on)
+    """Post the partner's events and notices (``organization_ids`` in plan order); (events,
+    notices) written."""
+    if not organization_ids:
+        return 0, 0
+    planned = plan_gatherings(plan, taxonomy, on, host_id=organization_ids[0])
     for event in planned.events:
-        data = event.model_copy(
-            update={"organization_id": organization_ids[event.organization_id or ""]}
-        )
-        await create_event(session, principal=principal, data=data, taxonomy=taxonomy)
+        await create_event(session, principal=principal, data=event, taxonomy=taxonomy)
     for notice in planned.notices:
-        data_notice = notice.model_copy(
-            update={"organization_id": organization_ids[notice.organization_id or ""]}
-        )
-        await create_notice(session, principal=principal, data=data_notice, taxonomy=taxonomy)
+        await create_notice(session, principal=principal, data=notice, taxonomy=taxonomy)
     return len(planned.events), len(planned.notices)

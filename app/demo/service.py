@@ -172,9 +172,7 @@ async def _write_partner(
         session,
         principal=principal,
         plan=plan,
-        organization_ids={
-            m.ref: i for m, i in zip(plan.organizations, organization_ids, strict=True)
-        },
+        organization_ids=organization_ids,
         taxonomy=taxonomy,
         on=on,
     )

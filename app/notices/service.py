@@ -27,8 +27,8 @@ from app.notices.repository import NoticeRepository
 from app.notices.schemas import NoticeCreate, NoticeFilters, NoticeOut, NoticeRecord, NoticeUpdate
 from app.organizations.acting import acting_organization
 from app.organizations.events import OrganizationClosed
-from app.taxonomy.topics import check_topic_filter, check_topics, topic_terms
-from app.taxonomy.vocabulary import KINDS, Taxonomy
+from app.taxonomy.topics import check_topic_filter, check_topics, topic_label, topic_terms
+from app.taxonomy.vocabulary import Taxonomy
 from app.web.http import check_if_match
 
 
@@ -227,14 +227,12 @@ async def withdraw_notice(
 
 def _topic_labels(taxonomy: Taxonomy, records: list[NoticeRecord]) -> dict[str, str]:
     """The English label of each topic in ``records`` (a code names one term of any kind)."""
-    labels: dict[str, str] = {}
-    for record in records:
-        for topic in record.notice.topics:
-            for kind in KINDS:
-                term = taxonomy.get(kind, topic)
-                if term is not None and topic not in labels:
-                    labels[topic] = term.label("en")
-    return labels
+    labels = {
+        topic: topic_label(taxonomy, topic, "en")
+        for record in records
+        for topic in record.notice.topics
+    }
+    return {topic: label for topic, label in labels.items() if label is not None}
 
 
 async def notices_feed(

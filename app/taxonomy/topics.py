@@ -19,6 +19,15 @@ def known_topic(taxonomy: Taxonomy, code: str) -> bool:
     return any(code in taxonomy.terms[kind] for kind in KINDS)
 
 
+def topic_label(taxonomy: Taxonomy, code: str, language: str) -> str | None:
+    """The label of a topic in ``language`` (``de``, else English), whatever its kind."""
+    for kind in KINDS:
+        term = taxonomy.get(kind, code)
+        if term is not None:
+            return term.label(language)
+    return None
+
+
 def topic_errors(taxonomy: Taxonomy, codes: Iterable[str], *, field: str) -> list[FieldError]:
     """One error per code that no kind of the vocabulary knows, with the closest codes."""
     errors = []
